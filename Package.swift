@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Bulkhead",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "bulkhead", targets: ["bulkhead"]),
+        .library(name: "Bulkhead", targets: ["Bulkhead"]),
+        .library(name: "BulkheadPolicy", targets: ["BulkheadPolicy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp",
+                       providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap",
+                       providers: [.apt(["libcap-dev"])]),
+        // The only code that runs between fork and exec. libc only, no allocation.
+        .target(name: "CLaunch"),
+        .target(name: "BulkheadPolicy",
+                dependencies: ["CSeccomp", .product(name: "Yams", package: "Yams")],
+                resources: [.embedInCode("Resources/default.yaml"), .embedInCode("Resources/strict.yaml")]),
+        .target(name: "Bulkhead",
+                dependencies: ["BulkheadPolicy", "CLaunch", "CSeccomp", "CCap",
+                               .product(name: "SystemPackage", package: "swift-system")]),
+        .executableTarget(name: "bulkhead",
+                          dependencies: ["Bulkhead", "BulkheadPolicy",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Probes for tests: raw syscalls and alternate entry points that Swift cannot express.
+        .executableTarget(name: "bulkhead-probe"),
+        .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"]),
+        .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy"]),
+        .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

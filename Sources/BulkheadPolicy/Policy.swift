@@ -1,0 +1,169 @@
+// The resolved policy model: what a policy file says after loading, validation and `extends`.
+// Everything here is plain data; compiling it into a launch plan happens in the Bulkhead module.
+
+/// A fully resolved policy. `PolicyLoader` produces it; nothing else should construct one from user input.
+public struct Policy: Sendable, Equatable, Codable {
+    public var version: Int = 1
+    public var name: String?
+    public var description: String?
+    /// nil means the policy installs no seccomp filter at all (only possible when written explicitly as `seccomp: none`).
+    public var seccomp: SeccompPolicy?
+    public var capabilities: CapabilityPolicy = .init()
+    public var limits: Limits = .init()
+    public var environment: EnvironmentPolicy = .init()
+    /// Working directory of the task; nil keeps the launcher's current directory.
+    public var workdir: String?
+    public var user: UserPolicy?
+
+    public init() {}
+}
+
+// MARK: - seccomp
+
+public enum SeccompAction: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    case allow
+    /// Kills the whole process (SECCOMP_RET_KILL_PROCESS).
+    case kill
+    /// Fails the call with this errno value (a positive number such as EPERM = 1).
+    case errno(Int32)
+    /// Sends SIGSYS to the thread, which may handle it.
+    case trap
+    /// Allows the call and logs it to the kernel's audit log.
+    case log
+
+    /// The spelling used in policy files: `allow`, `kill`, `errno EPERM`, `trap`, `log`.
+    public var description: String {
+        switch self {
+        case .allow: return "allow"
+        case .kill: return "kill"
+        case .errno(let e): return "errno \(ErrnoNames.name(of: e) ?? String(e))"
+        case .trap: return "trap"
+        case .log: return "log"
+        }
+    }
+}
+
+/// How an argument is compared. Values are raw 64-bit register contents.
+public enum ArgumentComparison: Sendable, Equatable, Hashable, Codable {
+    case equal(UInt64)
+    case notEqual(UInt64)
+    case less(UInt64)
+    case lessOrEqual(UInt64)
+    case greater(UInt64)
+    case greaterOrEqual(UInt64)
+    /// `(arg & mask) == value`.
+    case maskedEqual(mask: UInt64, value: UInt64)
+}
+
+public struct ArgumentCondition: Sendable, Equatable, Hashable, Codable {
+    /// 0...5
+    public var index: Int
+    public var comparison: ArgumentComparison
+    /// When true (the default for `eq`/`ne`/masked comparisons whose operands fit in 32 bits) only the low
+    /// 32 bits of the argument are compared, as the kernel reads `int` arguments (pitfall 8: a filter
+    /// comparing all 64 bits is bypassed by setting high bits).
+    public var low32: Bool
+
+    public init(index: Int, comparison: ArgumentComparison, low32: Bool) {
+        self.index = index; self.comparison = comparison; self.low32 = low32
+    }
+}
+
+/// One `rules:` entry. All conditions must hold (AND); several rules for one syscall are alternatives (OR).
+public struct SyscallRule: Sendable, Equatable, Codable {
+    public var syscall: String
+    public var action: SeccompAction
+    public var conditions: [ArgumentCondition]
+
+    public init(syscall: String, action: SeccompAction, conditions: [ArgumentCondition] = []) {
+        self.syscall = syscall; self.action = action; self.conditions = conditions
+    }
+}
+
+public struct SeccompPolicy: Sendable, Equatable, Codable {
+    /// Action for every syscall not named by `allow` or `rules`.
+    public var defaultAction: SeccompAction = .kill
+    /// Syscall names, with every `@group` already expanded, sorted and unique.
+    public var allow: [String] = []
+    /// Per-syscall rules. A syscall that has rules takes its actions from them only, even if `allow` names it.
+    /// With `extends`, a child's rules for a syscall replace the parent's rules for it.
+    public var rules: [SyscallRule] = []
+
+    public init(defaultAction: SeccompAction = .kill, allow: [String] = [], rules: [SyscallRule] = []) {
+        self.defaultAction = defaultAction; self.allow = allow; self.rules = rules
+    }
+}
+
+// MARK: - capabilities, user
+
+public struct CapabilityPolicy: Sendable, Equatable, Codable {
+    /// Canonical upper-case names with the CAP_ prefix, e.g. "CAP_NET_BIND_SERVICE". Empty: drop everything.
+    public var keep: [String] = []
+    public init(keep: [String] = []) { self.keep = keep }
+}
+
+public struct UserPolicy: Sendable, Equatable, Codable {
+    public var uid: UInt32
+    public var gid: UInt32
+    /// Supplementary groups; empty clears them.
+    public var groups: [UInt32] = []
+    /// When true and the launcher is not root, the task keeps the launcher's uid instead of failing.
+    public var bestEffort: Bool = false
+
+    public init(uid: UInt32, gid: UInt32, groups: [UInt32] = [], bestEffort: Bool = false) {
+        self.uid = uid; self.gid = gid; self.groups = groups; self.bestEffort = bestEffort
+    }
+}
+
+// MARK: - limits
+
+public enum LimitKind: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
+    case wall, cpu, memory, processes
+    case openFiles = "open-files"
+    case fileSize = "file-size"
+    case core
+    case stack
+    case addressSpace = "address-space"
+}
+
+public struct Limits: Sendable, Equatable, Codable {
+    /// Seconds of wall-clock time before the task tree is killed.
+    public var wall: Double?
+    /// Seconds of CPU time (RLIMIT_CPU; SIGXCPU at the limit).
+    public var cpu: Double?
+    /// Bytes of memory for the whole task tree (cgroup).
+    public var memory: UInt64?
+    /// Processes and threads in the task tree (cgroup pids; RLIMIT_NPROC for non-root uids).
+    public var processes: UInt64?
+    public var openFiles: UInt64?
+    public var fileSize: UInt64?
+    public var core: UInt64?
+    public var stack: UInt64?
+    /// Bytes of virtual address space per process (RLIMIT_AS).
+    public var addressSpace: UInt64?
+    /// Limits the launcher may skip (with a warning) when the machine cannot enforce them.
+    public var bestEffort: Set<LimitKind> = []
+
+    public init() {}
+}
+
+// MARK: - environment
+
+public struct EnvironmentPolicy: Sendable, Equatable, Codable {
+    /// Start from an empty environment (the default). When false the launcher's environment is inherited.
+    public var clear: Bool = true
+    /// Variables set to a fixed value, in file order; later entries win.
+    public var set: [EnvironmentVariable] = []
+    /// Names copied from the launcher's environment when present. A trailing `*` matches a prefix (`LC_*`).
+    public var pass: [String] = []
+
+    public init(clear: Bool = true, set: [EnvironmentVariable] = [], pass: [String] = []) {
+        self.clear = clear; self.set = set; self.pass = pass
+    }
+}
+
+public struct EnvironmentVariable: Sendable, Equatable, Codable {
+    public var name: String
+    public var value: String
+    public init(name: String, value: String) { self.name = name; self.value = value }
+}

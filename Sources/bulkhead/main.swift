@@ -1,0 +1,2 @@
+import BulkheadPolicy
+print(ShippedPolicies.text(named: "default") ?? "")
