@@ -1,1 +1,98 @@
-#pragma once
+#ifndef BULKHEAD_LAUNCH_H
+#define BULKHEAD_LAUNCH_H
+/* The fork→exec path. Everything in bh_spawn_spec is prepared by the parent; the child only reads it
+   and makes raw system calls: no allocation, no locks, no libc wrappers that touch shared state. */
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+
+/* rlimit resource numbers; glibc's enum does not import into Swift as plain integers. */
+enum bh_resource {
+    BH_RLIMIT_CPU = RLIMIT_CPU, BH_RLIMIT_FSIZE = RLIMIT_FSIZE, BH_RLIMIT_CORE = RLIMIT_CORE,
+    BH_RLIMIT_STACK = RLIMIT_STACK, BH_RLIMIT_AS = RLIMIT_AS, BH_RLIMIT_NOFILE = RLIMIT_NOFILE,
+    BH_RLIMIT_NPROC = RLIMIT_NPROC,
+};
+
+/* Setup stages, reported when the child fails before execve. Keep in sync with LaunchStage.swift. */
+enum bh_stage {
+    BH_STAGE_NONE = 0,
+    BH_STAGE_SIGNALS = 1,
+    BH_STAGE_SESSION = 2,
+    BH_STAGE_PARENT_DEATH = 3,
+    BH_STAGE_CGROUP = 4,
+    BH_STAGE_STDIO = 5,
+    BH_STAGE_CLOSE_FDS = 6,
+    BH_STAGE_RLIMITS = 7,
+    BH_STAGE_WORKDIR = 8,
+    BH_STAGE_BOUNDING_SET = 9,
+    BH_STAGE_IDENTITY = 10,
+    BH_STAGE_CAPABILITIES = 11,
+    BH_STAGE_NO_NEW_PRIVS = 12,
+    BH_STAGE_SECCOMP = 13,
+    BH_STAGE_EXEC = 14,
+    BH_STAGE_CLONE = 15,
+};
+
+struct bh_rlimit {
+    int resource;
+    uint64_t soft;
+    uint64_t hard;
+};
+
+struct bh_spawn_spec {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const char *workdir;             /* NULL: keep the current directory */
+
+    int stdio[3];                    /* -1: keep the inherited descriptor of that number */
+
+    const int *cgroup_procs_fds;     /* opened cgroup.procs files; the child writes "0" to join */
+    int cgroup_count;
+
+    const struct bh_rlimit *rlimits;
+    int rlimit_count;
+
+    int set_identity;                /* 1: setgroups/setresgid/setresuid below */
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    int group_count;
+
+    int drop_bounding_set;           /* 1: PR_CAPBSET_DROP every capability not kept (needs CAP_SETPCAP) */
+    int last_cap;                    /* /proc/sys/kernel/cap_last_cap */
+    uint64_t keep_caps;              /* bit n: keep capability n in every set */
+
+    const void *filter;              /* struct sock_filter[], NULL: no seccomp */
+    unsigned short filter_len;       /* instructions */
+
+    pid_t parent_pid;
+
+    /* Written by the child on failure; read by the parent after clone returns (shared memory, CLONE_VM). */
+    volatile int failed_stage;
+    volatile int failed_errno;
+};
+
+/* Starts the child. Returns 0 and sets *pid and *pidfd, or -1 with errno (stage BH_STAGE_CLONE).
+   When the child failed before execve, spec->failed_stage is non-zero on return and the child has
+   exited (status 127); the caller still reaps it through the pidfd. */
+int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd);
+
+/* Raw wrappers Swift cannot call directly. */
+int bh_pidfd_send_signal(int pidfd, int sig);
+/* waitid(P_PIDFD) with the rusage argument of the raw system call. */
+int bh_waitid_pidfd(int pidfd, siginfo_t *info, int options, struct rusage *usage);
+int bh_pidfd_open(pid_t pid);
+int bh_capget_effective(uint64_t *effective, uint64_t *permitted);
+int bh_set_dumpable(int dumpable);
+int bh_set_child_subreaper(void);
+
+/* siginfo_t accessors: the fields are macros over unions. */
+int bh_siginfo_code(const siginfo_t *info);
+int bh_siginfo_status(const siginfo_t *info);
+pid_t bh_siginfo_pid(const siginfo_t *info);
+
+#endif

@@ -1,0 +1,48 @@
+import CCap
+import CLaunch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The launcher's own capability state, and capability names turned into the bit masks the child uses.
+enum Capabilities {
+    /// Highest capability number this kernel knows; capabilities above it do not exist here.
+    static let lastCap: Int32 = {
+        if let text = try? readSmallFile("/proc/sys/kernel/cap_last_cap"),
+           let value = Int32(text.trimmed) { return value }
+        return 40
+    }()
+
+    static let setpcap: Int32 = 8
+
+    /// Effective and permitted sets of the calling thread.
+    static func current() -> (effective: UInt64, permitted: UInt64) {
+        var effective: UInt64 = 0, permitted: UInt64 = 0
+        guard bh_capget_effective(&effective, &permitted) == 0 else { return (0, 0) }
+        return (effective, permitted)
+    }
+
+    /// Bit mask for canonical names such as "CAP_NET_BIND_SERVICE", resolved by libcap.
+    static func mask(for names: [String]) throws(LaunchError) -> UInt64 {
+        var mask: UInt64 = 0
+        for name in names {
+            var value: cap_value_t = 0
+            guard cap_from_name(name.lowercased(), &value) == 0, value >= 0, value < 64 else {
+                throw LaunchError(stage: .plan, message: "unknown capability \(name)")
+            }
+            guard value <= lastCap else {
+                throw LaunchError(stage: .plan, message: "\(name) is not known to this kernel (last capability is \(lastCap))")
+            }
+            mask |= 1 << UInt64(value)
+        }
+        return mask
+    }
+
+    static func names(in mask: UInt64) -> [String] {
+        (0..<64).compactMap { bit -> String? in
+            guard mask & (1 << UInt64(bit)) != 0, let raw = cap_to_name(cap_value_t(bit)) else { return nil }
+            defer { cap_free(raw) }
+            return String(cString: raw).uppercased()
+        }
+    }
+}

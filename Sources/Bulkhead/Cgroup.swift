@@ -1,0 +1,252 @@
+import BulkheadPolicy
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A cgroup holding one task tree, so that `memory` and `processes` bind the whole tree (rlimits bind
+/// single processes, and RLIMIT_NPROC not at all for root), and so that every descendant can be found
+/// and killed at the end. cgroup v2 when it has the controllers delegated to us; otherwise the v1
+/// `memory` and `pids` hierarchies.
+final class TaskCgroup {
+    enum Version: String { case v1, v2 }
+
+    struct Directory {
+        let controller: String   // "memory", "pids", or "" for the single v2 directory
+        let path: String
+    }
+
+    let version: Version
+    let directories: [Directory]
+    /// cgroup.procs of each directory, opened write-only and close-on-exec; the child writes "0" to join.
+    let procsFDs: [Int32]
+
+    private init(version: Version, directories: [Directory], procsFDs: [Int32]) {
+        self.version = version; self.directories = directories; self.procsFDs = procsFDs
+    }
+
+    deinit { procsFDs.forEach { close($0) } }
+
+    /// Creates the cgroup with the limits set, or explains why it cannot.
+    static func create(memory: UInt64?, processes: UInt64?) -> Result<TaskCgroup, CgroupUnavailable> {
+        let layout = CgroupLayout.current()
+        let name = "bulkhead-\(getpid())-\(nextSerial())"
+        if let v2 = layout.v2Directory, let cgroup = try? createV2(base: v2, name: name, memory: memory, processes: processes).get() {
+            return .success(cgroup)
+        }
+        var needed: [(String, String?)] = []
+        if memory != nil { needed.append(("memory", layout.v1Directories["memory"])) }
+        if processes != nil { needed.append(("pids", layout.v1Directories["pids"])) }
+        var made: [Directory] = []
+        func undo() { made.reversed().forEach { rmdir($0.path) } }
+        for (controller, base) in needed {
+            guard let base else {
+                undo()
+                let v2Reason = layout.v2Directory.map { v2 in (try? createV2(base: v2, name: name, memory: memory, processes: processes).get()) == nil ? " (cgroup v2 at \(v2) lacks delegated controllers)" : "" } ?? ""
+                return .failure(CgroupUnavailable(reason: "no cgroup \(controller) controller is mounted\(v2Reason)"))
+            }
+            let path = base + "/" + name
+            guard mkdir(path, 0o755) == 0 else {
+                let err = errno
+                undo()
+                return .failure(CgroupUnavailable(reason: "cannot create \(path): \(ErrnoText.describe(err))"))
+            }
+            made.append(Directory(controller: controller, path: path))
+            do {
+                if controller == "memory", let memory {
+                    try writeSmallFile(path + "/memory.limit_in_bytes", String(memory))
+                    // Without this, swap would let the tree exceed the limit where swap accounting is on.
+                    if access(path + "/memory.memsw.limit_in_bytes", F_OK) == 0 {
+                        try writeSmallFile(path + "/memory.memsw.limit_in_bytes", String(memory))
+                    }
+                }
+                if controller == "pids", let processes {
+                    try writeSmallFile(path + "/pids.max", String(processes))
+                }
+            } catch {
+                undo()
+                return .failure(CgroupUnavailable(reason: "cannot set \(controller) limit in \(path): \(ErrnoText.describe(error.errno))"))
+            }
+        }
+        return openProcs(version: .v1, directories: made)
+    }
+
+    private static func createV2(base: String, name: String, memory: UInt64?, processes: UInt64?) -> Result<TaskCgroup, CgroupUnavailable> {
+        var wanted: [String] = []
+        if memory != nil { wanted.append("memory") }
+        if processes != nil { wanted.append("pids") }
+        let available = (try? readSmallFile(base + "/cgroup.controllers"))?.split(separator: " ").map { $0.trimmed } ?? []
+        guard wanted.allSatisfy(available.contains) else {
+            return .failure(CgroupUnavailable(reason: "cgroup v2 at \(base) offers [\(available.joined(separator: " "))], not \(wanted.joined(separator: " "))"))
+        }
+        let enabled = (try? readSmallFile(base + "/cgroup.subtree_control"))?.split(separator: " ").map { $0.trimmed } ?? []
+        for controller in wanted where !enabled.contains(controller) {
+            // Fails with EBUSY when bulkhead itself lives in `base` (the no-internal-processes rule).
+            do { try writeSmallFile(base + "/cgroup.subtree_control", "+" + controller) } catch {
+                return .failure(CgroupUnavailable(reason: "cannot enable \(controller) in \(base): \(ErrnoText.describe(error.errno))"))
+            }
+        }
+        let path = base + "/" + name
+        guard mkdir(path, 0o755) == 0 else {
+            return .failure(CgroupUnavailable(reason: "cannot create \(path): \(ErrnoText.describe(errno))"))
+        }
+        do {
+            if let memory {
+                try writeSmallFile(path + "/memory.max", String(memory))
+                if access(path + "/memory.swap.max", F_OK) == 0 { try writeSmallFile(path + "/memory.swap.max", "0") }
+            }
+            if let processes { try writeSmallFile(path + "/pids.max", String(processes)) }
+        } catch {
+            rmdir(path)
+            return .failure(CgroupUnavailable(reason: "cannot set limits in \(path): \(ErrnoText.describe(error.errno))"))
+        }
+        return openProcs(version: .v2, directories: [Directory(controller: "", path: path)])
+    }
+
+    private static func openProcs(version: Version, directories: [Directory]) -> Result<TaskCgroup, CgroupUnavailable> {
+        var fds: [Int32] = []
+        for directory in directories {
+            let fd = open(directory.path + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                let err = errno
+                fds.forEach { close($0) }
+                directories.reversed().forEach { rmdir($0.path) }
+                return .failure(CgroupUnavailable(reason: "cannot open \(directory.path)/cgroup.procs: \(ErrnoText.describe(err))"))
+            }
+            fds.append(fd)
+        }
+        return .success(TaskCgroup(version: version, directories: directories, procsFDs: fds))
+    }
+
+    /// SIGKILLs every process in the cgroup until none is left. Members that fork meanwhile are bounded
+    /// by pids.max, so the loop ends.
+    func killAll() {
+        for directory in directories {
+            if version == .v2, (try? writeSmallFile(directory.path + "/cgroup.kill", "1")) != nil { continue }
+            for _ in 0..<1000 {
+                let members = pids(in: directory)
+                if members.isEmpty { break }
+                members.forEach { kill($0, SIGKILL) }
+                usleep(200)
+            }
+        }
+    }
+
+    func pids(in directory: Directory) -> [pid_t] {
+        guard let text = try? readSmallFile(directory.path + "/cgroup.procs") else { return [] }
+        return text.split(separator: "\n").compactMap { pid_t($0.trimmed) }
+    }
+
+    var isEmpty: Bool { directories.allSatisfy { pids(in: $0).isEmpty } }
+
+    /// Peak memory of the whole tree, where the kernel records it.
+    var peakMemory: UInt64? {
+        for directory in directories {
+            let file = version == .v1 ? "/memory.max_usage_in_bytes" : "/memory.peak"
+            if directory.controller == "memory" || version == .v2,
+               let text = try? readSmallFile(directory.path + file), let value = UInt64(text.trimmed) { return value }
+        }
+        return nil
+    }
+
+    /// Processes the kernel's OOM killer ended inside this cgroup.
+    var oomKills: Int {
+        for directory in directories where directory.controller == "memory" || version == .v2 {
+            let file = version == .v1 ? "/memory.oom_control" : "/memory.events"
+            if let count = keyedCounter(directory.path + file, key: "oom_kill") { return count }
+        }
+        return 0
+    }
+
+    /// Forks refused because pids.max was reached.
+    var processLimitHits: Int {
+        for directory in directories where directory.controller == "pids" || version == .v2 {
+            if let count = keyedCounter(directory.path + "/pids.events", key: "max") { return count }
+        }
+        return 0
+    }
+
+    private func keyedCounter(_ path: String, key: String) -> Int? {
+        guard let text = try? readSmallFile(path) else { return nil }
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, parts[0] == key { return Int(parts[1]) }
+        }
+        return nil
+    }
+
+    /// Kills what is left and removes the directories. rmdir fails while members are still exiting.
+    func destroy() {
+        killAll()
+        for directory in directories.reversed() {
+            for _ in 0..<200 {
+                if rmdir(directory.path) == 0 || errno == ENOENT { break }
+                usleep(500)
+            }
+        }
+    }
+
+    private static let serial = Mutex(0)
+    private static func nextSerial() -> Int { serial.withLock { $0 += 1; return $0 } }
+}
+
+struct CgroupUnavailable: Error { let reason: String }
+
+/// Where this process's cgroups are: its own directory in each v1 hierarchy, and in the v2 tree.
+struct CgroupLayout {
+    var v1Directories: [String: String] = [:]
+    var v2Directory: String?
+
+    static func current() -> CgroupLayout {
+        var layout = CgroupLayout()
+        guard let mountinfo = try? readSmallFile("/proc/self/mountinfo"),
+              let membership = try? readSmallFile("/proc/self/cgroup") else { return layout }
+        var v1Mounts: [String: (root: String, point: String)] = [:]
+        var v2Mount: (root: String, point: String)?
+        for line in mountinfo.split(separator: "\n") {
+            let halves = line.splitting(on: " - ")
+            guard halves.count == 2 else { continue }
+            let left = halves[0].split(separator: " "), right = halves[1].split(separator: " ")
+            guard left.count >= 5, right.count >= 3 else { continue }
+            let root = String(left[3]), point = String(left[4])
+            if right[0] == "cgroup2" { v2Mount = (root, point) }
+            if right[0] == "cgroup" {
+                for option in right[2].split(separator: ",") where option == "memory" || option == "pids" {
+                    v1Mounts[String(option)] = (root, point)
+                }
+            }
+        }
+        for line in membership.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            let path = String(parts[2])
+            if parts[0] == "0", parts[1].isEmpty, let mount = v2Mount {
+                layout.v2Directory = join(mount, path)
+            }
+            for controller in parts[1].split(separator: ",") {
+                if let mount = v1Mounts[String(controller)] { layout.v1Directories[String(controller)] = join(mount, path) }
+            }
+        }
+        return layout
+    }
+
+    private static func join(_ mount: (root: String, point: String), _ path: String) -> String {
+        var relative = path
+        if mount.root != "/", relative.hasPrefix(mount.root) { relative.removeFirst(mount.root.count) }
+        if relative == "/" { relative = "" }
+        return mount.point + relative
+    }
+}
+
+extension StringProtocol {
+    func splitting(on separator: String) -> [String] {
+        var result: [String] = []
+        var rest = Substring(String(self))
+        while let range = rest.firstRange(of: separator) {
+            result.append(String(rest[..<range.lowerBound]))
+            rest = rest[range.upperBound...]
+        }
+        result.append(String(rest))
+        return result
+    }
+}

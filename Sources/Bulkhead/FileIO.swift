@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small helpers for kernel interface files (/proc, /sys): short reads and writes with errno.
+struct SystemCallError: Error { let errno: Int32; let path: String }
+
+func readSmallFile(_ path: String, limit: Int = 1 << 20) throws(SystemCallError) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemCallError(errno: errno, path: path) }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while bytes.count < limit {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw SystemCallError(errno: errno, path: path)
+        }
+        if n == 0 { break }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+func writeSmallFile(_ path: String, _ text: String) throws(SystemCallError) {
+    let fd = open(path, O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw SystemCallError(errno: errno, path: path) }
+    defer { close(fd) }
+    let ok = text.withCString { ptr -> Bool in write(fd, ptr, strlen(ptr)) == strlen(ptr) }
+    guard ok else { throw SystemCallError(errno: errno, path: path) }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing white space; kernel files end in a newline.
+    var trimmed: String {
+        var s = Substring(String(self))
+        while let c = s.first, c.isWhitespace { s.removeFirst() }
+        while let c = s.last, c.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bulkhead refused to start a task, or could not: the policy asks for something this machine or this
+/// user cannot provide, or a system call of the launcher failed. Always names the stage.
+public struct LaunchError: Error, CustomStringConvertible, Equatable {
+    public var stage: LaunchStage
+    public var errno: Int32?
+    public var message: String
+    public var hint: String?
+
+    public init(stage: LaunchStage, errno: Int32? = nil, message: String, hint: String? = nil) {
+        self.stage = stage; self.errno = errno; self.message = message; self.hint = hint
+    }
+
+    public var description: String {
+        var text = "error: \(stage.rawValue): \(message)"
+        if let errno { text += ": \(ErrnoText.describe(errno))" }
+        if let hint { text += "\nhint: \(hint)" }
+        return text
+    }
+}
+
+enum ErrnoText {
+    /// "EPERM (Operation not permitted)"
+    static func describe(_ value: Int32) -> String {
+        let text = String(cString: strerror(value))
+        if let name = BulkheadErrnoName.name(of: value) { return "\(name) (\(text))" }
+        return "errno \(value) (\(text))"
+    }
+}

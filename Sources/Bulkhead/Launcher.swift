@@ -1,0 +1,158 @@
+import BulkheadPolicy
+import CLaunch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A started task: its pid, the pidfd that names it without reuse races, and its cgroup.
+struct RunningTask {
+    let pid: pid_t
+    let pidfd: Int32
+    let cgroup: TaskCgroup?
+    let started: Double
+}
+
+enum LaunchAttempt {
+    case running(RunningTask, warnings: [String])
+    /// The child failed before execve, or the command was not found; no task ran.
+    case failedBeforeExec(stage: LaunchStage, errno: Int32, started: Double)
+}
+
+/// Starts a task: prepares every byte the child needs, then hands over to the C child code.
+enum Launcher {
+    static func launch(_ plan: SandboxPlan, arguments: [String], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
+        let started = monotonicSeconds()
+        guard let name = arguments.first else {
+            throw LaunchError(stage: .plan, message: "no command given")
+        }
+        let path: String
+        switch plan.resolve(name) {
+        case .success(let found): path = found
+        case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err.value, started: started)
+        }
+
+        var warnings: [String] = []
+        var rlimits = plan.rlimits
+        let cgroup = try makeCgroup(plan, rlimits: &rlimits, warnings: &warnings)
+
+        let argv = CStringArray(arguments)
+        let envp = CStringArray(plan.environment)
+        defer { argv.free(); envp.free() }
+        let procsFDs = cgroup?.procsFDs ?? []
+        let groups = plan.identity?.groups ?? []
+        var pid: pid_t = 0
+        var pidfd: Int32 = -1
+        let result: (rc: Int32, stage: Int32, errno: Int32) = path.withCString { cPath in
+            (plan.policy.workdir ?? "").withCString { cWorkdir in
+                procsFDs.withUnsafeBufferPointer { procs in
+                    rlimits.withUnsafeBufferPointer { limits in
+                        groups.withUnsafeBufferPointer { groupList in
+                            (plan.filter?.bpf ?? []).withUnsafeBytes { bpf in
+                                var spec = bh_spawn_spec()
+                                spec.path = cPath
+                                spec.argv = UnsafePointer(argv.pointer)
+                                spec.envp = UnsafePointer(envp.pointer)
+                                spec.workdir = plan.policy.workdir == nil ? nil : cWorkdir
+                                spec.stdio = (options.stdin ?? -1, options.stdout ?? -1, options.stderr ?? -1)
+                                spec.cgroup_procs_fds = procs.baseAddress
+                                spec.cgroup_count = Int32(procs.count)
+                                spec.rlimits = limits.baseAddress
+                                spec.rlimit_count = Int32(limits.count)
+                                if let identity = plan.identity {
+                                    spec.set_identity = 1
+                                    spec.uid = identity.uid
+                                    spec.gid = identity.gid
+                                    spec.groups = groupList.baseAddress
+                                    spec.group_count = Int32(groupList.count)
+                                }
+                                spec.drop_bounding_set = plan.dropBoundingSet ? 1 : 0
+                                spec.last_cap = Capabilities.lastCap
+                                spec.keep_caps = plan.keepCaps
+                                if let filter = plan.filter {
+                                    spec.filter = bpf.baseAddress
+                                    spec.filter_len = UInt16(filter.instructionCount)
+                                }
+                                let rc = bh_spawn(&spec, &pid, &pidfd)
+                                return (rc, spec.failed_stage, rc == 0 ? spec.failed_errno : errno)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if result.rc != 0 {
+            cgroup?.destroy()
+            throw LaunchError(stage: .clone, errno: result.errno, message: "cannot start the child process")
+        }
+        if result.stage != 0 {
+            // The child wrote its failure and exited; reap it so no zombie is left.
+            var info = siginfo_t()
+            _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
+            close(pidfd)
+            cgroup?.destroy()
+            return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
+        }
+        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started), warnings: warnings)
+    }
+
+    /// A cgroup when the policy limits memory or processes. Where none can be made, a best-effort limit
+    /// falls back to the nearest rlimit with a warning; any other limit refuses the launch.
+    private static func makeCgroup(_ plan: SandboxPlan, rlimits: inout [bh_rlimit], warnings: inout [String]) throws(LaunchError) -> TaskCgroup? {
+        let limits = plan.policy.limits
+        let taskIsRoot = (plan.identity?.uid ?? geteuid()) == 0
+        // A non-root task's process count is already bound by RLIMIT_NPROC; the cgroup then only
+        // tightens it to the task's own tree.
+        let needsCgroup = limits.memory != nil || (limits.processes != nil && taskIsRoot)
+        let wantsCgroup = limits.memory != nil || limits.processes != nil
+        guard wantsCgroup else { return nil }
+        switch TaskCgroup.create(memory: limits.memory, processes: limits.processes) {
+        case .success(let cgroup): return cgroup
+        case .failure(let unavailable):
+            guard needsCgroup else { return nil }
+            var missing: [LimitKind] = []
+            if limits.memory != nil { missing.append(.memory) }
+            if limits.processes != nil, taskIsRoot { missing.append(.processes) }
+            let strict = missing.filter { !limits.bestEffort.contains($0) }
+            if !strict.isEmpty {
+                let names = strict.map { "limits.\($0.rawValue)" }.joined(separator: " and ")
+                throw LaunchError(stage: .cgroup, message: "\(names) cannot be enforced: \(unavailable.reason)",
+                                  hint: "run bulkhead as root on a machine with the memory and pids cgroup controllers, or add them to limits.best-effort")
+            }
+            if let memory = limits.memory {
+                // Per-process address space is the nearest thing an unprivileged launcher has.
+                if limits.addressSpace == nil {
+                    rlimits.append(bh_rlimit(resource: Int32(BH_RLIMIT_AS.rawValue), soft: memory, hard: memory))
+                }
+                warnings.append("limits.memory applied per process as address-space limit only (best-effort): \(unavailable.reason)")
+            }
+            if limits.processes != nil, taskIsRoot {
+                warnings.append("limits.processes not enforced for a root task (best-effort): \(unavailable.reason)")
+            }
+            return nil
+        }
+    }
+}
+
+/// A NULL-terminated array of C strings, owned until `free()`.
+struct CStringArray {
+    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    let count: Int
+
+    init(_ strings: [String]) {
+        count = strings.count
+        pointer = .allocate(capacity: strings.count + 1)
+        for (index, string) in strings.enumerated() { pointer[index] = strdup(string) }
+        pointer[strings.count] = nil
+    }
+
+    func free() {
+        for index in 0..<count { Glibc.free(pointer[index]) }
+        pointer.deallocate()
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}

@@ -1,0 +1,46 @@
+import BulkheadPolicy
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension SandboxPlan {
+    /// Runs one command under this plan and waits for it: the library form of `bulkhead run`.
+    /// Throws only when bulkhead refuses or cannot start the task; every ending of a task that started
+    /// (including a failed execve) is an `Outcome`.
+    public func run(_ arguments: [String], options: RunOptions = .init()) throws(LaunchError) -> RunResult {
+        switch try Launcher.launch(self, arguments: arguments, options: options) {
+        case .failedBeforeExec(let stage, let err, let started):
+            return RunResult(outcome: .setupFailed(stage: stage, errno: err),
+                             usage: Usage(wallSeconds: monotonicSeconds() - started), warnings: warnings)
+        case .running(let task, let launchWarnings):
+            var result = Supervisor.supervise(task, plan: self, options: options)
+            result.warnings = warnings + launchWarnings
+            return result
+        }
+    }
+}
+
+/// Convenience entry points.
+public enum Sandbox {
+    /// Loads nothing and caches nothing: compiles `policy` and runs `arguments` once.
+    public static func run(_ arguments: [String], policy: Policy, environment: [String: String] = ProcessEnvironment.current(),
+                           options: RunOptions = .init()) throws(LaunchError) -> RunResult {
+        try SandboxPlan(policy: policy, launcherEnvironment: environment).run(arguments, options: options)
+    }
+}
+
+/// The launcher's environment as a dictionary, read from `environ` without Foundation.
+public enum ProcessEnvironment {
+    public static func current() -> [String: String] {
+        var result: [String: String] = [:]
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            cursor += 1
+        }
+        return result
+    }
+}

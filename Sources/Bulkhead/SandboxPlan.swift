@@ -1,0 +1,111 @@
+import BulkheadPolicy
+import CLaunch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A policy compiled for this machine and this launcher: the BPF program, capability masks, rlimits,
+/// identity and environment. Build it once and launch any number of tasks from it; compiling the filter
+/// is the expensive part (pitfall 17), launching is not.
+public final class SandboxPlan: @unchecked Sendable {
+    public let policy: Policy
+    public let filter: CompiledFilter?
+    /// Notes about protections that were requested as best-effort and will not be applied.
+    public private(set) var warnings: [String] = []
+
+    let rlimits: [bh_rlimit]
+    let identity: (uid: uid_t, gid: gid_t, groups: [gid_t])?
+    let keepCaps: UInt64
+    let dropBoundingSet: Bool
+    let environment: [String]
+    let searchPath: String
+    let violationIsKill: Bool
+
+    /// - Parameter launcherEnvironment: the environment `environment.pass` and `clear: false` copy from.
+    public init(policy: Policy, launcherEnvironment: [String: String]) throws(LaunchError) {
+        self.policy = policy
+        if let seccomp = policy.seccomp {
+            do { filter = try SeccompCompiler.compile(seccomp) } catch {
+                throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
+            }
+            violationIsKill = seccomp.defaultAction == .kill || seccomp.rules.contains { $0.action == .kill }
+        } else {
+            filter = nil
+            violationIsKill = false
+        }
+
+        var notes: [String] = []
+        identity = try Self.identity(for: policy.user, warnings: &notes)
+        keepCaps = try Capabilities.mask(for: policy.capabilities.keep)
+        let held = Capabilities.current()
+        if keepCaps & ~held.permitted != 0 {
+            let missing = Capabilities.names(in: keepCaps & ~held.permitted).joined(separator: ", ")
+            throw LaunchError(stage: .capabilities, message: "the policy keeps \(missing), which bulkhead does not hold",
+                              hint: "run bulkhead as root, or remove them from capabilities.keep")
+        }
+        // Without CAP_SETPCAP the bounding set cannot shrink; no_new_privs (always set) still stops the task
+        // from gaining capabilities through set-uid or file-capability binaries.
+        dropBoundingSet = held.effective & (1 << UInt64(Capabilities.setpcap)) != 0
+        rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0)
+        environment = EnvironmentBuilder.build(policy.environment, from: launcherEnvironment)
+        searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
+        warnings = notes
+    }
+
+    private static func identity(for user: UserPolicy?, warnings: inout [String]) throws(LaunchError) -> (uid: uid_t, gid: gid_t, groups: [gid_t])? {
+        guard let user else { return nil }
+        if geteuid() == 0 { return (user.uid, user.gid, user.groups) }
+        if user.uid == getuid(), user.gid == getgid() { return nil }
+        if user.bestEffort {
+            warnings.append("user: running as uid \(getuid()), not \(user.uid): only root can switch users (best-effort)")
+            return nil
+        }
+        throw LaunchError(stage: .identity, errno: EPERM, message: "the policy runs the task as uid \(user.uid) gid \(user.gid), which needs root",
+                          hint: "run bulkhead as root, or mark the user best-effort")
+    }
+
+    private static func rlimits(for limits: Limits, taskIsRoot: Bool) throws(LaunchError) -> [bh_rlimit] {
+        var result: [bh_rlimit] = []
+        func add(_ resource: bh_resource, _ soft: UInt64, _ hard: UInt64, _ kind: LimitKind) throws(LaunchError) {
+            var current = rlimit()
+            getrlimit(__rlimit_resource_t(resource.rawValue), &current)
+            let canRaise = Capabilities.current().effective & (1 << 24) != 0   // CAP_SYS_RESOURCE
+            if hard > UInt64(current.rlim_max), !canRaise {
+                throw LaunchError(stage: .rlimits, message: "limits.\(kind.rawValue) \(hard) is above this session's hard limit \(current.rlim_max)",
+                                  hint: "lower limits.\(kind.rawValue), or run bulkhead with CAP_SYS_RESOURCE")
+            }
+            result.append(bh_rlimit(resource: Int32(resource.rawValue), soft: soft, hard: hard))
+        }
+        if let cpu = limits.cpu {
+            // The soft limit sends SIGXCPU (reported as limitExceeded); the hard one, a second later, SIGKILL.
+            let seconds = UInt64(cpu.rounded(.up))
+            try add(BH_RLIMIT_CPU, seconds, seconds + 1, .cpu)
+        }
+        if let n = limits.openFiles { try add(BH_RLIMIT_NOFILE, n, n, .openFiles) }
+        if let n = limits.fileSize { try add(BH_RLIMIT_FSIZE, n, n, .fileSize) }
+        if let n = limits.core { try add(BH_RLIMIT_CORE, n, n, .core) }
+        if let n = limits.stack { try add(BH_RLIMIT_STACK, n, n, .stack) }
+        if let n = limits.addressSpace { try add(BH_RLIMIT_AS, n, n, .addressSpace) }
+        // Binds every uid but root; the cgroup bounds the tree for root (and for everyone when available).
+        if let n = limits.processes, !taskIsRoot { try add(BH_RLIMIT_NPROC, n, n, .processes) }
+        return result
+    }
+
+    /// The executable for a command name: a name with a slash is taken as it is, a bare name is looked up
+    /// in the task's PATH (not the launcher's). Returns the errno an exec would give when nothing fits.
+    func resolve(_ name: String) -> Result<String, LaunchErrno> {
+        guard !name.isEmpty else { return .failure(LaunchErrno(ENOENT)) }
+        if name.contains("/") { return .success(name) }
+        var sawNonExecutable = false
+        for directory in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + name
+            var info = stat()
+            guard stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            if info.st_mode & 0o111 != 0 { return .success(candidate) }
+            sawNonExecutable = true
+        }
+        return .failure(LaunchErrno(sawNonExecutable ? EACCES : ENOENT))
+    }
+}
+
+struct LaunchErrno: Error { let value: Int32; init(_ value: Int32) { self.value = value } }

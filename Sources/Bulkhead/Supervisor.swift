@@ -1,0 +1,141 @@
+import BulkheadPolicy
+import CLaunch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Waits for one task with epoll: its pidfd, an optional signalfd for the launcher's stop signals, and
+/// the wall-clock deadline as the epoll timeout. No thread per child, no SIGCHLD handler, no wait(-1):
+/// only this task's pidfd is ever reaped (pitfall 12).
+enum Supervisor {
+    static func supervise(_ task: RunningTask, plan: SandboxPlan, options: RunOptions) -> RunResult {
+        let wallLimit = options.timeout ?? plan.policy.limits.wall
+        let deadline = wallLimit.map { task.started + $0 }
+        let epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        defer { if epoll >= 0 { close(epoll) } }
+        watch(epoll, task.pidfd)
+        let signals = makeSignalFD(options.stopSignals)
+        defer { if signals >= 0 { close(signals) } }
+        if signals >= 0 { watch(epoll, signals) }
+
+        var timedOut = false
+        var interruptedBy: Int32?
+        var events = [epoll_event](repeating: epoll_event(), count: 4)
+        waiting: while true {
+            var timeoutMs: Int32 = -1
+            if let deadline, !timedOut {
+                let remaining = deadline - monotonicSeconds()
+                if remaining <= 0 {
+                    timedOut = true
+                    killTree(task)
+                    continue
+                }
+                timeoutMs = Int32(min((remaining * 1000).rounded(.up), Double(Int32.max)))
+            }
+            if epoll < 0 {
+                // No epoll (descriptor exhaustion): fall back to a blocking reap.
+                break waiting
+            }
+            let count = epoll_wait(epoll, &events, Int32(events.count), timeoutMs)
+            if count < 0 {
+                if errno == EINTR { continue }
+                break waiting
+            }
+            for event in events.prefix(Int(count)) {
+                if event.data.fd == task.pidfd { break waiting }
+                if event.data.fd == signals, let signal = readSignal(signals), interruptedBy == nil {
+                    interruptedBy = signal
+                    killTree(task)
+                }
+            }
+        }
+        let result = finish(task, plan: plan, timedOut: timedOut ? wallLimit : nil, interruptedBy: interruptedBy)
+        if options.sweepOrphans { OrphanSweeper.sweep() }
+        return result
+    }
+
+    /// The task's main process has exited (a zombie still holds its pid and process group): kill what it
+    /// left behind, then reap it and classify the ending.
+    private static func finish(_ task: RunningTask, plan: SandboxPlan, timedOut: Double?, interruptedBy: Int32?) -> RunResult {
+        kill(-task.pid, SIGKILL)
+        task.cgroup?.killAll()
+        var info = siginfo_t()
+        var usage = rusage()
+        while bh_waitid_pidfd(task.pidfd, &info, WEXITED, &usage) < 0 && errno == EINTR {}
+        let ended = monotonicSeconds()
+        close(task.pidfd)
+
+        var measured = Usage(
+            wallSeconds: ended - task.started,
+            userSeconds: Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
+            systemSeconds: Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6,
+            peakRSSBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024)
+        var limitsReached: [LimitKind] = []
+        let oomKills = task.cgroup?.oomKills ?? 0
+        if oomKills > 0 { limitsReached.append(.memory) }
+        if (task.cgroup?.processLimitHits ?? 0) > 0 { limitsReached.append(.processes) }
+        if let tree = task.cgroup?.peakMemory, plan.policy.limits.memory != nil {
+            measured.peakRSSBytes = max(measured.peakRSSBytes, min(tree, plan.policy.limits.memory ?? tree))
+        }
+        task.cgroup?.destroy()
+
+        let outcome = classify(code: bh_siginfo_code(&info), status: bh_siginfo_status(&info), plan: plan,
+                               usage: measured, timedOut: timedOut, oomKilled: oomKills > 0)
+        return RunResult(outcome: outcome, usage: measured, limitsReached: limitsReached, interruptedBy: interruptedBy)
+    }
+
+    static func classify(code: Int32, status: Int32, plan: SandboxPlan, usage: Usage, timedOut: Double?, oomKilled: Bool) -> Outcome {
+        if let timedOut { return .timedOut(limitSeconds: timedOut) }
+        switch code {
+        case Int32(CLD_EXITED):
+            return .exited(code: status)
+        case Int32(CLD_KILLED), Int32(CLD_DUMPED):
+            let limits = plan.policy.limits
+            switch status {
+            case SIGSYS where plan.violationIsKill:
+                return .violation(signal: SIGSYS, syscall: nil)
+            case SIGXCPU where limits.cpu != nil:
+                return .limitExceeded(.cpu, signal: SIGXCPU)
+            case SIGXFSZ where limits.fileSize != nil:
+                return .limitExceeded(.fileSize, signal: SIGXFSZ)
+            case SIGKILL where oomKilled:
+                return .limitExceeded(.memory, signal: SIGKILL)
+            case SIGKILL where limits.cpu.map { usage.userSeconds + usage.systemSeconds >= $0 } ?? false:
+                return .limitExceeded(.cpu, signal: SIGKILL)
+            default:
+                return .signaled(signal: status, coreDumped: code == Int32(CLD_DUMPED))
+            }
+        default:
+            return .signaled(signal: status, coreDumped: false)
+        }
+    }
+
+    /// SIGKILL the task, its process group and, where there is one, everything in its cgroup.
+    static func killTree(_ task: RunningTask) {
+        _ = bh_pidfd_send_signal(task.pidfd, SIGKILL)
+        kill(-task.pid, SIGKILL)
+        task.cgroup?.killAll()
+    }
+
+    private static func watch(_ epoll: Int32, _ fd: Int32) {
+        guard epoll >= 0 else { return }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = fd
+        epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
+    }
+
+    private static func makeSignalFD(_ signals: [Int32]) -> Int32 {
+        guard !signals.isEmpty else { return -1 }
+        var set = sigset_t()
+        sigemptyset(&set)
+        signals.forEach { sigaddset(&set, $0) }
+        return signalfd(-1, &set, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
+    }
+
+    private static func readSignal(_ fd: Int32) -> Int32? {
+        var info = signalfd_siginfo()
+        let n = withUnsafeMutableBytes(of: &info) { read(fd, $0.baseAddress, $0.count) }
+        return n == MemoryLayout<signalfd_siginfo>.size ? Int32(info.ssi_signo) : nil
+    }
+}

@@ -1,0 +1,46 @@
+/* Raw system call wrappers for the parent side (Swift cannot call variadic syscall()). */
+#define _GNU_SOURCE
+#include "launch.h"
+#include <errno.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+int bh_pidfd_send_signal(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int bh_waitid_pidfd(int pidfd, siginfo_t *info, int options, struct rusage *usage) {
+    return (int)syscall(SYS_waitid, P_PIDFD, pidfd, info, options, usage);
+}
+
+int bh_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int bh_capget_effective(uint64_t *effective, uint64_t *permitted) {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &header, data) < 0) return -1;
+    *effective = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32);
+    *permitted = (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+    return 0;
+}
+
+int bh_siginfo_code(const siginfo_t *info) { return info->si_code; }
+int bh_siginfo_status(const siginfo_t *info) { return info->si_status; }
+pid_t bh_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
+
+int bh_set_dumpable(int dumpable) {
+    return (int)syscall(SYS_prctl, PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+}
+
+int bh_set_child_subreaper(void) {
+    return (int)syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Bulkhead
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct BulkheadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bulkhead",
+        abstract: "Run untrusted commands in sandboxed child processes under a policy file.",
+        discussion: """
+        Exit codes of `bulkhead run`: the task's own code; 128+N when it was killed by signal N (a seccomp \
+        violation is 128+31=159); 124 when it timed out; 125 when bulkhead refused or failed (bad policy, bad \
+        arguments, a protection that cannot be applied); 126 when the command cannot be executed; 127 when it \
+        was not found.
+        """,
+        subcommands: [RunCommand.self, PolicyCommand.self])
+
+    /// Parses and runs; every error becomes a message and exit code 125, never a crash.
+    static func main() {
+        // Blocked before any thread exists, so every later thread inherits the mask and the signals queue
+        // for the supervisor's signalfd: bulkhead always lives long enough to kill the task tree.
+        StopSignals.block()
+        do {
+            var command = try parseAsRoot()
+            if !(command is RunCommand) { StopSignals.unblock() }
+            try command.run()
+        } catch let exit as ExitCode {
+            Glibc.exit(exit.rawValue)
+        } catch let error as CLIError {
+            FileHandleStderr.write("bulkhead: \(error.description)\n")
+            Glibc.exit(ExitCodes.launcherFailed)
+        } catch {
+            // Help and --version are "errors" that succeed; usage mistakes are bulkhead refusing: 125.
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            FileHandleStderr.write("bulkhead: " + fullMessage(for: error) + "\n")
+            Glibc.exit(ExitCodes.launcherFailed)
+        }
+    }
+}
+
+enum StopSignals {
+    static let all: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
+    static func block() { change(SIG_BLOCK) }
+    static func unblock() { change(SIG_UNBLOCK) }
+
+    private static func change(_ how: Int32) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        all.forEach { sigaddset(&set, $0) }
+        pthread_sigmask(how, &set, nil)
+    }
+}
+
+enum FileHandleStderr {
+    static func write(_ text: String) {
+        text.withCString { ptr in _ = Glibc.write(2, ptr, strlen(ptr)) }
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Bulkhead
+import BulkheadPolicy
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Check, show and compile policy files.",
+        subcommands: [Check.self, Show.self, Compile.self, Groups.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate a policy file: exit 0 when it is valid, 125 with located errors when not.")
+        @Argument(help: "Policy file, or a shipped policy name.") var file: String
+
+        func run() throws {
+            let (policy, _) = try PolicySource.load(file)
+            print("\(file): ok (\(policy.name ?? "unnamed"))")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the fully resolved policy (after extends and group expansion) as YAML.")
+        @Argument(help: "Policy file, or a shipped policy name.") var file: String
+
+        func run() throws {
+            let (policy, _) = try PolicySource.load(file)
+            print(PolicyPrinter.yaml(policy), terminator: "")
+        }
+    }
+
+    struct Compile: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the policy's seccomp filter as libseccomp pseudo-filter code, or raw BPF with --bpf.")
+        @Argument(help: "Policy file, or a shipped policy name.") var file: String
+        @Flag(name: .long, help: "Write the raw BPF program (struct sock_filter[]) to stdout.") var bpf = false
+
+        func run() throws {
+            let (policy, _) = try PolicySource.load(file)
+            guard let seccomp = policy.seccomp else { throw CLIError("\(file): the policy installs no seccomp filter") }
+            do {
+                if bpf {
+                    let program = try SeccompCompiler.compile(seccomp).bpf
+                    program.withUnsafeBytes { bytes in _ = write(1, bytes.baseAddress, bytes.count) }
+                } else {
+                    print(try SeccompCompiler.pseudoCode(seccomp), terminator: "")
+                }
+            } catch {
+                throw CLIError("\(file): cannot compile the seccomp filter: \(error)")
+            }
+        }
+    }
+
+    struct Groups: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the syscall groups (@name) policies can use.")
+        @Flag(name: .long, help: "Also list each group's syscalls.") var verbose = false
+
+        func run() throws {
+            for group in SyscallGroups.all {
+                print("\(group.name)  \(group.description)")
+                if verbose { print("    " + group.members.joined(separator: " ")) }
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import BulkheadPolicy
-print(ShippedPolicies.text(named: "default") ?? "")

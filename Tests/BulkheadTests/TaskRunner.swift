@@ -1,0 +1,65 @@
+import Bulkhead
+import BulkheadPolicy
+import Foundation
+
+/// Runs a command under a policy through the library, capturing stdout in a temporary file.
+struct Captured {
+    var result: RunResult
+    var output: String
+}
+
+enum TaskRunner {
+    static func run(_ arguments: [String], policy: Policy, timeout: Double? = 30,
+                    environment: [String: String] = ProcessEnvironment.current()) throws -> Captured {
+        let path = NSTemporaryDirectory() + "bulkhead-test-\(UUID().uuidString)"
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        // Readable by a task that runs as another uid.
+        fchmod(fd, 0o666)
+        defer { close(fd); unlink(path) }
+        let plan = try SandboxPlan(policy: policy, launcherEnvironment: environment)
+        let result = try plan.run(arguments, options: RunOptions(timeout: timeout, stdout: fd))
+        let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return Captured(result: result, output: output)
+    }
+
+    /// A policy with no seccomp filter and nothing else: for testing the launcher itself.
+    static func bare() -> Policy {
+        var policy = Policy()
+        policy.name = "test-bare"
+        policy.environment = EnvironmentPolicy(clear: true, set: [EnvironmentVariable(name: "PATH", value: "/usr/bin:/bin")])
+        return policy
+    }
+
+    static var isRoot: Bool { geteuid() == 0 }
+
+    /// The value of a field such as "CapEff" in /proc/self/status output.
+    static func statusField(_ name: String, in text: String) -> String? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+            return line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+
+    /// True once no live process has `marker` in its command line. SIGKILL is delivered at once but a
+    /// dying process takes a moment to release its memory, so allow it two seconds.
+    static func gone(matching marker: String) -> Bool {
+        for _ in 0..<200 {
+            if processes(matching: marker).isEmpty { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// Processes whose command line contains `marker`, other than ourselves.
+    static func processes(matching marker: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid -> String? in
+            guard Int(pid) != nil,
+                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let command = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
+            // A zombie has an empty command line; it is not running.
+            return command.contains(marker) ? "\(pid): \(command)" : nil
+        }
+    }
+}
