@@ -71,9 +71,10 @@ struct bh_spawn_spec {
 
     pid_t parent_pid;
 
-    /* Written by the child on failure; read by the parent after clone returns (shared memory, CLONE_VM). */
-    volatile int failed_stage;
-    volatile int failed_errno;
+    /* Set on return from bh_spawn when the child failed before execve. */
+    int failed_stage;
+    int failed_errno;
+    void *result_page;               /* internal: the page the child reports through */
 };
 
 /* Starts the child. Returns 0 and sets *pid and *pidfd, or -1 with errno (stage BH_STAGE_CLONE).
