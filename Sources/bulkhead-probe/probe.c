@@ -54,9 +54,16 @@ static int fail_errno(const char *what, int e) {
     return EXIT_ERRNO;
 }
 
-/* Result of a raw syscall: Linux returns -errno in [-4095, -1]. */
+/* Result of an inline-asm syscall: the kernel returns -errno in [-4095, -1]. */
 static int report_raw(const char *what, long rc) {
     if (rc < 0 && rc >= -4095) return fail_errno(what, (int)-rc);
+    printf("%s: ok %ld\n", what, rc);
+    return EXIT_OK;
+}
+
+/* Result of libc's syscall(): -1 with errno set. */
+static int report_libc(const char *what, long rc) {
+    if (rc == -1) return fail_errno(what, errno);
     printf("%s: ok %ld\n", what, rc);
     return EXIT_OK;
 }
@@ -269,7 +276,7 @@ int main(int argc, char **argv) {
 #else
     if (!strcmp(m, "int80-getpid") || !strcmp(m, "x32-getpid")) { printf("%s: not x86_64\n", m); return EXIT_OTHER; }
 #endif
-    if (!strcmp(m, "getpid")) return report_raw("getpid", syscall(SYS_getpid));
+    if (!strcmp(m, "getpid")) return report_libc("getpid", syscall(SYS_getpid));
     if (!strcmp(m, "clone3")) {
         struct clone_args ca;
         memset(&ca, 0, sizeof ca);
@@ -304,16 +311,16 @@ int main(int argc, char **argv) {
         char c = ' ';
         unsigned long req = TIOCSTI;
         if (!strcmp(m, "ioctl-tiocsti-high")) req |= 0x100000000UL; /* the kernel reads only the low 32 bits */
-        return report_raw(m, syscall(SYS_ioctl, 0, req, &c));
+        return report_libc(m, syscall(SYS_ioctl, 0, req, &c));
     }
-    if (!strcmp(m, "ptrace-traceme")) return report_raw(m, syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0));
-    if (!strcmp(m, "unshare-user")) return report_raw(m, syscall(SYS_unshare, CLONE_NEWUSER));
-    if (!strcmp(m, "personality")) { NEED(1); return report_raw(m, syscall(SYS_personality, parse_num(argv[2]))); }
+    if (!strcmp(m, "ptrace-traceme")) return report_libc(m, syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0));
+    if (!strcmp(m, "unshare-user")) return report_libc(m, syscall(SYS_unshare, CLONE_NEWUSER));
+    if (!strcmp(m, "personality")) { NEED(1); return report_libc(m, syscall(SYS_personality, parse_num(argv[2]))); }
     if (!strcmp(m, "syscall")) {
         NEED(1);
         long a[6] = {0};
         for (int i = 0; i < 6 && 3 + i < argc; i++) a[i] = parse_num(argv[3 + i]);
-        return report_raw("syscall", syscall(parse_num(argv[2]), a[0], a[1], a[2], a[3], a[4], a[5]));
+        return report_libc("syscall", syscall(parse_num(argv[2]), a[0], a[1], a[2], a[3], a[4], a[5]));
     }
     if (!strcmp(m, "status")) {
         static const char *const p[] = {"Cap", "NoNewPrivs", "Seccomp"};
