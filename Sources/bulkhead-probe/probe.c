@@ -8,6 +8,7 @@
  *   3   alloc: malloc failed
  *   10  the thing failed with an errno (its name is printed: "errno EPERM")
  *   11  the thing failed without an errno (e.g. unexpected result)
+ * With BULKHEAD_PROBE_TIMING set, load-filter prints the filter's install time to stderr.
  * Being killed by a seccomp filter shows up as death by SIGSYS, not as an exit code.
  *
  * Plain C on purpose: tests need raw syscalls and alternate entry points (int 0x80, the x32 bit)
@@ -255,7 +256,14 @@ static int mode_load_filter(int argc, char **argv) {
     close(fd);
     struct sock_fprog prog = { .len = (unsigned short)(st.st_size / sizeof(struct sock_filter)), .filter = insns };
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail_errno("no_new_privs", errno);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return fail_errno("seccomp", errno);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    free(insns);
+    /* For measurements: how long the kernel took to check and attach the program. */
+    if (getenv("BULKHEAD_PROBE_TIMING"))
+        fprintf(stderr, "install-ns %lld\n", (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
     execv(argv[4], argv + 4);
     /* Under the filter even reporting may be refused; try anyway. */
     return fail_errno("execv", errno);
@@ -321,6 +329,18 @@ int main(int argc, char **argv) {
         long a[6] = {0};
         for (int i = 0; i < 6 && 3 + i < argc; i++) a[i] = parse_num(argv[3 + i]);
         return report_libc("syscall", syscall(parse_num(argv[2]), a[0], a[1], a[2], a[3], a[4], a[5]));
+    }
+    if (!strcmp(m, "time-syscall")) {
+        /* Median-free, simple mean: ns per call of syscall NR (no arguments) over ITER calls. */
+        NEED(2);
+        long nr = parse_num(argv[2]), iter = parse_num(argv[3]);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (long i = 0; i < iter; i++) syscall(nr, 0, 0, 0, 0, 0, 0);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double ns = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / (double)(iter > 0 ? iter : 1);
+        printf("time-syscall %ld: %.1f ns\n", nr, ns);
+        return EXIT_OK;
     }
     if (!strcmp(m, "status")) {
         static const char *const p[] = {"Cap", "NoNewPrivs", "Seccomp"};

@@ -11,7 +11,7 @@ import Testing
 
 /// What a dynamically linked C probe needs from execve to exit (glibc 2.36, found with strace -f).
 /// `ioctl` is here because stdio asks whether stdout is a terminal (TCGETS).
-private let probeStartup: [String] = [
+let probeStartup: [String] = [
     "access", "arch_prctl", "brk", "close", "execve", "exit", "exit_group", "fstat", "futex", "getrandom",
     "gettid", "ioctl", "madvise", "mmap", "mprotect", "munmap", "newfstatat", "openat", "pread64", "prlimit64",
     "read", "readlink", "rseq", "rt_sigaction", "rt_sigprocmask", "set_robust_list", "set_tid_address",
@@ -78,8 +78,9 @@ enum Probe {
         throw ProbeError(description: "bulkhead-probe not found; build it or set BULKHEAD_PROBE")
     }
 
-    static func run(_ arguments: [String]) throws -> ProbeOutcome {
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> ProbeOutcome {
         let process = Process()
+        if let environment { process.environment = environment }
         process.executableURL = try locate()
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
@@ -381,5 +382,41 @@ enum Probe {
         let p = policy(allow: ["getpid"])
         #expect(try SeccompCompiler.compile(p) == SeccompCompiler.compile(p))
         #expect(try SeccompCompiler.compile(p).bpf.count % 8 == 0)
+    }
+}
+
+// MARK: - More semantics
+
+@Suite struct SeccompRuleSemantics {
+    @Test func rulesOverrideTheAllowList() throws {
+        let p = policy(allow: ["getpid"], rules: [SyscallRule(syscall: "getpid", action: .errno(EXDEVValue))])
+        #expect(try Probe.run(p, "getpid").output.contains("EXDEV"))
+    }
+
+    @Test func exceptionWithTwoConditions() throws {
+        // ioctl allowed, except TIOCSTI on fd 0: the complement is "fd != 0 OR request != TIOCSTI".
+        let p = policy(rules: [
+            SyscallRule(syscall: "ioctl", action: .allow),
+            SyscallRule(syscall: "ioctl", action: .errno(EXDEVValue),
+                        conditions: [low32(0, .equal(0)), low32(1, .equal(TIOCSTI))]),
+        ])
+        let filter = try SeccompCompiler.compile(p)
+        #expect(try Probe.run(filter, "status").exitCode == 0)
+        #expect(try Probe.run(filter, "ioctl-tiocsti-high").output.contains("EXDEV"))
+        // TIOCSTI on fd 1 is outside the exception: allowed by the filter (the kernel answers ENOTTY).
+        let other = try Probe.run(filter, "syscall", "16", "1", "0x5412", "0")
+        #expect(other.exitCode == 10 && !other.output.contains("EXDEV"), "\(other)")
+    }
+
+    @Test func overlappingRulesWithTheSameActionAreORed() throws {
+        let p = policy(rules: [
+            SyscallRule(syscall: "personality", action: .errno(EXDEVValue), conditions: [low32(0, .equal(1))]),
+            SyscallRule(syscall: "personality", action: .errno(EXDEVValue),
+                        conditions: [ArgumentCondition(index: 0, comparison: .greater(0x10), low32: false)]),
+        ])
+        let filter = try SeccompCompiler.compile(p)
+        #expect(try Probe.run(filter, "personality", "1").output.contains("EXDEV"))
+        #expect(try Probe.run(filter, "personality", "0x20").output.contains("EXDEV"))
+        #expect(try Probe.run(filter, "personality", "2").isKilledBySIGSYS)
     }
 }
