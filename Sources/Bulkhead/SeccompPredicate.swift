@@ -91,7 +91,7 @@ enum SeccompPredicate: Equatable, Hashable {
 
     /// True when no argument value satisfies both predicates. False means "maybe overlapping".
     func isDisjoint(from other: SeccompPredicate) -> Bool {
-        switch (self, other) {
+        switch (self.canonical, other.canonical) {
         case let (.masked(m1, v1), .masked(m2, v2)):
             return (v1 ^ v2) & m1 & m2 != 0
         case let (.masked(m1, v1), .notMasked(m2, v2)), let (.notMasked(m2, v2), .masked(m1, v1)):
@@ -101,6 +101,12 @@ enum SeccompPredicate: Equatable, Hashable {
             guard let a = range, let b = other.range else { return false }
             return a.upperBound < b.lowerBound || b.upperBound < a.lowerBound
         }
+    }
+
+    /// A 64-bit not-equal is a not-masked comparison with every bit in the mask.
+    private var canonical: SeccompPredicate {
+        if case .compare(.ne, let v) = self { return .notMasked(mask: ~0, value: v) }
+        return self
     }
 
     /// The predicate as an interval of 64-bit values, when it is one.
