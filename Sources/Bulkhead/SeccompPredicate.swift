@@ -32,6 +32,9 @@ enum SeccompPredicate: Equatable, Hashable {
             self = condition.low32 ? .notMasked(mask: Self.low32Mask, value: try fit(v)) : .compare(.ne, v)
         // Ordered comparisons stay 64-bit even with low32 (libseccomp has no masked ones); the value must fit
         // so that the comparison means what the author wrote for every argument without high bits.
+        // Caveat: an argument with high bits set compares greater than every 32-bit value although the kernel
+        // may read a small one. So `lt`/`le` → allow fails closed, but `gt`/`ge` → allow, or `lt`/`le` → deny,
+        // can be satisfied or escaped with high bits. Prefer eq/ne/maskedEqual on `int` arguments.
         case .less(let v): self = .compare(.lt, try fit(v))
         case .lessOrEqual(let v): self = .compare(.le, try fit(v))
         case .greater(let v): self = .compare(.gt, try fit(v))
