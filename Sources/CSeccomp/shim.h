@@ -3,6 +3,9 @@
 #include <seccomp.h>
 #include <errno.h>
 #include <stdint.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/memfd.h>
 
 /* The SCMP_ACT_* values are function-like macros that Swift cannot import. */
 static inline uint32_t bh_act_kill_process(void) { return SCMP_ACT_KILL_PROCESS; }
@@ -19,4 +22,13 @@ static inline struct scmp_arg_cmp bh_arg_cmp(unsigned int arg, enum scmp_compare
     struct scmp_arg_cmp c = { arg, op, a, b };
     return c;
 }
+
+/* memfd_create without depending on _GNU_SOURCE in the Swift importer; the descriptor is close-on-exec. */
+static inline int bh_memfd_create(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);
+}
+
+/* glibc >= 2.32; declared here because Swift's Glibc module is imported without _GNU_SOURCE. */
+extern const char *strerrorname_np(int errnum);
+static inline const char *bh_errno_name(int e) { return strerrorname_np(e); }
 #endif

@@ -1,0 +1,147 @@
+import BulkheadPolicy
+import CSeccomp
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A seccomp-BPF program ready for `seccomp(SECCOMP_SET_MODE_FILTER)`.
+public struct CompiledFilter: Sendable, Equatable {
+    /// The raw `struct sock_filter` array in native byte order, 8 bytes per instruction.
+    public let bpf: [UInt8]
+    public var instructionCount: Int
+
+    public init(bpf: [UInt8]) {
+        self.bpf = bpf
+        self.instructionCount = bpf.count / 8
+    }
+}
+
+/// How libseccomp arranges the syscall dispatch in the BPF program.
+public enum SeccompFilterLayout: Sendable, Equatable {
+    /// Linear for small filters, binary tree above `SeccompCompiler.binaryTreeThreshold` syscalls.
+    case automatic
+    /// One comparison per syscall in priority order: smallest program, cost linear in the syscall count.
+    case linear
+    /// `SCMP_FLTATR_CTL_OPTIMIZE` = 2: a binary search on the syscall number; larger program, log cost.
+    case binaryTree
+}
+
+/// Compiles a resolved `SeccompPolicy` with libseccomp and exports the BPF. The filter is exported and
+/// handed to the launcher, never loaded here (no `seccomp_load`), and only for the native architecture:
+/// any other architecture, i386 `int 0x80` and the x32 ABI included, kills the process (pitfall 9).
+public enum SeccompCompiler {
+    /// Above this many syscalls the binary tree is cheaper for the task (pitfall 17; measured in the tests).
+    public static let binaryTreeThreshold = 32
+
+    public static func compile(_ policy: SeccompPolicy) throws(SeccompCompileError) -> CompiledFilter {
+        try compile(policy, layout: .automatic)
+    }
+
+    public static func compile(_ policy: SeccompPolicy, layout: SeccompFilterLayout)
+        throws(SeccompCompileError) -> CompiledFilter {
+        let plan = try SeccompRulePlanner.plan(policy)
+        let context = try SeccompContext(policy: policy, plan: plan, layout: layout)
+        defer { context.release() }
+        return CompiledFilter(bpf: try context.export(operation: "seccomp_export_bpf", seccomp_export_bpf))
+    }
+
+    /// libseccomp's pseudo filter code (PFC): a readable rendering of the same filter.
+    public static func pseudoCode(_ policy: SeccompPolicy) throws(SeccompCompileError) -> String {
+        try pseudoCode(policy, layout: .automatic)
+    }
+
+    public static func pseudoCode(_ policy: SeccompPolicy, layout: SeccompFilterLayout)
+        throws(SeccompCompileError) -> String {
+        let plan = try SeccompRulePlanner.plan(policy)
+        let context = try SeccompContext(policy: policy, plan: plan, layout: layout)
+        defer { context.release() }
+        let bytes = try context.export(operation: "seccomp_export_pfc", seccomp_export_pfc)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Owns one libseccomp filter context. Call `release()` exactly once, on every path.
+private struct SeccompContext {
+    private let ctx: scmp_filter_ctx
+
+    init(policy: SeccompPolicy, plan: SeccompRulePlanner.Plan, layout: SeccompFilterLayout)
+        throws(SeccompCompileError) {
+        guard let ctx = seccomp_init(Self.action(policy.defaultAction)) else {
+            throw .libseccomp(operation: "seccomp_init", syscall: nil, errno: EINVAL)
+        }
+        self.ctx = ctx
+        do throws(SeccompCompileError) {
+            try configure(layout: layout, syscallCount: plan.syscallCount)
+            for rule in plan.rules { try add(rule) }
+        } catch {
+            seccomp_release(ctx)
+            throw error
+        }
+    }
+
+    func release() { seccomp_release(ctx) }
+
+    private func configure(layout: SeccompFilterLayout, syscallCount: Int) throws(SeccompCompileError) {
+        // The launcher sets no_new_privs itself, in the child; the exported program must not depend on it.
+        try attr(SCMP_FLTATR_CTL_NNP, 0, "SCMP_FLTATR_CTL_NNP")
+        // seccomp_init adds the native architecture only. Any other one (i386 via int 0x80) is killed, and
+        // libseccomp adds the x32 check (nr >= 0x40000000 → this action) because x32 is not in the filter.
+        try attr(SCMP_FLTATR_ACT_BADARCH, bh_act_kill_process(), "SCMP_FLTATR_ACT_BADARCH")
+        let tree: Bool
+        switch layout {
+        case .automatic: tree = syscallCount > SeccompCompiler.binaryTreeThreshold
+        case .linear: tree = false
+        case .binaryTree: tree = true
+        }
+        if tree { try attr(SCMP_FLTATR_CTL_OPTIMIZE, 2, "SCMP_FLTATR_CTL_OPTIMIZE") }
+    }
+
+    private func attr(_ attribute: scmp_filter_attr, _ value: UInt32, _ name: String) throws(SeccompCompileError) {
+        let rc = seccomp_attr_set(ctx, attribute, value)
+        if rc < 0 { throw .libseccomp(operation: "seccomp_attr_set(\(name))", syscall: nil, errno: -rc) }
+    }
+
+    private func add(_ rule: PlannedRule) throws(SeccompCompileError) {
+        let comparisons = rule.comparisons.map(\.cValue)
+        // The exact variant: fail rather than let libseccomp rewrite the rule.
+        let rc = comparisons.withUnsafeBufferPointer { buffer in
+            seccomp_rule_add_exact_array(ctx, Self.action(rule.action), rule.number,
+                                         UInt32(buffer.count), buffer.baseAddress)
+        }
+        if rc < 0 { throw .libseccomp(operation: "seccomp_rule_add(\(rule.action))", syscall: rule.syscall, errno: -rc) }
+    }
+
+    /// Runs an exporter into an anonymous memory file and reads the result back.
+    func export(operation: String, _ exporter: (scmp_filter_ctx?, Int32) -> Int32) throws(SeccompCompileError) -> [UInt8] {
+        let fd = bh_memfd_create("bulkhead-seccomp")
+        if fd < 0 { throw .io(operation: "memfd_create", errno: errno) }
+        defer { close(fd) }
+        let rc = exporter(ctx, fd)
+        if rc < 0 { throw .libseccomp(operation: operation, syscall: nil, errno: -rc) }
+        if lseek(fd, 0, SEEK_SET) < 0 { throw .io(operation: "lseek", errno: errno) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", errno: errno)
+            }
+            if n == 0 { return result }
+            result.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    static func action(_ action: SeccompAction) -> UInt32 {
+        switch action {
+        case .allow: return bh_act_allow()
+        case .kill: return bh_act_kill_process()
+        // Validated to 1...4095 by the planner.
+        case .errno(let e): return bh_act_errno(UInt16(truncatingIfNeeded: e))
+        case .trap: return bh_act_trap()
+        case .log: return bh_act_log()
+        }
+    }
+}
