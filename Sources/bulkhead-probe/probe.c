@@ -269,6 +269,29 @@ static int mode_load_filter(int argc, char **argv) {
     return fail_errno("execv", errno);
 }
 
+/* The benchmark baseline: the plainest C launch of PATH, fork + execv + waitpid, N times, printing the
+   seconds each took. `bulkhead bench` compares its own launches with these. */
+static int mode_fork_exec_wait(const char *path, long n) {
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    for (long i = 0; i < n; i++) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
+            char *const args[] = {(char *)path, NULL};
+            execv(path, args);
+            _exit(127);
+        }
+        if (pid < 0) return fail_errno("fork", errno);
+        int st;
+        if (waitpid(pid, &st, 0) < 0) return fail_errno("waitpid", errno);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("%.9f\n", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    }
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 2) {
@@ -368,6 +391,7 @@ int main(int argc, char **argv) {
         return EXIT_OTHER;
     }
     if (!strcmp(m, "load-filter")) return mode_load_filter(argc, argv);
+    if (!strcmp(m, "fork-exec-wait")) { NEED(2); return mode_fork_exec_wait(argv[2], parse_num(argv[3])); }
     fprintf(stderr, "unknown mode %s\n", m);
     return EXIT_USAGE;
 }

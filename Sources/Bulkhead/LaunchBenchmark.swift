@@ -1,0 +1,81 @@
+import BulkheadPolicy
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The launch-cost benchmark behind `bulkhead bench`: each figure next to a baseline measured in the same
+/// interleaved run, so that machine noise hits both sides alike.
+public struct LaunchBenchmark: Sendable {
+    public struct Comparison: Sendable, Codable {
+        public var subject: Measurement
+        public var baseline: Measurement
+        public var target: Double
+        public var ratio: Double { subject.median / baseline.median }
+        public var meetsTarget: Bool { ratio <= target }
+    }
+
+    public var rounds: Int
+    public var perRound: Int
+
+    public init(rounds: Int = 10, perRound: Int = 20) { self.rounds = rounds; self.perRound = perRound }
+
+    /// In-process: SandboxPlan.run of `command` under `plan` against `baseline` (a C program that
+    /// forks, execs and waits for the same command and prints the seconds each launch took).
+    public func libraryLaunch(plan: SandboxPlan, command: [String], baseline: [String]) throws(LaunchError) -> Comparison {
+        var subject = Measurement(name: "library launch under \(plan.policy.name ?? "policy")")
+        var base = Measurement(name: "plain C fork+exec+wait")
+        let devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        defer { close(devnull) }
+        for _ in 0..<rounds {
+            base.samples += Self.readSamples(baseline + [command[0], String(perRound)])
+            for _ in 0..<perRound {
+                let start = monotonicSeconds()
+                let result = try plan.run(command, options: RunOptions(stdout: devnull, stderr: devnull))
+                let elapsed = monotonicSeconds() - start
+                if result.outcome.succeeded { subject.samples.append(elapsed) }
+            }
+        }
+        return Comparison(subject: subject, baseline: base, target: 1.5)
+    }
+
+    /// Whole commands: `subject` (e.g. bulkhead run ... -- /bin/true) against `baseline` (/bin/true).
+    public func wholeCommand(subject command: [String], baseline: [String], target: Double) -> Comparison {
+        var subject = Measurement(name: command.joined(separator: " "))
+        var base = Measurement(name: baseline.joined(separator: " "))
+        for _ in 0..<rounds {
+            for _ in 0..<perRound {
+                if let t = PlainSpawn.timeRun(baseline) { base.samples.append(t) }
+                if let t = PlainSpawn.timeRun(command) { subject.samples.append(t) }
+            }
+        }
+        return Comparison(subject: subject, baseline: base, target: target)
+    }
+
+    /// Runs a program that prints one duration in seconds per line.
+    static func readSamples(_ arguments: [String]) -> [Double] {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return [] }
+        fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        let argv = CStringArray(arguments)
+        defer { argv.free() }
+        var pid: pid_t = 0
+        let started = posix_spawn(&pid, arguments[0], &actions, nil, argv.pointer, environ) == 0
+        close(fds[1])
+        var text: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while started {
+            let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            text += buffer[0..<n]
+        }
+        close(fds[0])
+        if started { var status: Int32 = 0; while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
+        return String(decoding: text, as: UTF8.self).split(separator: "\n").compactMap { Double($0) }
+    }
+}

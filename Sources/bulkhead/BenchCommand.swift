@@ -1,0 +1,63 @@
+import ArgumentParser
+import Bulkhead
+import BulkheadPolicy
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure launch cost against baselines measured in the same interleaved run.",
+        discussion: "Prints medians, 10th-90th percentile spreads and ratios. Run on a quiet machine; build with scripts/setup (release).")
+
+    @Option(help: "Rounds; each round measures every subject and baseline once more.") var rounds = 10
+    @Option(name: .customLong("per-round"), help: "Launches per subject in each round.") var perRound = 20
+    @Option(help: "Policy for the launches (file or shipped name).") var policy = "strict"
+    @Option(help: "Also write the figures as JSON to this file.") var json: String?
+
+    func run() throws {
+        let (loaded, _) = try PolicySource.load(policy)
+        let directory = executableDirectory()
+        let probe = directory + "/bulkhead-probe"
+        guard access(probe, X_OK) == 0 else {
+            throw CLIError("the C baseline \(probe) is missing: build the whole package (scripts/setup)")
+        }
+        let benchmark = LaunchBenchmark(rounds: max(1, rounds), perRound: max(1, perRound))
+        let plan: SandboxPlan
+        let library: LaunchBenchmark.Comparison
+        do {
+            plan = try SandboxPlan(policy: loaded, launcherEnvironment: ProcessEnvironment.current())
+            library = try benchmark.libraryLaunch(plan: plan, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"])
+        } catch {
+            throw CLIError(error.description)
+        }
+        let whole = benchmark.wholeCommand(
+            subject: [directory + "/bulkhead", "run", "--quiet", "--policy", policy, "--", "/bin/true"],
+            baseline: ["/bin/true"], target: 4.0)
+
+        print("bulkhead bench: \(benchmark.rounds) rounds x \(benchmark.perRound) launches, policy \(policy) (\(plan.filter?.instructionCount ?? 0) BPF instructions)")
+        for comparison in [library, whole] {
+            print("")
+            for m in [comparison.subject, comparison.baseline] {
+                print("  \(m.name)")
+                print(String(format: "      median %8.3f ms   p10-p90 %.3f-%.3f ms   n=%d", m.median * 1000, m.p10 * 1000, m.p90 * 1000, m.samples.count))
+            }
+            print(String(format: "  ratio %.2fx (target %.1fx or less): ", comparison.ratio, comparison.target)
+                  + (comparison.meetsTarget ? "met" : "NOT met"))
+        }
+        if let json {
+            do { try BenchReport(comparisons: [library, whole]).write(to: json) } catch {
+                throw CLIError("cannot write \(json): \(error)")
+            }
+        }
+    }
+
+    private func executableDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return "." }
+        let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+    }
+}
