@@ -104,7 +104,26 @@ public enum Units {
     /// Renders seconds so that `parseDuration` gives back exactly the same Double ("10s", "0.25s").
     public static func formatDuration(_ seconds: Double) -> String {
         if seconds == seconds.rounded(), abs(seconds) < 1e15 { return "\(Int64(seconds))s" }
-        return "\(seconds)s"
+        return plainDecimal("\(seconds)") + "s"
+    }
+
+    /// Swift prints tiny and huge Doubles with an exponent ("1e-09"), which durations do not accept;
+    /// this moves the point instead, keeping the shortest digits that round-trip.
+    static func plainDecimal(_ text: String) -> String {
+        let parts = text.lowercased().split(separator: "e")
+        guard parts.count == 2, let exponent = Int(parts[1]) else { return text }
+        var mantissa = String(parts[0])
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        let pieces = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let intPart = String(pieces[0])
+        let fracPart = pieces.count > 1 ? String(pieces[1]) : ""
+        var digits = intPart + fracPart
+        var point = intPart.count + exponent
+        if point <= 0 { digits = String(repeating: "0", count: 1 - point) + digits; point = 1 }
+        if point >= digits.count { digits += String(repeating: "0", count: point - digits.count); return (negative ? "-" : "") + digits }
+        let i = digits.index(digits.startIndex, offsetBy: point)
+        return (negative ? "-" : "") + digits[..<i] + "." + digits[i...]
     }
 
     /// Splits "1.5GiB" into ("1.5", "GiB"), allowing spaces between.
