@@ -78,7 +78,7 @@ public enum PolicyLoader {
                               hint: DidYouMean.hint(for: target, among: ShippedPolicies.names)
                                   ?? "shipped policies are \(ShippedPolicies.names.joined(separator: ", ")); write ./\(target).yaml for a file")
         }
-        let path = target.hasPrefix("/") ? target : source.directory + "/" + target
+        let path = normalize(target.hasPrefix("/") ? target : source.directory + "/" + target)
         let text: String
         do {
             text = try readFile(path, displayName: path)
@@ -91,6 +91,15 @@ public enum PolicyLoader {
     }
 
     // MARK: - files
+
+    /// Drops "." components and doubled slashes so paths in messages read as written ("dir/a.yaml").
+    /// ".." is kept: resolving it textually would be wrong across symlinks.
+    private static func normalize(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        let joined = parts.joined(separator: "/")
+        if path.hasPrefix("/") { return "/" + joined }
+        return joined.isEmpty ? "." : joined
+    }
 
     private static func directory(of file: String) -> String {
         guard let slash = file.lastIndex(of: "/") else { return "." }
