@@ -20,6 +20,9 @@ public enum PolicyLoader {
 
     /// Loads policy text. `file` names it in errors and anchors relative `extends` paths (its directory).
     public static func load(text: String, file: String) throws(PolicyError) -> Policy {
+        guard text.utf8.count <= maxFileSize else {
+            throw PolicyError(file: file, message: "text is larger than \(maxFileSize >> 20) MiB; not a policy")
+        }
         let source = Source(display: file, identity: canonicalIdentity(of: file), directory: directory(of: file))
         return try resolve(text: text, source: source, chain: [])
     }
@@ -49,7 +52,10 @@ public enum PolicyLoader {
 
     private static func resolve(text: String, source: Source, chain: [Source]) throws(PolicyError) -> Policy {
         let layer = try PolicyFileParser(file: source.display).parse(text: text)
+        // Fail closed: a policy chain that never mentions seccomp gets an empty filter (default kill),
+        // not "no filter"; that takes an explicit `seccomp: none`.
         var base = Policy()
+        base.seccomp = SeccompPolicy()
         if let ext = layer.extends {
             let chain = chain + [source]
             guard chain.count <= maxExtendsDepth else {

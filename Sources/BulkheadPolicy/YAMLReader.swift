@@ -17,12 +17,44 @@ final class YAMLReader {
 
     /// The document's root, or nil for an empty document.
     func compose(_ text: String) throws(PolicyError) -> Node? {
+        try checkAliases(text)
         do {
             return try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw convert(error, text: text)
         } catch {
             throw PolicyError(file: file, message: "cannot parse: \(error)")
+        }
+    }
+
+    /// At most this many alias uses (`*name`) per document.
+    static let maxAliases = 32
+
+    /// Refuses alias-heavy documents before Yams sees them. Yams hashes mapping keys recursively to
+    /// find duplicates, so a key built from nested aliases ("billion laughs") would take exponential
+    /// time inside the parser, before any budget of ours applies. n aliases expand to at most about
+    /// 3^(n/3) nodes, which for 32 is harmless. The scan over-counts (a `*word` in a comment counts),
+    /// which only matters for documents no policy resembles.
+    private func checkAliases(_ text: String) throws(PolicyError) {
+        var count = 0, line = 1, column = 0
+        var previous: Unicode.Scalar = "\n"
+        var iterator = text.unicodeScalars.makeIterator()
+        var current = iterator.next()
+        while let c = current {
+            let next = iterator.next()
+            column += 1
+            if c == "\n" { line += 1; column = 0 }
+            if c == "*", " \t\n[{,:-?".unicodeScalars.contains(previous), let n = next,
+               !" \t\r\n,]}".unicodeScalars.contains(n) {
+                count += 1
+                if count > Self.maxAliases {
+                    throw PolicyError(file: file, line: line, column: column,
+                                      message: "too many aliases (more than \(Self.maxAliases))",
+                                      hint: "a policy rarely needs more than a few")
+                }
+            }
+            previous = c
+            current = next
         }
     }
 

@@ -98,6 +98,11 @@ import Testing
         #expect(loadError("version: 1\nextends: p4.yaml\n", file: dir + "/x.yaml") == nil)
     }
 
+    @Test func absentSeccompFailsClosed() {
+        #expect(mustLoad("version: 1\n").seccomp == SeccompPolicy(defaultAction: .kill, allow: [], rules: []))
+        #expect(mustLoad("version: 1\nseccomp: none\n").seccomp == nil)
+    }
+
     @Test func seccompNoneOverrides() {
         let p = mustLoad("version: 1\nextends: strict\nseccomp: none\n")
         #expect(p.seccomp == nil)
