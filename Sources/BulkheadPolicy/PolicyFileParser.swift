@@ -151,6 +151,7 @@ struct PolicyFileParser {
         var syscalls: [String]?
         var act: SeccompAction = .allow
         var conditions: [ArgumentCondition] = []
+        var conditionNodes: [Node] = []
         for (key, _, value) in entries {
             switch key {
             case "syscall": syscalls = try syscallNames(value)
@@ -158,11 +159,52 @@ struct PolicyFileParser {
             default:
                 for item in try reader.list(value, expected: "a list of conditions") {
                     conditions.append(try condition(item))
+                    conditionNodes.append(item)
                 }
             }
         }
         guard let syscalls else { throw reader.error(node, "rule is missing 'syscall'") }
-        return syscalls.map { SyscallRule(syscall: $0, action: act, conditions: conditions) }
+        let alternatives = try expandExclusions(conditions, nodes: conditionNodes)
+        return syscalls.flatMap { name in
+            alternatives.map { SyscallRule(syscall: name, action: act, conditions: $0) }
+        }
+    }
+
+    /// libseccomp (2.5) refuses a rule that compares one argument twice, yet "anything but these
+    /// values" is a common need (every ioctl but TIOCSTI and TIOCLINUX). Several `ne` on one argument
+    /// are therefore rewritten here into equivalent alternative rules, each a single masked-eq on that
+    /// argument (see `ArgumentExclusion`). The result compiles as is, and masked comparisons keep the
+    /// 32-bit semantics a plain 64-bit `ne` would lose (pitfall 8). Other repeated comparisons are errors.
+    private func expandExclusions(_ conditions: [ArgumentCondition], nodes: [Node]) throws(PolicyError) -> [[ArgumentCondition]] {
+        var alternatives: [[ArgumentCondition]] = [[]]
+        var handled = Set<Int>()
+        for c in conditions where !handled.contains(c.index) {
+            let same = conditions.indices.filter { conditions[$0].index == c.index }
+            handled.insert(c.index)
+            if same.count == 1 {
+                alternatives = alternatives.map { $0 + [c] }
+                continue
+            }
+            var excluded: [UInt64] = []
+            for j in same {
+                guard case .notEqual(let v) = conditions[j].comparison, conditions[j].low32 == c.low32 else {
+                    throw reader.error(nodes[same[1]], "argument \(c.index) is compared more than once in this rule",
+                                       hint: "libseccomp cannot AND two comparisons of one argument; only several 'ne' combine (write separate rules for the rest)")
+                }
+                excluded.append(v)
+            }
+            let cubes = ArgumentExclusion.cubes(excluding: excluded, width: c.low32 ? 32 : 64)
+            var next: [[ArgumentCondition]] = []
+            for prefix in alternatives {
+                for cube in cubes {
+                    let fits = cube.mask <= 0xffff_ffff && cube.value <= 0xffff_ffff
+                    next.append(prefix + [ArgumentCondition(index: c.index, comparison: .maskedEqual(mask: cube.mask, value: cube.value),
+                                                            low32: c.low32 && fits)])
+                }
+            }
+            alternatives = next
+        }
+        return alternatives
     }
 
     private func condition(_ node: Node) throws(PolicyError) -> ArgumentCondition {
