@@ -95,6 +95,11 @@ public enum SyscallGroups {
             "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
         ]),
 
+        .init(name: "@credentials", summary: "Switch between the uids/gids already held, drop groups and capabilities (raising needs capabilities)", members: [
+            "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid",
+            "setgroups", "capset",
+        ]),
+
         // MARK: danger groups, named by policies to refuse them explicitly
         .init(name: "@mount", summary: "Mount, unmount and change the root directory", members: [
             "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsconfig",
