@@ -189,7 +189,7 @@ struct PolicyFileParser {
             for j in same {
                 guard case .notEqual(let v) = conditions[j].comparison, conditions[j].low32 == c.low32 else {
                     throw reader.error(nodes[same[1]], "argument \(c.index) is compared more than once in this rule",
-                                       hint: "libseccomp cannot AND two comparisons of one argument; only several 'ne' combine (write separate rules for the rest)")
+                                       hint: "libseccomp cannot AND two comparisons of one argument; only several 'ne' combine; split the rest into separate rules")
                 }
                 excluded.append(v)
             }
