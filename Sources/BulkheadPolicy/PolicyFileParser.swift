@@ -173,15 +173,19 @@ struct PolicyFileParser {
     /// libseccomp (2.5) refuses a rule that compares one argument twice, yet "anything but these
     /// values" is a common need (every ioctl but TIOCSTI and TIOCLINUX). Several `ne` on one argument
     /// are therefore rewritten here into equivalent alternative rules, each a single masked-eq on that
-    /// argument (see `ArgumentExclusion`). The result compiles as is, and masked comparisons keep the
-    /// 32-bit semantics a plain 64-bit `ne` would lose (pitfall 8). Other repeated comparisons are errors.
+    /// argument (see `ArgumentExclusion`). A single 32-bit `ne` is rewritten too: libseccomp has no
+    /// masked not-equal, and a 64-bit `ne` is true for TIOCSTI with a high bit set, which the kernel
+    /// then runs as TIOCSTI (pitfall 8). Only a 64-bit (`width: 64`) lone `ne` stays a `notEqual`.
+    /// Other repeated comparisons of one argument are errors.
     private func expandExclusions(_ conditions: [ArgumentCondition], nodes: [Node]) throws(PolicyError) -> [[ArgumentCondition]] {
         var alternatives: [[ArgumentCondition]] = [[]]
         var handled = Set<Int>()
         for c in conditions where !handled.contains(c.index) {
             let same = conditions.indices.filter { conditions[$0].index == c.index }
             handled.insert(c.index)
-            if same.count == 1 {
+            let isLow32NotEqual: Bool
+            if case .notEqual = c.comparison { isLow32NotEqual = c.low32 } else { isLow32NotEqual = false }
+            if same.count == 1 && !isLow32NotEqual {
                 alternatives = alternatives.map { $0 + [c] }
                 continue
             }

@@ -15,13 +15,13 @@ public enum PolicyPrinter {
             out.append(s.allow.isEmpty ? "  allow: []" : "  allow:")
             for name in s.allow { out.append("    - \(quote(name))") }
             out.append(s.rules.isEmpty ? "  rules: []" : "  rules:")
+            // One line per rule: resolved policies have many (several `ne` become masked-eq alternatives).
             for rule in s.rules {
-                out.append("    - syscall: \(quote(rule.syscall))")
-                out.append("      action: \(quote(rule.action.description))")
+                var line = "    - { syscall: \(quote(rule.syscall)), action: \(quote(rule.action.description))"
                 if !rule.conditions.isEmpty {
-                    out.append("      when:")
-                    for c in rule.conditions { out.append("        - \(condition(c))") }
+                    line += ", when: [\(rule.conditions.map(condition).joined(separator: ", "))]"
                 }
+                out.append(line + " }")
             }
         } else {
             out.append("seccomp: none")

@@ -46,6 +46,19 @@ import Testing
         #expect(try PolicyLoader.load(text: PolicyPrinter.yaml(p), file: "x") == p)
     }
 
+    @Test func aLone32BitNeIsRewrittenToo() throws {
+        let p = mustLoad("version: 1\nseccomp:\n  rules: [{ syscall: kill, action: errno EPERM, when: [{ arg: 0, ne: 0 }] }]\n")
+        let rules = try #require(p.seccomp?.rules)
+        #expect(rules.count == 32)
+        #expect(rules.allSatisfy { r in
+            guard case let .maskedEqual(mask, value)? = r.conditions.first?.comparison else { return false }
+            return mask.nonzeroBitCount >= 1 && value != 0 && r.conditions[0].low32 && r.action == .errno(1)
+        })
+        let wide = mustLoad("version: 1\nseccomp:\n  rules: [{ syscall: kill, when: [{ arg: 0, ne: 0, width: 64 }] }]\n")
+        #expect(wide.seccomp?.rules == [SyscallRule(syscall: "kill", action: .allow,
+                                                    conditions: [ArgumentCondition(index: 0, comparison: .notEqual(0), low32: false)])])
+    }
+
     @Test func otherRepeatedComparisonsAreErrors() {
         let yaml = "version: 1\nseccomp:\n  rules:\n    - { syscall: read, when: [{ arg: 0, gt: 1 }, { arg: 0, lt: 9 }] }\n"
         #expect(loadError(yaml) == "p.yaml:4:50: error: argument 0 is compared more than once in this rule (libseccomp cannot AND two comparisons of one argument; only several 'ne' combine; split the rest into separate rules)")

@@ -126,7 +126,7 @@ import Testing
                     - { arg: 1, masked-eq: [0xff00, 0o400] }
                     - { arg: 0, gt: 0x100000000 }
                     - { arg: 4, le: 5, width: 64 }
-                    - { arg: 5, ne: 0b11 }
+                    - { arg: 5, ne: 0b11, width: 64 }
                 - { syscall: read, action: log }
             """)
         let s = try #require(p.seccomp)
@@ -139,7 +139,7 @@ import Testing
             ArgumentCondition(index: 1, comparison: .maskedEqual(mask: 0xff00, value: 0o400), low32: true),
             ArgumentCondition(index: 0, comparison: .greater(0x1_0000_0000), low32: false),
             ArgumentCondition(index: 4, comparison: .lessOrEqual(5), low32: false),
-            ArgumentCondition(index: 5, comparison: .notEqual(3), low32: true),
+            ArgumentCondition(index: 5, comparison: .notEqual(3), low32: false),
         ])
         #expect(s.rules[1] == SyscallRule(syscall: "read", action: .log))
         let again = try PolicyLoader.load(text: PolicyPrinter.yaml(p), file: "x")
