@@ -28,18 +28,21 @@ struct PolicyFileParser {
         guard let root = try reader.compose(text) else {
             throw PolicyError(file: reader.file, message: "the policy is empty", hint: "a policy starts with 'version: 1'")
         }
-        let entries = try reader.mapping(root, expected: "a policy (a mapping of keys such as version and seccomp)",
-                                         allowed: Self.topLevelKeys)
+        let what = "a policy (a mapping of keys such as version and seccomp)"
+        let entries = try reader.mapping(root, expected: what)
+        // The version first: a newer file's new keys should be reported as a version problem.
+        guard let version = entries.first(where: { $0.key == "version" }) else {
+            throw reader.error(root, "missing required key 'version'", hint: "add 'version: 1'")
+        }
+        let v = try reader.scalar(version.value, expected: "the version number 1")
+        guard v == "1" else {
+            throw reader.error(version.value, "unsupported policy version '\(v)'", hint: "this bulkhead reads version 1")
+        }
+        try reader.checkKeys(entries, allowed: Self.topLevelKeys, in: what)
         var layer = PolicyLayer(file: reader.file)
-        var sawVersion = false
         for (key, keyNode, value) in entries {
             switch key {
-            case "version":
-                sawVersion = true
-                let v = try reader.scalar(value, expected: "the version number 1")
-                guard v == "1" else {
-                    throw reader.error(value, "unsupported policy version '\(v)'", hint: "this bulkhead reads version 1")
-                }
+            case "version": break
             case "name": layer.name = try reader.scalar(value, expected: "a name")
             case "description": layer.description = try reader.scalar(value, expected: "a description")
             case "extends":
@@ -59,9 +62,6 @@ struct PolicyFileParser {
             default:
                 throw reader.error(keyNode, "unknown key '\(key)'") // unreachable: mapping() checked the keys
             }
-        }
-        guard sawVersion else {
-            throw reader.error(root, "missing required key 'version'", hint: "add 'version: 1'")
         }
         return layer
     }

@@ -147,13 +147,18 @@ final class YAMLReader {
             }
             let key = ks.string
             guard seen.insert(key).inserted else { throw error(k, "duplicate key '\(key)'") }
-            if let allowed, !allowed.contains(key) {
-                throw error(k, "unknown key '\(key)' in \(expected)",
-                            hint: DidYouMean.hint(for: key, among: allowed) ?? "expected one of: \(allowed.joined(separator: ", "))")
-            }
             out.append((key, k, v))
         }
+        if let allowed { try checkKeys(out, allowed: allowed, in: expected) }
         return out
+    }
+
+    /// Refuses the first key not in `allowed`, suggesting the nearest allowed one.
+    func checkKeys(_ entries: [(key: String, keyNode: Node, value: Node)], allowed: [String], in expected: String) throws(PolicyError) {
+        for (key, keyNode, _) in entries where !allowed.contains(key) {
+            throw error(keyNode, "unknown key '\(key)' in \(expected)",
+                        hint: DidYouMean.hint(for: key, among: allowed) ?? "expected one of: \(allowed.joined(separator: ", "))")
+        }
     }
 
     /// A scalar's text. Numbers and booleans are accepted as their text (`PATH: 1` sets "1").

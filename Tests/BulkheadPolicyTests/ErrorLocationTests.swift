@@ -76,6 +76,7 @@ import Testing
     @Test func versionMissingOrWrong() {
         #expect(loadError("name: x\n") == "p.yaml:1:1: error: missing required key 'version' (add 'version: 1')")
         #expect(loadError("version: 2\n") == "p.yaml:1:10: error: unsupported policy version '2' (this bulkhead reads version 1)")
+        #expect(loadError("sandbox: {}\nversion: 2\n") == "p.yaml:2:10: error: unsupported policy version '2' (this bulkhead reads version 1)")
     }
 
     @Test func duplicateKey() {
