@@ -87,6 +87,11 @@ import Testing
         #expect(loadError("version: 1\nseccomp: [read\n")?.hasPrefix("p.yaml:3:1: error: invalid YAML:") == true)
     }
 
+    @Test func readerErrorsAreLocated() {
+        #expect(loadError("version: 1\nname: a\u{7}b\n")?.hasPrefix("p.yaml:2:8: error: invalid YAML: control characters are not allowed") == true)
+        #expect(loadError("version: 1\nname: [a\n")?.hasPrefix("p.yaml:3:1: error: invalid YAML:") == true)
+    }
+
     @Test func emptyAndScalar() {
         #expect(loadError("") == "p.yaml: error: the policy is empty (a policy starts with 'version: 1')")
         #expect(loadError("hello") == "p.yaml:1:1: error: expected a policy (a mapping of keys such as version and seccomp), got the string 'hello'")
