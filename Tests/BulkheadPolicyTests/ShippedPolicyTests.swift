@@ -45,7 +45,8 @@ import Testing
         let s = try #require(p.seccomp)
         #expect(s.defaultAction == .kill)
         #expect(s.allow.contains("execve"))
-        for name in ["fork", "vfork", "execveat", "socket", "unlink", "mkdir", "ptrace", "connect"] {
+        for name in ["fork", "vfork", "execveat", "socket", "unlink", "mkdir", "ptrace", "connect", "kill",
+                     "rt_sigqueueinfo", "pidfd_send_signal", "openat", "creat", "memfd_create"] {
             #expect(!s.allow.contains(name), "\(name) must not be allowed")
         }
         #expect(s.rules.contains { $0.syscall == "clone" && $0.action == .allow
