@@ -39,7 +39,7 @@ struct PolicyFileParser {
             throw reader.error(version.value, "unsupported policy version '\(v)'", hint: "this bulkhead reads version 1")
         }
         try reader.checkKeys(entries, allowed: Self.topLevelKeys, in: what)
-        var layer = PolicyLayer(file: reader.file)
+        var layer = PolicyLayer()
         for (key, keyNode, value) in entries {
             switch key {
             case "version": break
@@ -89,10 +89,29 @@ struct PolicyFileParser {
                     allow += try syscallNames(item)
                 }
             default:
-                for item in try reader.list(value, expected: "a list of rules") { rules += try rule(item) }
+                var unconditional: [String: (SeccompAction, Node)] = [:]
+                for item in try reader.list(value, expected: "a list of rules") {
+                    let added = try rule(item)
+                    for r in added where r.conditions.isEmpty {
+                        if unconditional[r.syscall] == nil { unconditional[r.syscall] = (r.action, item) }
+                    }
+                    rules += added
+                }
+                try checkShadowing(rules, unconditional: unconditional)
             }
         }
         return .filter(defaultAction: defaultAction, allow: Array(Set(allow)).sorted(), rules: rules)
+    }
+
+    /// libseccomp lets a rule without conditions silently win over conditional rules of another
+    /// action for the same syscall: `ioctl: allow` next to `ioctl: kill when TIOCSTI` compiles to a
+    /// plain allow. Such a combination is a policy bug, so it is an error here, at the unconditional rule.
+    private func checkShadowing(_ rules: [SyscallRule], unconditional: [String: (SeccompAction, Node)]) throws(PolicyError) {
+        for r in rules {
+            guard let (action, node) = unconditional[r.syscall], r.action != action else { continue }
+            throw reader.error(node, "this rule for '\(r.syscall)' has no conditions, so it would override its rule with action '\(r.action)'",
+                               hint: "give it conditions that exclude the other rule's, or remove one of them")
+        }
     }
 
     /// A syscall name, or a `@group` expanded to its members.

@@ -16,7 +16,6 @@ struct PolicyLayer {
         case amount(UInt64)
     }
 
-    var file: String
     /// The `extends` value and its node, kept for error positions.
     var extends: (value: String, line: Int?, column: Int?)?
     var name: String?
@@ -30,8 +29,6 @@ struct PolicyLayer {
     var environmentPass: [String] = []
     var workdir: String?
     var user: UserPolicy?
-
-    init(file: String) { self.file = file }
 
     /// Layers this file over `base` (the resolved parent, or an empty policy).
     func apply(to base: Policy) -> Policy {

@@ -59,6 +59,18 @@ import Testing
                                                     conditions: [ArgumentCondition(index: 0, comparison: .notEqual(0), low32: false)])])
     }
 
+    @Test func unconditionalRuleMayNotShadowOthers() {
+        let yaml = """
+            version: 1
+            seccomp:
+              rules:
+                - { syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCSTI }] }
+                - { syscall: ioctl }
+            """
+        #expect(loadError(yaml) == "p.yaml:5:7: error: this rule for 'ioctl' has no conditions, so it would override its rule with action 'kill' (give it conditions that exclude the other rule's, or remove one of them)")
+        #expect(loadError("version: 1\nseccomp:\n  rules: [{ syscall: read }, { syscall: read, when: [{ arg: 0, eq: 1 }] }]\n") == nil)
+    }
+
     @Test func otherRepeatedComparisonsAreErrors() {
         let yaml = "version: 1\nseccomp:\n  rules:\n    - { syscall: read, when: [{ arg: 0, gt: 1 }, { arg: 0, lt: 9 }] }\n"
         #expect(loadError(yaml) == "p.yaml:4:50: error: argument 0 is compared more than once in this rule (libseccomp cannot AND two comparisons of one argument; only several 'ne' combine; split the rest into separate rules)")
