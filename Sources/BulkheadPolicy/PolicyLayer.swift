@@ -1,0 +1,117 @@
+/// What one policy file says, validated but not yet combined with the files it extends.
+///
+/// `extends` merges meaning, not YAML text: each file is validated on its own (so errors point into
+/// the file that has them), and `apply(to:)` then layers a child over its parent with the documented
+/// rules (allow lists add up, rules replace per syscall, environment.set merges, and so on).
+struct PolicyLayer {
+    enum Seccomp {
+        /// `seccomp: none`
+        case none
+        case filter(defaultAction: SeccompAction?, allow: [String], rules: [SyscallRule])
+    }
+
+    enum LimitValue {
+        case unlimited
+        case seconds(Double)
+        case amount(UInt64)
+    }
+
+    /// The `extends` value and its node, kept for error positions.
+    var extends: (value: String, line: Int?, column: Int?)?
+    var name: String?
+    var description: String?
+    var seccomp: Seccomp?
+    var capabilities: [String]?
+    var limits: [LimitKind: LimitValue] = [:]
+    var bestEffort: [LimitKind] = []
+    var environmentClear: Bool?
+    var environmentSet: [EnvironmentVariable] = []
+    var environmentPass: [String] = []
+    var workdir: String?
+    var user: UserPolicy?
+
+    /// Layers this file over `base` (the resolved parent, or an empty policy).
+    func apply(to base: Policy) -> Policy {
+        var p = base
+        if let name { p.name = name }
+        if let description { p.description = description }
+
+        switch seccomp {
+        case nil: break
+        case .none?: p.seccomp = nil
+        case let .filter(defaultAction, allow, rules)?:
+            var s = p.seccomp ?? SeccompPolicy()
+            if let defaultAction { s.defaultAction = defaultAction }
+            // A child's rules for a syscall replace the parent's for that syscall; other rules stay.
+            let replaced = Set(rules.map(\.syscall))
+            s.rules = s.rules.filter { !replaced.contains($0.syscall) } + rules
+            // Rules win over allow: a syscall with rules takes its action from them only.
+            let ruled = Set(s.rules.map(\.syscall))
+            s.allow = Set(s.allow + allow).subtracting(ruled).sorted()
+            p.seccomp = s
+        }
+
+        if let capabilities { p.capabilities.keep = capabilities }
+
+        for (kind, value) in limits {
+            switch value {
+            case .unlimited: p.limits[kind] = nil
+            case .seconds(let s): p.limits[kind] = .seconds(s)
+            case .amount(let a): p.limits[kind] = .amount(a)
+            }
+        }
+        p.limits.bestEffort.formUnion(bestEffort)
+
+        if let environmentClear { p.environment.clear = environmentClear }
+        for variable in environmentSet {
+            if let i = p.environment.set.firstIndex(where: { $0.name == variable.name }) {
+                p.environment.set[i] = variable
+            } else {
+                p.environment.set.append(variable)
+            }
+        }
+        for name in environmentPass where !p.environment.pass.contains(name) { p.environment.pass.append(name) }
+
+        if let workdir { p.workdir = workdir }
+        if let user { p.user = user }
+        return p
+    }
+}
+
+extension Limits {
+    /// Uniform access by kind, so layering and printing need no per-field code.
+    subscript(kind: LimitKind) -> PolicyLayer.LimitValue? {
+        get {
+            switch kind {
+            case .wall: return wall.map { .seconds($0) }
+            case .cpu: return cpu.map { .seconds($0) }
+            case .memory: return memory.map { .amount($0) }
+            case .processes: return processes.map { .amount($0) }
+            case .openFiles: return openFiles.map { .amount($0) }
+            case .fileSize: return fileSize.map { .amount($0) }
+            case .core: return core.map { .amount($0) }
+            case .stack: return stack.map { .amount($0) }
+            case .addressSpace: return addressSpace.map { .amount($0) }
+            }
+        }
+        set {
+            var seconds: Double?, amount: UInt64?
+            switch newValue {
+            case .seconds(let s)?: seconds = s
+            case .amount(let a)?: amount = a
+            case .unlimited?, nil: break
+            }
+            switch kind {
+            case .wall: wall = seconds
+            case .cpu: cpu = seconds
+            case .memory: memory = amount
+            case .processes: processes = amount
+            case .openFiles: openFiles = amount
+            case .fileSize: fileSize = amount
+            case .core: core = amount
+            case .stack: stack = amount
+            case .addressSpace: addressSpace = amount
+            }
+        }
+    }
+}
