@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Bulkhead
 import BulkheadPolicy
 #if canImport(Glibc)
@@ -58,7 +59,7 @@ struct PolicyCommand: ParsableCommand {
 
         func run() throws {
             for group in SyscallGroups.all {
-                print("\(group.name)  \(group.description)")
+                print(group.name.padding(toLength: 18, withPad: " ", startingAt: 0) + " " + group.summary)
                 if verbose { print("    " + group.members.joined(separator: " ")) }
             }
         }

@@ -33,8 +33,10 @@ struct RunCommand: ParsableCommand {
         let (loaded, source) = try PolicySource.load(policy)
         var options = RunOptions(stopSignals: StopSignals.all, sweepOrphans: OrphanSweeper.adoptOrphans())
         if let timeout {
-            do { options.timeout = try Units.duration(timeout) } catch {
-                throw CLIError("--timeout \(timeout): \(error)")
+            switch Units.parseDuration(timeout) {
+            case .success(let seconds) where seconds > 0: options.timeout = seconds
+            case .success: throw CLIError("--timeout \(timeout): must be more than zero")
+            case .failure(let error): throw CLIError("--timeout \(timeout): \(error.message) (\(Units.durationHint))")
             }
         }
         // The task may run as our uid: keep it from ptracing or reading the supervisor (pitfall 14).
