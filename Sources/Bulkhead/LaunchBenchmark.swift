@@ -6,7 +6,7 @@ import Glibc
 /// The launch-cost benchmark behind `bulkhead bench`: each figure next to a baseline measured in the same
 /// interleaved run, so that machine noise hits both sides alike.
 public struct LaunchBenchmark: Sendable {
-    public struct Comparison: Sendable, Codable {
+    public struct Comparison: Sendable {
         public var subject: Measurement
         public var baseline: Measurement
         public var target: Double

@@ -4,7 +4,7 @@ import Glibc
 
 /// Repeated timings of one thing, summarised by the median and the spread between the 10th and 90th
 /// percentiles: medians resist the noise of a shared machine, the spread shows how much there was.
-public struct Measurement: Sendable, Codable, Equatable {
+public struct Measurement: Sendable, Equatable {
     public var name: String
     public var samples: [Double]
 

@@ -53,7 +53,7 @@ public enum ExitCodes {
 }
 
 /// Resource usage of the task tree.
-public struct Usage: Sendable, Equatable, Codable {
+public struct Usage: Sendable, Equatable {
     public var wallSeconds: Double
     public var userSeconds: Double
     public var systemSeconds: Double

@@ -1,86 +1,65 @@
 import BulkheadPolicy
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The machine-readable account of one run, as `--report FILE` writes it.
-public struct RunReport: Codable, Sendable {
-    public struct OutcomeBody: Codable, Sendable {
-        public var kind: String
-        public var exitCode: Int32?
-        public var signal: Int32?
-        public var signalName: String?
-        public var coreDumped: Bool?
-        public var syscall: String?
-        public var limit: String?
-        public var limitSeconds: Double?
-        public var stage: String?
-        public var errno: Int32?
-        public var errnoName: String?
-        public var message: String
-    }
-    public struct PolicyBody: Codable, Sendable {
-        public var name: String?
-        public var source: String
-    }
-
-    public var outcome: OutcomeBody
-    public var usage: Usage
-    public var policy: PolicyBody
+public struct RunReport: Sendable {
+    public var result: RunResult
+    public var policyName: String?
+    public var policySource: String
     public var command: [String]
-    /// The exit code bulkhead returned.
-    public var bulkheadExitCode: Int32
-    public var limitsReached: [String]
-    public var interruptedBy: String?
-    public var warnings: [String]
 
     public init(result: RunResult, policy: Policy, policySource: String, command: [String]) {
-        self.outcome = Self.body(result.outcome)
-        self.usage = result.usage
-        self.policy = PolicyBody(name: policy.name, source: policySource)
-        self.command = command
-        self.bulkheadExitCode = result.exitCode
-        self.limitsReached = result.limitsReached.map(\.rawValue)
-        self.interruptedBy = result.interruptedBy.map(SignalNames.name(of:))
-        self.warnings = result.warnings
+        self.result = result; self.policyName = policy.name; self.policySource = policySource; self.command = command
     }
 
-    static func body(_ outcome: Outcome) -> OutcomeBody {
-        var body = OutcomeBody(kind: outcome.kind, message: OutcomeText.describe(outcome))
+    public var json: JSONValue {
+        let usage = result.usage
+        return .object([
+            ("outcome", Self.outcome(result.outcome)),
+            ("usage", .object([
+                ("wallSeconds", .double(usage.wallSeconds)),
+                ("userSeconds", .double(usage.userSeconds)),
+                ("systemSeconds", .double(usage.systemSeconds)),
+                ("peakRSSBytes", .int(usage.peakRSSBytes)),
+            ])),
+            ("policy", .object([("name", policyName.map(JSONValue.string) ?? .null), ("source", .string(policySource))])),
+            ("command", .array(command.map(JSONValue.string))),
+            ("bulkheadExitCode", .int(result.exitCode)),
+            ("limitsReached", .array(result.limitsReached.map { .string($0.rawValue) })),
+            ("interruptedBy", result.interruptedBy.map { .string(SignalNames.name(of: $0)) }),
+            ("warnings", .array(result.warnings.map(JSONValue.string))),
+        ])
+    }
+
+    static func outcome(_ outcome: Outcome) -> JSONValue {
+        var fields: [(String, JSONValue?)] = [("kind", .string(outcome.kind))]
+        func signal(_ number: Int32) {
+            fields.append(("signal", .int(number)))
+            fields.append(("signalName", .string(SignalNames.name(of: number))))
+        }
         switch outcome {
-        case .exited(let code): body.exitCode = code
-        case .signaled(let signal, let core):
-            body.signal = signal; body.signalName = SignalNames.name(of: signal); body.coreDumped = core
-        case .violation(let signal, let syscall):
-            body.signal = signal; body.signalName = SignalNames.name(of: signal); body.syscall = syscall
-        case .timedOut(let seconds): body.limit = LimitKind.wall.rawValue; body.limitSeconds = seconds
-        case .limitExceeded(let kind, let signal):
-            body.limit = kind.rawValue; body.signal = signal; body.signalName = signal.map(SignalNames.name(of:))
+        case .exited(let code): fields.append(("exitCode", .int(code)))
+        case .signaled(let number, let core): signal(number); fields.append(("coreDumped", .bool(core)))
+        case .violation(let number, let syscall): signal(number); fields.append(("syscall", syscall.map(JSONValue.string)))
+        case .timedOut(let seconds):
+            fields.append(("limit", .string(LimitKind.wall.rawValue))); fields.append(("limitSeconds", .double(seconds)))
+        case .limitExceeded(let kind, let number):
+            fields.append(("limit", .string(kind.rawValue)))
+            if let number { signal(number) }
         case .setupFailed(let stage, let err):
-            body.stage = stage.rawValue; body.errno = err; body.errnoName = ErrnoNames.name(of: err)
+            fields.append(("stage", .string(stage.rawValue)))
+            fields.append(("errno", .int(err)))
+            fields.append(("errnoName", ErrnoNames.name(of: err).map(JSONValue.string)))
         }
-        return body
+        fields.append(("message", .string(OutcomeText.describe(outcome))))
+        return .object(fields)
     }
 
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
-
-    /// Writes the report whole or not at all: a temporary file in the same directory, then rename(2).
-    public func write(to path: String) throws {
-        let data = try json()
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try data.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-            }
-        } catch {
-            unlink(temporary.path)
-            throw error
-        }
+    /// Writes the report whole or not at all.
+    public func write(to path: String) throws(AtomicFile.WriteError) {
+        try AtomicFile.write(json.rendered(), to: path)
     }
 }
 
@@ -103,7 +82,23 @@ public enum OutcomeText {
     }
 
     static func formatSeconds(_ seconds: Double) -> String {
-        seconds < 1 ? "\(Int((seconds * 1000).rounded()))ms" : String(format: "%.3gs", seconds)
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+        return decimal(seconds, digits: seconds < 10 ? 2 : 1) + "s"
+    }
+
+    /// `value` with a fixed number of decimals, without Foundation's String(format:).
+    public static func decimal(_ value: Double, digits: Int) -> String {
+        guard value.isFinite else { return "nan" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = Int64(scaled / scale), fraction = Int64(scaled) - whole * Int64(scale)
+        var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
+        if digits > 0 {
+            let f = String(fraction)
+            text += "." + String(repeating: "0", count: digits - f.count) + f
+        }
+        return text
     }
 
     /// "exited with code 0 — wall 12ms, user 1ms, system 2ms, peak RSS 3.1 MiB"
@@ -113,7 +108,7 @@ public enum OutcomeText {
         if let signal = result.interruptedBy { line += " (bulkhead received \(SignalNames.name(of: signal)))" }
         line += " — wall \(formatSeconds(usage.wallSeconds)), user \(formatSeconds(usage.userSeconds)),"
             + " system \(formatSeconds(usage.systemSeconds)), peak RSS "
-            + String(format: "%.1f MiB", Double(usage.peakRSSBytes) / 1048576)
+            + decimal(Double(usage.peakRSSBytes) / 1048576, digits: 1) + " MiB"
         if !result.limitsReached.isEmpty {
             line += "; limits reached: " + result.limitsReached.map(\.rawValue).joined(separator: ", ")
         }

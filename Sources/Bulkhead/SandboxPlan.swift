@@ -21,11 +21,13 @@ public final class SandboxPlan: @unchecked Sendable {
     let searchPath: String
     let violationIsKill: Bool
 
-    /// - Parameter launcherEnvironment: the environment `environment.pass` and `clear: false` copy from.
-    public init(policy: Policy, launcherEnvironment: [String: String]) throws(LaunchError) {
+    /// - Parameters:
+    ///   - launcherEnvironment: the environment `environment.pass` and `clear: false` copy from.
+    ///   - filterCache: where compiled filters are kept between runs; nil compiles every time.
+    public init(policy: Policy, launcherEnvironment: [String: String], filterCache: FilterCache? = nil) throws(LaunchError) {
         self.policy = policy
         if let seccomp = policy.seccomp {
-            do { filter = try SeccompCompiler.compile(seccomp) } catch {
+            do { filter = try filterCache?.filter(for: seccomp) ?? SeccompCompiler.compile(seccomp) } catch {
                 throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
             }
             violationIsKill = seccomp.defaultAction == .kill || seccomp.rules.contains { $0.action == .kill }

@@ -24,10 +24,11 @@ struct BenchCommand: ParsableCommand {
             throw CLIError("the C baseline \(probe) is missing: build the whole package (scripts/setup)")
         }
         let benchmark = LaunchBenchmark(rounds: max(1, rounds), perRound: max(1, perRound))
+        let environment = ProcessEnvironment.current()
         let plan: SandboxPlan
         let library: LaunchBenchmark.Comparison
         do {
-            plan = try SandboxPlan(policy: loaded, launcherEnvironment: ProcessEnvironment.current())
+            plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment, filterCache: FilterCache.forCurrentUser(environment: environment))
             library = try benchmark.libraryLaunch(plan: plan, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"])
         } catch {
             throw CLIError(error.description)
@@ -41,17 +42,19 @@ struct BenchCommand: ParsableCommand {
             print("")
             for m in [comparison.subject, comparison.baseline] {
                 print("  \(m.name)")
-                print(String(format: "      median %8.3f ms   p10-p90 %.3f-%.3f ms   n=%d", m.median * 1000, m.p10 * 1000, m.p90 * 1000, m.samples.count))
+                print("      median \(ms(m.median)) ms   p10-p90 \(ms(m.p10))-\(ms(m.p90)) ms   n=\(m.samples.count)")
             }
-            print(String(format: "  ratio %.2fx (target %.1fx or less): ", comparison.ratio, comparison.target)
+            print("  ratio \(OutcomeText.decimal(comparison.ratio, digits: 2))x (target \(OutcomeText.decimal(comparison.target, digits: 1))x or less): "
                   + (comparison.meetsTarget ? "met" : "NOT met"))
         }
         if let json {
-            do { try BenchReport(comparisons: [library, whole]).write(to: json) } catch {
-                throw CLIError("cannot write \(json): \(error)")
+            do { try AtomicFile.write(BenchReport.json([library, whole]).rendered(), to: json) } catch {
+                throw CLIError("cannot write \(error)")
             }
         }
     }
+
+    private func ms(_ seconds: Double) -> String { OutcomeText.decimal(seconds * 1000, digits: 3) }
 
     private func executableDirectory() -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Bulkhead
 import BulkheadPolicy
 #if canImport(Glibc)
@@ -13,7 +12,7 @@ struct PolicyCommand: ParsableCommand {
         subcommands: [Check.self, Show.self, Compile.self, Groups.self])
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate a policy file: exit 0 when it is valid, 125 with located errors when not.")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate a policy file: exit 0 when it is valid, 125 with located errors when not.")
         @Argument(help: "Policy file, or a shipped policy name.") var file: String
 
         func run() throws {
@@ -23,7 +22,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the fully resolved policy (after extends and group expansion) as YAML.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the fully resolved policy (after extends and group expansion) as YAML.")
         @Argument(help: "Policy file, or a shipped policy name.") var file: String
 
         func run() throws {
@@ -33,7 +32,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Compile: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the policy's seccomp filter as libseccomp pseudo-filter code, or raw BPF with --bpf.")
+        static let configuration = CommandConfiguration(commandName: "compile", abstract: "Print the policy's seccomp filter as libseccomp pseudo-filter code, or raw BPF with --bpf.")
         @Argument(help: "Policy file, or a shipped policy name.") var file: String
         @Flag(name: .long, help: "Write the raw BPF program (struct sock_filter[]) to stdout.") var bpf = false
 
@@ -54,12 +53,12 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Groups: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the syscall groups (@name) policies can use.")
+        static let configuration = CommandConfiguration(commandName: "groups", abstract: "List the syscall groups (@name) policies can use.")
         @Flag(name: .long, help: "Also list each group's syscalls.") var verbose = false
 
         func run() throws {
             for group in SyscallGroups.all {
-                print(group.name.padding(toLength: 18, withPad: " ", startingAt: 0) + " " + group.summary)
+                print(group.name + String(repeating: " ", count: max(1, 19 - group.name.count)) + group.summary)
                 if verbose { print("    " + group.members.joined(separator: " ")) }
             }
         }

@@ -41,10 +41,11 @@ struct RunCommand: ParsableCommand {
         }
         // The task may run as our uid: keep it from ptracing or reading the supervisor (pitfall 14).
         SupervisorHardening.makeNonDumpable()
+        let environment = ProcessEnvironment.current()
         let plan: SandboxPlan
         let result: RunResult
         do {
-            plan = try SandboxPlan(policy: loaded, launcherEnvironment: ProcessEnvironment.current())
+            plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment, filterCache: FilterCache.forCurrentUser(environment: environment))
             result = try plan.run(arguments, options: options)
         } catch {
             throw CLIError(error.description)
