@@ -28,7 +28,12 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         var arguments = command
-        if arguments.first == "--" { arguments.removeFirst() }
+        if arguments.first == "--" {
+            arguments.removeFirst()
+        } else if let first = arguments.first, first.hasPrefix("-") {
+            // Passthrough capture also swallows a mistyped option before the command.
+            throw CLIError("unknown option '\(first)' (put -- before a command that starts with '-')")
+        }
         guard !arguments.isEmpty else { throw CLIError("no command given: bulkhead run [--policy FILE] -- COMMAND [ARGS...]") }
         let (loaded, source) = try PolicySource.load(policy)
         var options = RunOptions(stopSignals: StopSignals.all, sweepOrphans: OrphanSweeper.adoptOrphans())

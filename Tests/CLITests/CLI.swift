@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// Runs the built `bulkhead` binary as a user would.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLI {
+    /// The `bulkhead` and `bulkhead-probe` executables built next to this test bundle.
+    static let binDirectory: String = {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for _ in 0..<4 {
+            url = url.deletingLastPathComponent()
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("bulkhead").path) { return url.path }
+        }
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return package.appendingPathComponent(".build/debug").path
+    }()
+
+    static var bulkhead: String { binDirectory + "/bulkhead" }
+    static var probe: String { binDirectory + "/bulkhead-probe" }
+    static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// Runs `executable arguments...`, optionally sending `signal` to it after `signalAfter` seconds.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                    signal: Int32? = nil, signalAfter: Double = 0.5, directory: String? = nil) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        if let signal {
+            Thread.sleep(forTimeInterval: signalAfter)
+            kill(process.processIdentifier, signal)
+        }
+        // Read before waiting so a full pipe cannot stall the child.
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+        return CLIResult(status: status, stdout: String(decoding: stdoutData, as: UTF8.self),
+                         stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    static func bulkhead(_ arguments: [String], signal: Int32? = nil, signalAfter: Double = 0.5) throws -> CLIResult {
+        try run(bulkhead, arguments, signal: signal, signalAfter: signalAfter, directory: packageDirectory)
+    }
+
+    static var isRoot: Bool { geteuid() == 0 }
+
+    static func temporaryPath(_ name: String) -> String {
+        NSTemporaryDirectory() + "bulkhead-cli-\(getpid())-\(UUID().uuidString.prefix(8))-\(name)"
+    }
+
+    /// Copies of the binaries in a directory every uid can read, for tests that drop to uid 65534
+    /// (the build directory may sit under a home directory nobody else can enter).
+    static let unprivilegedCopies: String? = {
+        let directory = NSTemporaryDirectory() + "bulkhead-cli-bin-\(getpid())"
+        let fm = FileManager.default
+        try? fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        for name in ["bulkhead", "bulkhead-probe"] {
+            let target = directory + "/" + name
+            try? fm.removeItem(atPath: target)
+            guard (try? fm.copyItem(atPath: binDirectory + "/" + name, toPath: target)) != nil else { return nil }
+            chmod(target, 0o755)
+        }
+        return directory
+    }()
+
+    static func live(_ marker: String) -> Bool {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.contains { pid in
+            guard Int(pid) != nil, let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").contains(marker)
+        }
+    }
+
+    /// SIGKILLed processes need a moment to go away.
+    static func gone(_ marker: String) -> Bool {
+        for _ in 0..<200 {
+            if !live(marker) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    static func json(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+@Suite struct PolicyCommandTests {
+    private func write(_ text: String) throws -> String {
+        let path = CLI.temporaryPath("policy.yaml")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func shippedPoliciesCheck() throws {
+        for name in ["policies/default.yaml", "policies/strict.yaml", "default", "strict"] {
+            let result = try CLI.bulkhead(["policy", "check", name])
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+        }
+    }
+
+    @Test func badPolicyNamesFileLineAndColumn() throws {
+        let path = try write("version: 1\nname: typo\nlimts:\n  wall: 10s\n")
+        defer { unlink(path) }
+        for arguments in [["policy", "check", path], ["run", "--policy", path, "--", "true"]] {
+            let result = try CLI.bulkhead(arguments)
+            #expect(result.status == 125)
+            #expect(result.stderr.contains("\(path):3:1: error:"), "\(result.stderr)")
+            #expect(result.stderr.contains("limits"))
+        }
+    }
+
+    @Test func unknownSyscallAndBadUnitAreLocated() throws {
+        let path = try write("version: 1\nseccomp:\n  allow: [read, opneat]\nlimits:\n  memory: 12 parsecs\n")
+        defer { unlink(path) }
+        let result = try CLI.bulkhead(["policy", "check", path])
+        #expect(result.status == 125)
+        #expect(result.stderr.contains("\(path):3:"))
+        #expect(result.stderr.contains("openat"))
+        let units = try write("version: 1\nlimits:\n  memory: 12 parsecs\n")
+        defer { unlink(units) }
+        let unitResult = try CLI.bulkhead(["policy", "check", units])
+        #expect(unitResult.status == 125)
+        #expect(unitResult.stderr.contains("\(units):3:11: error:"), "\(unitResult.stderr)")
+    }
+
+    @Test func showPrintsTheResolvedPolicy() throws {
+        let result = try CLI.bulkhead(["policy", "show", "strict"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("name: strict"))
+        #expect(result.stdout.contains("execve"))
+        // What show prints is itself a valid policy.
+        let path = try write(result.stdout)
+        defer { unlink(path) }
+        #expect(try CLI.bulkhead(["policy", "check", path]).status == 0)
+    }
+
+    @Test func compilePrintsPseudoCodeOrBPF() throws {
+        let text = try CLI.bulkhead(["policy", "compile", "strict"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("pseudo filter code"))
+        #expect(text.stdout.contains("execve"))
+        let path = CLI.temporaryPath("filter.bpf")
+        defer { unlink(path) }
+        let bpf = try CLI.run("/bin/sh", ["-c", "'\(CLI.bulkhead)' policy compile --bpf strict > '\(path)'"])
+        #expect(bpf.status == 0)
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        #expect(size > 0 && size % 8 == 0)
+    }
+
+    @Test func groupsAreListed() throws {
+        let result = try CLI.bulkhead(["policy", "groups"])
+        #expect(result.status == 0)
+        for group in ["@system-service", "@file-read", "@network", "@debug", "@mount"] {
+            #expect(result.stdout.contains(group), "\(group)")
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@Suite struct RunCommandTests {
+    @Test func exitCodesFollowTheShellConvention() throws {
+        #expect(try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "exit 5"]).status == 5)
+        #expect(try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "kill -TERM $$"]).status == 128 + SIGTERM)
+        let missing = try CLI.bulkhead(["run", "--", "no-such-command-bulkhead"])
+        #expect(missing.status == 127)
+        #expect(missing.stderr.contains("command not found"))
+        #expect(try CLI.bulkhead(["run", "--timeout", "300ms", "--quiet", "--", "sleep", "5"]).status == 124)
+    }
+
+    @Test func bulkheadRefusalsAre125() throws {
+        #expect(try CLI.bulkhead(["run"]).status == 125)
+        #expect(try CLI.bulkhead(["run", "--no-such-flag", "--", "true"]).status == 125)
+        let badTimeout = try CLI.bulkhead(["run", "--timeout", "soon", "--", "true"])
+        #expect(badTimeout.status == 125)
+        #expect(badTimeout.stderr.contains("--timeout soon"))
+        #expect(try CLI.bulkhead(["run", "--policy", "/nonexistent/policy.yaml", "--", "true"]).status == 125)
+        #expect(try CLI.bulkhead(["no-such-subcommand"]).status == 125)
+    }
+
+    @Test func summaryGoesToStderrUnlessQuiet() throws {
+        let loud = try CLI.bulkhead(["run", "--", "sh", "-c", "echo out"])
+        #expect(loud.stdout == "out\n")
+        #expect(loud.stderr.contains("bulkhead: exited with code 0"))
+        let quiet = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "echo out"])
+        #expect(quiet.stderr.isEmpty)
+    }
+
+    @Test func reportDescribesTheOutcome() throws {
+        let path = CLI.temporaryPath("report.json")
+        defer { unlink(path) }
+        let run = try CLI.bulkhead(["run", "--quiet", "--report", path, "--", "sh", "-c", "exit 3"])
+        #expect(run.status == 3)
+        let report = try CLI.json(path)
+        let outcome = try #require(report["outcome"] as? [String: Any])
+        #expect(outcome["kind"] as? String == "exited")
+        #expect(outcome["exitCode"] as? Int == 3)
+        let usage = try #require(report["usage"] as? [String: Any])
+        for key in ["wallSeconds", "userSeconds", "systemSeconds", "peakRSSBytes"] { #expect(usage[key] != nil, "\(key)") }
+        #expect((usage["peakRSSBytes"] as? Int ?? 0) > 0)
+        let policy = try #require(report["policy"] as? [String: Any])
+        #expect(policy["name"] as? String == "default")
+        #expect(report["bulkheadExitCode"] as? Int == 3)
+    }
+
+    @Test func violationIsReportedAsSuch() throws {
+        let path = CLI.temporaryPath("violation.json")
+        defer { unlink(path) }
+        let run = try CLI.bulkhead(["run", "--policy", "strict", "--report", path, "--", CLI.probe, "fork"])
+        #expect(run.status == 128 + SIGSYS)
+        #expect(run.stderr.contains("policy violation"))
+        let outcome = try #require(try CLI.json(path)["outcome"] as? [String: Any])
+        #expect(outcome["kind"] as? String == "violation")
+        #expect(outcome["signalName"] as? String == "SIGSYS")
+    }
+
+    @Test func timeoutReportAndNoSurvivors() throws {
+        let path = CLI.temporaryPath("timeout.json")
+        defer { unlink(path) }
+        let marker = "41.3\(getpid())"
+        let run = try CLI.bulkhead(["run", "--quiet", "--timeout", "0.4s", "--report", path, "--",
+                                    "sh", "-c", "sleep \(marker) & setsid sleep \(marker) & sleep \(marker)"])
+        #expect(run.status == 124)
+        let outcome = try #require(try CLI.json(path)["outcome"] as? [String: Any])
+        #expect(outcome["kind"] as? String == "timedOut")
+        #expect(CLI.gone("sleep \(marker)"))
+    }
+
+    @Test func descendantsThatLeftTheProcessGroupAreKilled() throws {
+        let marker = "42.3\(getpid())"
+        let run = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "setsid sleep \(marker) & setsid sh -c 'sleep \(marker) &' ; echo started"])
+        #expect(run.status == 0)
+        #expect(run.stdout == "started\n")
+        #expect(CLI.gone("sleep \(marker)"))
+    }
+
+    @Test(arguments: [SIGTERM, SIGINT, SIGHUP])
+    func signalToBulkheadEndsTheTaskAndWritesTheReport(signal: Int32) throws {
+        let path = CLI.temporaryPath("interrupted.json")
+        defer { unlink(path) }
+        let marker = "43.\(signal)\(getpid())"
+        let run = try CLI.bulkhead(["run", "--quiet", "--report", path, "--", "sh", "-c", "sleep \(marker) & sleep \(marker)"],
+                                   signal: signal, signalAfter: 0.5)
+        #expect(run.status == 128 + signal)
+        let report = try CLI.json(path)
+        #expect(report["interruptedBy"] as? String != nil)
+        #expect(CLI.gone("sleep \(marker)"))
+    }
+
+    @Test func missingReportDirectoryIsAnError() throws {
+        let run = try CLI.bulkhead(["run", "--quiet", "--report", "/nonexistent-dir/r.json", "--", "true"])
+        #expect(run.status == 125)
+        #expect(run.stderr.contains("cannot write report"))
+    }
+}

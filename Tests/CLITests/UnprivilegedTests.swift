@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// The shipped policies must work when bulkhead itself runs as an ordinary user: seccomp with
+/// no_new_privs, no cgroups (best-effort limits fall back), no uid switch. The test drops to uid 65534.
+@Suite(.enabled(if: CLI.isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+struct UnprivilegedTests {
+    private func asNobody(_ arguments: [String]) throws -> CLIResult {
+        let bin = try #require(CLI.unprivilegedCopies)
+        return try CLI.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                                                bin + "/bulkhead"] + arguments,
+                           environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], directory: "/")
+    }
+
+    @Test(arguments: ["default", "strict"])
+    func shippedPolicyRunsPython(policy: String) throws {
+        let result = try asNobody(["run", "--quiet", "--policy", policy, "--", "/usr/bin/python3", "-c",
+                                   "import os, threading; t = threading.Thread(target=lambda: None); t.start(); t.join(); print(os.getuid())"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "65534\n")
+    }
+
+    @Test func strictStillRefusesProcessesAndSockets() throws {
+        let bin = try #require(CLI.unprivilegedCopies)
+        #expect(try asNobody(["run", "--quiet", "--policy", "strict", "--", bin + "/bulkhead-probe", "fork"]).status == 128 + SIGSYS)
+        let socket = try asNobody(["run", "--quiet", "--policy", "strict", "--", bin + "/bulkhead-probe", "socket", "inet"])
+        #expect(socket.stdout.contains("EAFNOSUPPORT"))
+    }
+
+    @Test func defaultStillKillsNamespaceCreation() throws {
+        let bin = try #require(CLI.unprivilegedCopies)
+        #expect(try asNobody(["run", "--quiet", "--", bin + "/bulkhead-probe", "unshare-user"]).status == 128 + SIGSYS)
+        let status = try asNobody(["run", "--quiet", "--", bin + "/bulkhead-probe", "status"])
+        #expect(status.stdout.contains("NoNewPrivs:\t1"))
+        #expect(status.stdout.contains("CapEff:\t0000000000000000"))
+        #expect(status.stdout.contains("Seccomp:\t2"))
+    }
+
+    @Test func strictWarnsAboutBestEffortLimits() throws {
+        let result = try asNobody(["run", "--policy", "strict", "--", "/bin/true"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("best-effort"))
+    }
+
+    @Test func aPolicyThatNeedsRootIsRefused() throws {
+        let path = CLI.temporaryPath("needs-root.yaml")
+        try "version: 1\nextends: default\nuser: { uid: 1234, gid: 1234 }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o644)
+        defer { unlink(path) }
+        let result = try asNobody(["run", "--policy", path, "--", "/bin/true"])
+        #expect(result.status == 125)
+        #expect(result.stderr.contains("needs root"))
+    }
+}
