@@ -258,9 +258,22 @@ struct YAMLComposer {
                 if let context = p.context.map({ String(cString: $0) }) {
                     message = "\(problem) (\(context) at line \(Int(p.context_mark.line) + 1))"
                 }
-                return PolicyError(file: file, line: Int(p.problem_mark.line) + 1, column: Int(p.problem_mark.column) + 1,
-                                   message: "invalid YAML: \(message)")
+                let line = Int(p.problem_mark.line) + 1, column = Int(p.problem_mark.column) + 1
+                // libyaml says "cannot start any token" for the most common mistake: a tab as indentation.
+                let hint = isTab(atLine: line, column: column) ? "YAML indentation must be spaces, not tabs" : nil
+                return PolicyError(file: file, line: line, column: column, message: "invalid YAML: \(message)", hint: hint)
             }
+        }
+
+        /// Whether the character at a 1-based line and column (in Unicode scalars) is a tab.
+        private func isTab(atLine line: Int, column: Int) -> Bool {
+            var l = 1, c = 1
+            for u in String(decoding: bytes, as: UTF8.self).unicodeScalars {
+                if l == line, c == column { return u == "\t" }
+                if l > line { break }
+                if u == "\n" { l += 1; c = 1 } else { c += 1 }
+            }
+            return false
         }
 
         /// 1-based line and column (in Unicode scalars, as libyaml counts) of a byte offset.
