@@ -11,7 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
     targets: [
@@ -19,10 +18,12 @@ let package = Package(
                        providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap",
                        providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
         // The only code that runs between fork and exec. libc only, no allocation.
         .target(name: "CLaunch"),
         .target(name: "BulkheadPolicy",
-                dependencies: ["CSeccomp", .product(name: "Yams", package: "Yams")],
+                dependencies: ["CYAML", "CSeccomp"],
                 resources: [.embedInCode("Resources/default.yaml"), .embedInCode("Resources/strict.yaml")]),
         .target(name: "Bulkhead",
                 dependencies: ["BulkheadPolicy", "CLaunch", "CSeccomp", "CCap",

@@ -1,4 +1,3 @@
-import Yams
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -47,7 +46,7 @@ struct PolicyFileParser {
             case "description": layer.description = try reader.scalar(value, expected: "a description")
             case "extends":
                 let target = try reader.name(value, expected: "a shipped policy name or a path")
-                layer.extends = (target, value.mark?.line, value.mark?.column)
+                layer.extends = (target, value.line, value.column)
             case "seccomp": layer.seccomp = try seccomp(value)
             case "capabilities": layer.capabilities = try capabilities(value)
             case "limits": try limits(value, into: &layer)
@@ -68,7 +67,7 @@ struct PolicyFileParser {
 
     // MARK: seccomp
 
-    private func seccomp(_ node: Node) throws(PolicyError) -> PolicyLayer.Seccomp {
+    private func seccomp(_ node: YAMLNode) throws(PolicyError) -> PolicyLayer.Seccomp {
         if case .scalar = node, !reader.isNull(node) {
             let text = try reader.scalar(node, expected: "'none' or a mapping")
             guard text == "none" else {
@@ -89,7 +88,7 @@ struct PolicyFileParser {
                     allow += try syscallNames(item)
                 }
             default:
-                var unconditional: [String: (SeccompAction, Node)] = [:]
+                var unconditional: [String: (SeccompAction, YAMLNode)] = [:]
                 for item in try reader.list(value, expected: "a list of rules") {
                     let added = try rule(item)
                     for r in added where r.conditions.isEmpty {
@@ -106,7 +105,7 @@ struct PolicyFileParser {
     /// libseccomp lets a rule without conditions silently win over conditional rules of another
     /// action for the same syscall: `ioctl: allow` next to `ioctl: kill when TIOCSTI` compiles to a
     /// plain allow. Such a combination is a policy bug, so it is an error here, at the unconditional rule.
-    private func checkShadowing(_ rules: [SyscallRule], unconditional: [String: (SeccompAction, Node)]) throws(PolicyError) {
+    private func checkShadowing(_ rules: [SyscallRule], unconditional: [String: (SeccompAction, YAMLNode)]) throws(PolicyError) {
         for r in rules {
             guard let (action, node) = unconditional[r.syscall], r.action != action else { continue }
             throw reader.error(node, "this rule for '\(r.syscall)' has no conditions, so it would override its rule with action '\(r.action)'",
@@ -115,7 +114,7 @@ struct PolicyFileParser {
     }
 
     /// A syscall name, or a `@group` expanded to its members.
-    private func syscallNames(_ node: Node) throws(PolicyError) -> [String] {
+    private func syscallNames(_ node: YAMLNode) throws(PolicyError) -> [String] {
         if case .mapping = node {
             throw reader.error(node, "expected a syscall name or @group, got a mapping",
                                hint: "rules with conditions go under 'rules:'")
@@ -135,7 +134,7 @@ struct PolicyFileParser {
         return [name]
     }
 
-    private func action(_ node: Node) throws(PolicyError) -> SeccompAction {
+    private func action(_ node: YAMLNode) throws(PolicyError) -> SeccompAction {
         let text = try reader.name(node, expected: "an action")
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         switch words.first?.lowercased() {
@@ -164,13 +163,13 @@ struct PolicyFileParser {
         }
     }
 
-    private func rule(_ node: Node) throws(PolicyError) -> [SyscallRule] {
+    private func rule(_ node: YAMLNode) throws(PolicyError) -> [SyscallRule] {
         let entries = try reader.mapping(node, expected: "a rule (a mapping with syscall, action and when)",
                                          allowed: Self.ruleKeys)
         var syscalls: [String]?
         var act: SeccompAction = .allow
         var conditions: [ArgumentCondition] = []
-        var conditionNodes: [Node] = []
+        var conditionNodes: [YAMLNode] = []
         for (key, _, value) in entries {
             switch key {
             case "syscall": syscalls = try syscallNames(value)
@@ -196,7 +195,7 @@ struct PolicyFileParser {
     /// masked not-equal, and a 64-bit `ne` is true for TIOCSTI with a high bit set, which the kernel
     /// then runs as TIOCSTI (pitfall 8). Only a 64-bit (`width: 64`) lone `ne` stays a `notEqual`.
     /// Other repeated comparisons of one argument are errors.
-    private func expandExclusions(_ conditions: [ArgumentCondition], nodes: [Node]) throws(PolicyError) -> [[ArgumentCondition]] {
+    private func expandExclusions(_ conditions: [ArgumentCondition], nodes: [YAMLNode]) throws(PolicyError) -> [[ArgumentCondition]] {
         var alternatives: [[ArgumentCondition]] = [[]]
         var handled = Set<Int>()
         for c in conditions where !handled.contains(c.index) {
@@ -230,14 +229,14 @@ struct PolicyFileParser {
         return alternatives
     }
 
-    private func condition(_ node: Node) throws(PolicyError) -> ArgumentCondition {
+    private func condition(_ node: YAMLNode) throws(PolicyError) -> ArgumentCondition {
         let entries = try reader.mapping(node, expected: "a condition such as { arg: 0, eq: AF_UNIX }",
                                          allowed: Self.conditionKeys)
         var index: Int?
         var width: Int?
         var comparison: ArgumentComparison?
         var operands: [UInt64] = []
-        var widthNode: Node?
+        var widthNode: YAMLNode?
         for (key, keyNode, value) in entries {
             switch key {
             case "arg":
@@ -292,7 +291,7 @@ struct PolicyFileParser {
 
     // MARK: capabilities
 
-    private func capabilities(_ node: Node) throws(PolicyError) -> [String] {
+    private func capabilities(_ node: YAMLNode) throws(PolicyError) -> [String] {
         let entries = try reader.mapping(node, expected: "the capabilities section (a mapping with keep)", allowed: ["keep"])
         var numbers = Set<Int>()
         for (_, _, value) in entries {
@@ -310,7 +309,7 @@ struct PolicyFileParser {
 
     // MARK: limits
 
-    private func limits(_ node: Node, into layer: inout PolicyLayer) throws(PolicyError) {
+    private func limits(_ node: YAMLNode, into layer: inout PolicyLayer) throws(PolicyError) {
         let entries = try reader.mapping(node, expected: "the limits section", allowed: Self.limitKeys)
         for (key, _, value) in entries {
             if key == "best-effort" {
@@ -350,7 +349,7 @@ struct PolicyFileParser {
         }
     }
 
-    private func unit<T>(_ result: Result<T, Units.ParseError>, _ node: Node) throws(PolicyError) -> T {
+    private func unit<T>(_ result: Result<T, Units.ParseError>, _ node: YAMLNode) throws(PolicyError) -> T {
         switch result {
         case .success(let v): return v
         case .failure(let e): throw reader.error(node, e.message, hint: e.hint)
@@ -359,7 +358,7 @@ struct PolicyFileParser {
 
     // MARK: environment
 
-    private func environment(_ node: Node, into layer: inout PolicyLayer) throws(PolicyError) {
+    private func environment(_ node: YAMLNode, into layer: inout PolicyLayer) throws(PolicyError) {
         let entries = try reader.mapping(node, expected: "the environment section", allowed: Self.environmentKeys)
         for (key, _, value) in entries {
             switch key {
@@ -384,7 +383,7 @@ struct PolicyFileParser {
         }
     }
 
-    private func checkVariableName(_ name: String, _ node: Node, wildcard: Bool) throws(PolicyError) {
+    private func checkVariableName(_ name: String, _ node: YAMLNode, wildcard: Bool) throws(PolicyError) {
         if name.isEmpty { throw reader.error(node, "empty environment variable name") }
         if name.contains("=") { throw reader.error(node, "environment variable name '\(name)' contains '='") }
         if name.contains("\0") { throw reader.error(node, "environment variable name contains a NUL character") }
@@ -399,7 +398,7 @@ struct PolicyFileParser {
 
     // MARK: user
 
-    private func user(_ node: Node) throws(PolicyError) -> UserPolicy {
+    private func user(_ node: YAMLNode) throws(PolicyError) -> UserPolicy {
         if case .scalar = node {
             // Short form: `user: nobody` or `user: 65534`.
             let (uid, primaryGroup) = try userID(node)
@@ -436,7 +435,7 @@ struct PolicyFileParser {
     }
 
     /// uid and, when the passwd database knows the user, its primary group.
-    private func userID(_ node: Node) throws(PolicyError) -> (UInt32, UInt32?) {
+    private func userID(_ node: YAMLNode) throws(PolicyError) -> (UInt32, UInt32?) {
         let text = try reader.name(node, expected: "a user name or uid")
         if let n = YAMLReader.parseInteger(text) {
             guard n < 0xffff_ffff else { throw reader.error(node, "uid \(text) is out of range") }
@@ -448,7 +447,7 @@ struct PolicyFileParser {
         return entry
     }
 
-    private func groupID(_ node: Node) throws(PolicyError) -> UInt32 {
+    private func groupID(_ node: YAMLNode) throws(PolicyError) -> UInt32 {
         let text = try reader.name(node, expected: "a group name or gid")
         if let n = YAMLReader.parseInteger(text) {
             guard n < 0xffff_ffff else { throw reader.error(node, "gid \(text) is out of range") }

@@ -1,6 +1,4 @@
-import Yams
-
-/// Turns text into a Yams node tree and answers typed questions about nodes, raising `PolicyError`s
+/// Turns text into a `YAMLNode` tree (see `YAMLComposer`) and answers typed questions about nodes, raising `PolicyError`s
 /// that carry this file's name and the node's line and column.
 ///
 /// Policies are walked node by node instead of decoded with `Codable` because a decoder loses the
@@ -16,86 +14,18 @@ final class YAMLReader {
     // MARK: parsing
 
     /// The document's root, or nil for an empty document.
-    func compose(_ text: String) throws(PolicyError) -> Node? {
-        try checkAliases(text)
-        do {
-            return try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw convert(error, text: text)
-        } catch {
-            throw PolicyError(file: file, message: "cannot parse: \(error)")
-        }
-    }
-
-    /// At most this many alias uses (`*name`) per document.
-    static let maxAliases = 32
-
-    /// Refuses alias-heavy documents before Yams sees them. Yams hashes mapping keys recursively to
-    /// find duplicates, so a key built from nested aliases ("billion laughs") would take exponential
-    /// time inside the parser, before any budget of ours applies. n aliases expand to at most about
-    /// 3^(n/3) nodes, which for 32 is harmless. The scan over-counts (a `*word` in a comment counts),
-    /// which only matters for documents no policy resembles.
-    private func checkAliases(_ text: String) throws(PolicyError) {
-        var count = 0, line = 1, column = 0
-        var previous: Unicode.Scalar = "\n"
-        var iterator = text.unicodeScalars.makeIterator()
-        var current = iterator.next()
-        while let c = current {
-            let next = iterator.next()
-            column += 1
-            if c == "\n" { line += 1; column = 0 }
-            if c == "*", " \t\n[{,:-?".unicodeScalars.contains(previous), let n = next,
-               !" \t\r\n,]}".unicodeScalars.contains(n) {
-                count += 1
-                if count > Self.maxAliases {
-                    throw PolicyError(file: file, line: line, column: column,
-                                      message: "too many aliases (more than \(Self.maxAliases))",
-                                      hint: "a policy rarely needs more than a few")
-                }
-            }
-            previous = c
-            current = next
-        }
-    }
-
-    private func convert(_ error: YamlError, text: String) -> PolicyError {
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-             let .composer(context, problem, mark, _):
-            var message = problem
-            if let context { message = "\(problem) (\(context.text) at line \(context.mark.line))" }
-            return PolicyError(file: file, line: mark.line, column: mark.column, message: "invalid YAML: \(message)")
-        case let .reader(problem, offset, _, _):
-            let (line, column) = position(ofCharacter: offset ?? 0, in: text)
-            return PolicyError(file: file, line: line, column: column, message: "invalid YAML: \(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
-            let names = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
-            return PolicyError(file: file, line: context.mark.line, column: context.mark.column,
-                               message: "duplicate key \(names) in mapping")
-        default:
-            return PolicyError(file: file, message: "invalid YAML: \(error)")
-        }
-    }
-
-    private func position(ofCharacter offset: Int, in text: String) -> (Int, Int) {
-        var line = 1, column = 1, i = 0
-        for c in text {
-            if i >= offset { break }
-            if c == "\n" || c == "\r\n" { line += 1; column = 1 } else { column += c.unicodeScalars.count }
-            i += 1
-        }
-        return (line, column)
+    func compose(_ text: String) throws(PolicyError) -> YAMLNode? {
+        try YAMLComposer(file: file).compose(text)
     }
 
     // MARK: errors
 
-    func error(_ node: Node?, _ message: String, hint: String? = nil) -> PolicyError {
-        let mark = node?.mark
-        return PolicyError(file: file, line: mark?.line, column: mark?.column, message: message, hint: hint)
+    func error(_ node: YAMLNode?, _ message: String, hint: String? = nil) -> PolicyError {
+        PolicyError(file: file, line: node?.line, column: node?.column, message: message, hint: hint)
     }
 
     /// Counts a visit; throws once the document has expanded beyond any plausible policy.
-    func visit(_ node: Node) throws(PolicyError) {
+    func visit(_ node: YAMLNode) throws(PolicyError) {
         budget -= 1
         if budget < 0 {
             throw error(node, "document too large after expanding aliases", hint: "a policy needs far fewer than 100000 values")
@@ -105,47 +35,39 @@ final class YAMLReader {
     // MARK: node questions
 
     /// "a mapping", "a list", "null", "a boolean", "a number", "the string 'x'".
-    func describe(_ node: Node) -> String {
+    func describe(_ node: YAMLNode) -> String {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         case .scalar(let s):
-            if isNull(node) { return "nothing (null)" }
-            if s.style == .plain {
-                if bool(of: s.string) != nil { return "a boolean" }
-                if Int64(s.string) != nil || Double(s.string) != nil { return "a number" }
+            switch s.kind {
+            case .null: return "nothing (null)"
+            case .bool: return "a boolean"
+            case .int, .float: return "a number"
+            case .string:
+                let shown = s.value.count > 40 ? String(s.value.prefix(40)) + "…" : s.value
+                return "the string '\(shown)'"
             }
-            let shown = s.string.count > 40 ? String(s.string.prefix(40)) + "…" : s.string
-            return "the string '\(shown)'"
         }
     }
 
-    func isNull(_ node: Node) -> Bool {
-        guard case .scalar(let s) = node, s.style == .plain || s.style == .any else { return false }
-        return ["", "~", "null", "Null", "NULL"].contains(s.string)
-    }
-
-    private func bool(of text: String) -> Bool? {
-        switch text {
-        case "true", "True", "TRUE": return true
-        case "false", "False", "FALSE": return false
-        default: return nil
-        }
+    func isNull(_ node: YAMLNode) -> Bool {
+        guard case .scalar(let s) = node else { return false }
+        return s.kind == .null
     }
 
     /// Key/value pairs of a mapping whose keys are all strings, unique, and among `allowed`.
-    func mapping(_ node: Node, expected: String, allowed: [String]? = nil) throws(PolicyError) -> [(key: String, keyNode: Node, value: Node)] {
+    func mapping(_ node: YAMLNode, expected: String, allowed: [String]? = nil) throws(PolicyError) -> [(key: String, keyNode: YAMLNode, value: YAMLNode)] {
         try visit(node)
         guard case .mapping(let m) = node else { throw error(node, "expected \(expected), got \(describe(node))") }
-        var out: [(key: String, keyNode: Node, value: Node)] = []
+        var out: [(key: String, keyNode: YAMLNode, value: YAMLNode)] = []
         var seen = Set<String>()
-        for (k, v) in m {
+        for (k, v) in m.pairs {
             try visit(k)
             guard case .scalar(let ks) = k, !isNull(k) else {
                 throw error(k, "keys must be strings, got \(describe(k))")
             }
-            let key = ks.string
+            let key = ks.value
             guard seen.insert(key).inserted else { throw error(k, "duplicate key '\(key)'") }
             out.append((key, k, v))
         }
@@ -154,7 +76,7 @@ final class YAMLReader {
     }
 
     /// Refuses the first key not in `allowed`, suggesting the nearest allowed one.
-    func checkKeys(_ entries: [(key: String, keyNode: Node, value: Node)], allowed: [String], in expected: String) throws(PolicyError) {
+    func checkKeys(_ entries: [(key: String, keyNode: YAMLNode, value: YAMLNode)], allowed: [String], in expected: String) throws(PolicyError) {
         for (key, keyNode, _) in entries where !allowed.contains(key) {
             throw error(keyNode, "unknown key '\(key)' in \(expected)",
                         hint: DidYouMean.hint(for: key, among: allowed) ?? "expected one of: \(allowed.joined(separator: ", "))")
@@ -162,37 +84,37 @@ final class YAMLReader {
     }
 
     /// A scalar's text. Numbers and booleans are accepted as their text (`PATH: 1` sets "1").
-    func scalar(_ node: Node, expected: String) throws(PolicyError) -> String {
+    func scalar(_ node: YAMLNode, expected: String) throws(PolicyError) -> String {
         try visit(node)
         guard case .scalar(let s) = node, !isNull(node) else { throw error(node, "expected \(expected), got \(describe(node))") }
-        return s.string
+        return s.value
     }
 
     /// Like `scalar` but refuses NUL and an empty string: names, paths and constants are never empty.
-    func name(_ node: Node, expected: String) throws(PolicyError) -> String {
+    func name(_ node: YAMLNode, expected: String) throws(PolicyError) -> String {
         let s = try scalar(node, expected: expected)
         if s.isEmpty { throw error(node, "expected \(expected), got an empty string") }
         if s.contains("\0") { throw error(node, "\(expected) must not contain a NUL character") }
         return s
     }
 
-    func bool(_ node: Node, expected: String) throws(PolicyError) -> Bool {
+    func bool(_ node: YAMLNode, expected: String) throws(PolicyError) -> Bool {
         try visit(node)
-        guard case .scalar(let s) = node, !isNull(node), let b = bool(of: s.string) else {
+        guard case .scalar(let s) = node, let b = s.bool else {
             throw error(node, "expected \(expected) (true or false), got \(describe(node))")
         }
         return b
     }
 
     /// The items of a list. A single scalar is *not* promoted to a one-item list: it is usually a mistake.
-    func list(_ node: Node, expected: String) throws(PolicyError) -> [Node] {
+    func list(_ node: YAMLNode, expected: String) throws(PolicyError) -> [YAMLNode] {
         try visit(node)
         guard case .sequence(let seq) = node else { throw error(node, "expected \(expected), got \(describe(node))") }
-        return Array(seq)
+        return seq.items
     }
 
     /// An integer written in decimal, 0x hex, 0o octal or 0b binary, or a symbolic constant / `A|B` expression.
-    func integer(_ node: Node, expected: String, symbols: Bool) throws(PolicyError) -> UInt64 {
+    func integer(_ node: YAMLNode, expected: String, symbols: Bool) throws(PolicyError) -> UInt64 {
         let text = trimSpaces(try name(node, expected: expected))
         if text.hasPrefix("-") {
             throw error(node, "\(expected) cannot be negative", hint: "write the unsigned register value, e.g. 0xffffffff for a 32-bit -1")
