@@ -203,7 +203,8 @@ struct CgroupLayout {
               let membership = try? readSmallFile("/proc/self/cgroup") else { return layout }
         var v1Mounts: [String: (root: String, point: String)] = [:]
         var v2Mount: (root: String, point: String)?
-        for line in mountinfo.split(separator: "\n") {
+        // Only cgroup lines matter; mountinfo can have hundreds of others.
+        for line in mountinfo.split(separator: "\n") where line.contains(" - cgroup") {
             let halves = line.splitting(on: " - ")
             guard halves.count == 2 else { continue }
             let left = halves[0].split(separator: " "), right = halves[1].split(separator: " ")

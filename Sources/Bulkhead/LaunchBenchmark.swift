@@ -55,8 +55,8 @@ public struct LaunchBenchmark: Sendable {
     static func readSamples(_ arguments: [String]) -> [Double] {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { return [] }
-        fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -401,7 +401,7 @@ struct PolicyFileParser {
     private func user(_ node: YAMLNode) throws(PolicyError) -> UserPolicy {
         if case .scalar = node {
             // Short form: `user: nobody` or `user: 65534`.
-            let (uid, primaryGroup) = try userID(node)
+            let (uid, primaryGroup) = try userID(node, primaryGroup: true)
             guard let gid = primaryGroup else {
                 throw reader.error(node, "uid \(uid) has no passwd entry to take a group from",
                                    hint: "write user: { uid: \(uid), gid: GID }")
@@ -413,10 +413,12 @@ struct PolicyFileParser {
         var uid: UInt32?, primaryGroup: UInt32?, gid: UInt32?
         var groups: [UInt32] = []
         var bestEffort = false
+        // The passwd database is consulted for the primary group only when gid is not given.
+        let hasGid = entries.contains { $0.key == "gid" }
         for (key, _, value) in entries {
             switch key {
             case "uid":
-                let entry = try userID(value)
+                let entry = try userID(value, primaryGroup: !hasGid)
                 uid = entry.0; primaryGroup = entry.1
             case "gid": gid = try groupID(value)
             case "groups":
@@ -435,11 +437,11 @@ struct PolicyFileParser {
     }
 
     /// uid and, when the passwd database knows the user, its primary group.
-    private func userID(_ node: YAMLNode) throws(PolicyError) -> (UInt32, UInt32?) {
+    private func userID(_ node: YAMLNode, primaryGroup: Bool) throws(PolicyError) -> (UInt32, UInt32?) {
         let text = try reader.name(node, expected: "a user name or uid")
         if let n = YAMLReader.parseInteger(text) {
             guard n < 0xffff_ffff else { throw reader.error(node, "uid \(text) is out of range") }
-            return (UInt32(n), SystemAccounts.primaryGroup(ofUID: UInt32(n)))
+            return (UInt32(n), primaryGroup ? SystemAccounts.primaryGroup(ofUID: UInt32(n)) : nil)
         }
         guard let entry = SystemAccounts.user(named: text) else {
             throw reader.error(node, "unknown user '\(text)'", hint: "no such entry in the passwd database")

@@ -14,27 +14,47 @@ public enum PolicyLoader {
 
     /// Loads the policy file at `path`, following `extends`.
     public static func load(path: String) throws(PolicyError) -> Policy {
+        var sources: [PolicySourceText] = []
+        return try load(path: path, sources: &sources)
+    }
+
+    /// Also returns, in `sources`, the text of every file the policy was built from (itself and its
+    /// `extends` chain), so a cache can tell when any of them changed.
+    public static func load(path: String, sources: inout [PolicySourceText]) throws(PolicyError) -> Policy {
         let text = try readFile(path, displayName: path)
-        return try load(text: text, file: path)
+        sources.append(PolicySourceText(location: path, text: text))
+        return try load(text: text, file: path, sources: &sources)
     }
 
     /// Loads policy text. `file` names it in errors and anchors relative `extends` paths (its directory).
     public static func load(text: String, file: String) throws(PolicyError) -> Policy {
+        var sources: [PolicySourceText] = []
+        return try load(text: text, file: file, sources: &sources)
+    }
+
+    static func load(text: String, file: String, sources: inout [PolicySourceText]) throws(PolicyError) -> Policy {
         guard text.utf8.count <= maxFileSize else {
             throw PolicyError(file: file, message: "text is larger than \(maxFileSize >> 20) MiB; not a policy")
         }
         let source = Source(display: file, identity: canonicalIdentity(of: file), directory: directory(of: file))
-        return try resolve(text: text, source: source, chain: [])
+        return try resolve(text: text, source: source, chain: [], sources: &sources)
     }
 
     /// Loads a policy shipped with bulkhead ("default", "strict").
     public static func loadShipped(name: String) throws(PolicyError) -> Policy {
+        var sources: [PolicySourceText] = []
+        return try loadShipped(name: name, sources: &sources)
+    }
+
+    /// `loadShipped(name:)`, also returning the texts it was built from (see `load(path:sources:)`).
+    public static func loadShipped(name: String, sources: inout [PolicySourceText]) throws(PolicyError) -> Policy {
         guard let text = ShippedPolicies.text(named: name) else {
             throw PolicyError(file: name, message: "no shipped policy named '\(name)'",
                               hint: DidYouMean.hint(for: name, among: ShippedPolicies.names)
                                   ?? "shipped policies: \(ShippedPolicies.names.joined(separator: ", "))")
         }
-        return try resolve(text: text, source: shippedSource(name), chain: [])
+        sources.append(PolicySourceText(location: "shipped:\(name)", text: text))
+        return try resolve(text: text, source: shippedSource(name), chain: [], sources: &sources)
     }
 
     // MARK: - extends
@@ -50,7 +70,7 @@ public enum PolicyLoader {
         Source(display: "shipped:\(name).yaml", identity: "shipped:\(name)", directory: ".")
     }
 
-    private static func resolve(text: String, source: Source, chain: [Source]) throws(PolicyError) -> Policy {
+    private static func resolve(text: String, source: Source, chain: [Source], sources: inout [PolicySourceText]) throws(PolicyError) -> Policy {
         let layer = try PolicyFileParser(file: source.display).parse(text: text)
         // Fail closed: a policy chain that never mentions seccomp gets an empty filter (default kill),
         // not "no filter"; that takes an explicit `seccomp: none`.
@@ -67,7 +87,8 @@ public enum PolicyLoader {
                 let path = (chain + [parent]).map(\.display).joined(separator: " -> ")
                 throw PolicyError(file: source.display, message: "'extends' cycle: \(path)")
             }
-            base = try resolve(text: parentText, source: parent, chain: chain)
+            sources.append(PolicySourceText(location: parent.identity.hasPrefix("shipped:") ? parent.identity : parent.display, text: parentText))
+            base = try resolve(text: parentText, source: parent, chain: chain, sources: &sources)
         }
         var policy = layer.apply(to: base)
         policy.version = 1

@@ -20,14 +20,11 @@ public enum SyscallTable {
         return Array(Set(names)).sorted()
     }()
 
-    private static let known: Set<String> = Set(allNames)
-
     /// True when libseccomp resolves the name to a real syscall number on the native architecture
-    /// (negative "pseudo" numbers, such as socketcall's on x86_64, do not count).
+    /// (negative "pseudo" numbers, such as socketcall's on x86_64, do not count). Asks libseccomp
+    /// directly: building `allNames` costs 1024 look-ups, which only an error message needs.
     public static func isKnown(_ name: String) -> Bool {
-        if known.contains(name) { return true }
-        guard !name.isEmpty, !name.contains("\0") else { return false }
-        return seccomp_syscall_resolve_name_arch(bh_arch_native(), name) >= 0
+        number(of: name) != nil
     }
 
     /// The native syscall number, or nil.

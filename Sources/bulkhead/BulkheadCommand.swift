@@ -23,6 +23,10 @@ struct BulkheadCommand: ParsableCommand {
         // for the supervisor's signalfd: bulkhead always lives long enough to kill the task tree.
         StopSignals.block()
         do {
+            let arguments = CommandLine.arguments.dropFirst()
+            if arguments.first == "run", let invocation = RunInvocation.parseFast(arguments.dropFirst()) {
+                try invocation.execute()
+            }
             var command = try parseAsRoot()
             if !(command is RunCommand) { StopSignals.unblock() }
             try command.run()

@@ -27,6 +27,53 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
+        try RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet, command: command).execute()
+    }
+}
+
+/// One `bulkhead run`, however its arguments were parsed.
+struct RunInvocation: Equatable {
+    var policy: String?
+    var timeout: String?
+    var report: String?
+    var quiet = false
+    var command: [String] = []
+
+    /// The common forms of `bulkhead run` parsed by hand: ArgumentParser's reflection costs about a
+    /// millisecond at start-up, more than the whole sandboxed launch. Anything unusual (help, an unknown
+    /// or malformed option) returns nil and goes through ArgumentParser, which explains the problem.
+    /// `RunCommandParsingTests` checks both parsers agree.
+    static func parseFast(_ arguments: ArraySlice<String>) -> RunInvocation? {
+        var invocation = RunInvocation()
+        var rest = arguments
+        while let argument = rest.first {
+            if argument == "--" || !argument.hasPrefix("-") || argument == "-" {
+                invocation.command = Array(rest)
+                return invocation
+            }
+            rest.removeFirst()
+            if argument == "--quiet" { invocation.quiet = true; continue }
+            let name: String, value: String
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            } else {
+                guard let next = rest.first, !next.hasPrefix("-") else { return nil }
+                name = argument
+                value = next
+                rest.removeFirst()
+            }
+            switch name {
+            case "--policy": invocation.policy = value
+            case "--timeout": invocation.timeout = value
+            case "--report": invocation.report = value
+            default: return nil
+            }
+        }
+        return invocation
+    }
+
+    func execute() throws {
         var arguments = command
         if arguments.first == "--" {
             arguments.removeFirst()
@@ -35,7 +82,9 @@ struct RunCommand: ParsableCommand {
             throw CLIError("unknown option '\(first)' (put -- before a command that starts with '-')")
         }
         guard !arguments.isEmpty else { throw CLIError("no command given: bulkhead run [--policy FILE] -- COMMAND [ARGS...]") }
-        let (loaded, source) = try PolicySource.load(policy)
+        let environment = ProcessEnvironment.current()
+        let cacheDirectory = PrivateFiles.cacheDirectory(environment: environment)
+        let (loaded, source) = try PolicySource.load(policy, cache: cacheDirectory.flatMap(PolicyCache.init(directory:)))
         var options = RunOptions(stopSignals: StopSignals.all, sweepOrphans: OrphanSweeper.adoptOrphans())
         if let timeout {
             switch Units.parseDuration(timeout) {
@@ -46,11 +95,10 @@ struct RunCommand: ParsableCommand {
         }
         // The task may run as our uid: keep it from ptracing or reading the supervisor (pitfall 14).
         SupervisorHardening.makeNonDumpable()
-        let environment = ProcessEnvironment.current()
         let plan: SandboxPlan
         let result: RunResult
         do {
-            plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment, filterCache: FilterCache.forCurrentUser(environment: environment))
+            plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment, filterCache: cacheDirectory.flatMap(FilterCache.init(directory:)))
             result = try plan.run(arguments, options: options)
         } catch {
             throw CLIError(error.description)
@@ -73,16 +121,27 @@ struct RunCommand: ParsableCommand {
 
 /// Finds the policy a command names: a file path, else a shipped policy, else the embedded default.
 enum PolicySource {
-    static func load(_ name: String?) throws -> (Policy, String) {
-        guard let name else { return (try shipped("default"), "embedded:default") }
+    /// - Parameter cache: resolved policies from earlier runs; nil loads and validates from scratch.
+    static func load(_ name: String?, cache: PolicyCache? = nil) throws -> (Policy, String) {
+        guard let name else { return (try shipped("default", cache), "embedded:default") }
         if access(name, F_OK) != 0, ShippedPolicies.names.contains(name) {
-            return (try shipped(name), "embedded:\(name)")
+            return (try shipped(name, cache), "embedded:\(name)")
         }
-        do { return (try PolicyLoader.load(path: name), name) } catch { throw CLIError(error.description, prefixed: false) }
+        do throws(PolicyError) {
+            if let cache { return (try cache.load(path: name), name) }
+            return (try PolicyLoader.load(path: name), name)
+        } catch {
+            throw CLIError(error.description, prefixed: false)
+        }
     }
 
-    private static func shipped(_ name: String) throws -> Policy {
-        do { return try PolicyLoader.loadShipped(name: name) } catch { throw CLIError(error.description, prefixed: false) }
+    private static func shipped(_ name: String, _ cache: PolicyCache?) throws -> Policy {
+        do throws(PolicyError) {
+            if let cache { return try cache.loadShipped(name: name) }
+            return try PolicyLoader.loadShipped(name: name)
+        } catch {
+            throw CLIError(error.description, prefixed: false)
+        }
     }
 }
 

@@ -1,0 +1,215 @@
+/// A compact, exact text form of a resolved `Policy`, for the policy cache. Not a policy language:
+/// line-oriented, tab-separated, every field escaped; decoding anything unexpected gives nil (a miss).
+public enum PolicyCodec {
+    static let format = "bulkhead-policy 1"
+
+    public static func encode(_ policy: Policy) -> String {
+        var lines: [[String]] = [[format], ["version", String(policy.version)]]
+        if let name = policy.name { lines.append(["name", name]) }
+        if let description = policy.description { lines.append(["description", description]) }
+        if let seccomp = policy.seccomp {
+            lines.append(["seccomp", action(seccomp.defaultAction)])
+            lines.append(["allow"] + seccomp.allow)
+            for rule in seccomp.rules {
+                lines.append(["rule", rule.syscall, action(rule.action)] + rule.conditions.map(condition))
+            }
+        } else {
+            lines.append(["seccomp", "none"])
+        }
+        lines.append(["keep"] + policy.capabilities.keep)
+        let limits = policy.limits
+        if let v = limits.wall { lines.append(["limit", LimitKind.wall.rawValue, "\(v)"]) }
+        if let v = limits.cpu { lines.append(["limit", LimitKind.cpu.rawValue, "\(v)"]) }
+        let counts: [(LimitKind, UInt64?)] = [
+            (.memory, limits.memory), (.processes, limits.processes), (.openFiles, limits.openFiles),
+            (.fileSize, limits.fileSize), (.core, limits.core), (.stack, limits.stack), (.addressSpace, limits.addressSpace),
+        ]
+        for (kind, value) in counts {
+            if let value { lines.append(["limit", kind.rawValue, String(value)]) }
+        }
+        lines.append(["best-effort"] + limits.bestEffort.map(\.rawValue).sorted())
+        lines.append(["env-clear", policy.environment.clear ? "1" : "0"])
+        for variable in policy.environment.set { lines.append(["env-set", variable.name, variable.value]) }
+        lines.append(["env-pass"] + policy.environment.pass)
+        if let workdir = policy.workdir { lines.append(["workdir", workdir]) }
+        if let user = policy.user {
+            lines.append(["user", String(user.uid), String(user.gid), user.bestEffort ? "1" : "0"] + user.groups.map(String.init))
+        }
+        return lines.map { $0.map(escape).joined(separator: "\t") }.joined(separator: "\n") + "\n"
+    }
+
+    public static func decode(_ text: String) -> Policy? {
+        decode(Array(text.utf8)[...])
+    }
+
+    /// Works on bytes: walking Characters (grapheme clusters) made a cache hit cost more than a parse.
+    static func decode(_ bytes: ArraySlice<UInt8>) -> Policy? {
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(fields)
+        if lines.last == [""] { lines.removeLast() }
+        guard lines.first == [format] else { return nil }
+        var policy = Policy()
+        policy.seccomp = nil
+        for fields in lines.dropFirst() {
+            guard let key = fields.first else { return nil }
+            let values = Array(fields.dropFirst())
+            switch key {
+            case "version": guard let v = values.first.flatMap({ Int($0) }) else { return nil }; policy.version = v
+            case "name": policy.name = values.first
+            case "description": policy.description = values.first
+            case "seccomp":
+                guard let first = values.first else { return nil }
+                if first == "none" { policy.seccomp = nil; continue }
+                guard let defaultAction = action(first) else { return nil }
+                policy.seccomp = SeccompPolicy(defaultAction: defaultAction)
+            case "allow": policy.seccomp?.allow = values
+            case "rule":
+                guard values.count >= 2, let ruleAction = action(values[1]) else { return nil }
+                var conditions: [ArgumentCondition] = []
+                for text in values.dropFirst(2) {
+                    guard let c = condition(text) else { return nil }
+                    conditions.append(c)
+                }
+                policy.seccomp?.rules.append(SyscallRule(syscall: values[0], action: ruleAction, conditions: conditions))
+            case "keep": policy.capabilities.keep = values
+            case "limit":
+                guard values.count == 2, let kind = LimitKind(rawValue: values[0]) else { return nil }
+                if kind == .wall || kind == .cpu {
+                    guard let seconds = Double(values[1]) else { return nil }
+                    if kind == .wall { policy.limits.wall = seconds } else { policy.limits.cpu = seconds }
+                    continue
+                }
+                guard let n = UInt64(values[1]) else { return nil }
+                switch kind {
+                case .memory: policy.limits.memory = n
+                case .processes: policy.limits.processes = n
+                case .openFiles: policy.limits.openFiles = n
+                case .fileSize: policy.limits.fileSize = n
+                case .core: policy.limits.core = n
+                case .stack: policy.limits.stack = n
+                case .addressSpace: policy.limits.addressSpace = n
+                case .wall, .cpu: return nil
+                }
+            case "best-effort":
+                var kinds: Set<LimitKind> = []
+                for value in values {
+                    guard let kind = LimitKind(rawValue: value) else { return nil }
+                    kinds.insert(kind)
+                }
+                policy.limits.bestEffort = kinds
+            case "env-clear": policy.environment.clear = values.first == "1"
+            case "env-set":
+                guard values.count == 2 else { return nil }
+                policy.environment.set.append(EnvironmentVariable(name: values[0], value: values[1]))
+            case "env-pass": policy.environment.pass = values
+            case "workdir": policy.workdir = values.first
+            case "user":
+                guard values.count >= 3, let uid = UInt32(values[0]), let gid = UInt32(values[1]) else { return nil }
+                var groups: [UInt32] = []
+                for value in values.dropFirst(3) {
+                    guard let g = UInt32(value) else { return nil }
+                    groups.append(g)
+                }
+                policy.user = UserPolicy(uid: uid, gid: gid, groups: groups, bestEffort: values[2] == "1")
+            default: return nil
+            }
+        }
+        return policy
+    }
+
+    private static func action(_ action: SeccompAction) -> String {
+        switch action {
+        case .allow: return "allow"
+        case .kill: return "kill"
+        case .errno(let e): return "errno:\(e)"
+        case .trap: return "trap"
+        case .log: return "log"
+        }
+    }
+
+    private static func action(_ text: String) -> SeccompAction? {
+        switch text {
+        case "allow": return .allow
+        case "kill": return .kill
+        case "trap": return .trap
+        case "log": return .log
+        default:
+            guard text.hasPrefix("errno:"), let e = Int32(text.dropFirst(6)) else { return nil }
+            return .errno(e)
+        }
+    }
+
+    private static func condition(_ c: ArgumentCondition) -> String {
+        let (op, a, b): (String, UInt64, UInt64) = {
+            switch c.comparison {
+            case .equal(let v): return ("eq", v, 0)
+            case .notEqual(let v): return ("ne", v, 0)
+            case .less(let v): return ("lt", v, 0)
+            case .lessOrEqual(let v): return ("le", v, 0)
+            case .greater(let v): return ("gt", v, 0)
+            case .greaterOrEqual(let v): return ("ge", v, 0)
+            case .maskedEqual(let mask, let value): return ("me", mask, value)
+            }
+        }()
+        return "\(c.index):\(op):\(a):\(b):\(c.low32 ? 1 : 0)"
+    }
+
+    private static func condition(_ text: String) -> ArgumentCondition? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 5, let index = Int(parts[0]), let a = UInt64(parts[2]), let b = UInt64(parts[3]) else { return nil }
+        let comparison: ArgumentComparison
+        switch parts[1] {
+        case "eq": comparison = .equal(a)
+        case "ne": comparison = .notEqual(a)
+        case "lt": comparison = .less(a)
+        case "le": comparison = .lessOrEqual(a)
+        case "gt": comparison = .greater(a)
+        case "ge": comparison = .greaterOrEqual(a)
+        case "me": comparison = .maskedEqual(mask: a, value: b)
+        default: return nil
+        }
+        return ArgumentCondition(index: index, comparison: comparison, low32: parts[4] == "1")
+    }
+
+    static func escape(_ field: String) -> String {
+        guard field.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return field }
+        var out = ""
+        for c in field {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// A line's tab-separated, unescaped fields.
+    static func fields(_ line: ArraySlice<UInt8>) -> [String] {
+        line.split(separator: 0x09, omittingEmptySubsequences: false).map(unescape)
+    }
+
+    static func unescape(_ field: ArraySlice<UInt8>) -> String {
+        guard field.contains(0x5C) else { return String(decoding: field, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(field.count)
+        var escaping = false
+        for byte in field {
+            if escaping {
+                switch byte {
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                default: out.append(byte)
+                }
+                escaping = false
+            } else if byte == 0x5C {
+                escaping = true
+            } else {
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,13 @@
+/// One file a policy was built from: a path, or `shipped:NAME` for an embedded policy, and its text.
+public struct PolicySourceText: Sendable, Equatable {
+    public var location: String
+    public var text: String
+
+    public init(location: String, text: String) { self.location = location; self.text = text }
+
+    /// The text this location holds now, or nil when it cannot be read.
+    public func currentText() -> String? {
+        if location.hasPrefix("shipped:") { return ShippedPolicies.text(named: String(location.dropFirst(8))) }
+        return PrivateFiles.read(location, limit: PolicyLoader.maxFileSize)
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small file helpers for caches: a directory only this uid can write, whole-file reads and atomic writes.
+public enum PrivateFiles {
+    /// $XDG_CACHE_HOME/bulkhead or $HOME/.cache/bulkhead, created 0700 when missing; nil unless it is a
+    /// real directory owned by the effective uid and writable by nobody else (a cache another user can
+    /// write could hand us a weaker filter).
+    public static func cacheDirectory(environment: [String: String]) -> String? {
+        let base: String
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { base = xdg }
+        else if let home = environment["HOME"], home.hasPrefix("/") { base = home + "/.cache" }
+        else { return nil }
+        return privateDirectory(base + "/bulkhead")
+    }
+
+    /// `path` when it is (or could be made) a directory owned by us and not group/other writable.
+    public static func privateDirectory(_ path: String) -> String? {
+        guard path.hasPrefix("/"), !path.contains("\0") else { return nil }
+        var info = stat()
+        if lstat(path, &info) != 0 {
+            let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+            if !parent.isEmpty { mkdir(parent, 0o700) }
+            mkdir(path, 0o700)
+            guard lstat(path, &info) == 0 else { return nil }
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { return nil }
+        return path
+    }
+
+    /// The whole file as bytes; nil on any error or when larger than `limit`. With `privateOnly`, also nil
+    /// unless the file is a regular file owned by the effective uid and not group/other writable.
+    public static func readBytes(_ path: String, limit: Int, privateOnly: Bool = false) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (privateOnly ? O_NOFOLLOW : 0))
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        if privateOnly {
+            guard info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { return nil }
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { return bytes }
+            bytes += chunk[0..<n]
+            if bytes.count > limit { return nil }
+        }
+    }
+
+    public static func read(_ path: String, limit: Int, privateOnly: Bool = false) -> String? {
+        readBytes(path, limit: limit, privateOnly: privateOnly).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Best effort: a temporary file beside `path`, then rename(2). Failure only costs the next run time.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) {
+        let temporary = path + ".\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { return }
+        let ok = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
+        close(fd)
+        if !ok || rename(temporary, path) != 0 { unlink(temporary) }
+    }
+
+    public static func fnv1a(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+        return hash
+    }
+
+    public static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
