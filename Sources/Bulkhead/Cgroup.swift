@@ -203,16 +203,17 @@ struct CgroupLayout {
               let membership = try? readSmallFile("/proc/self/cgroup") else { return layout }
         var v1Mounts: [String: (root: String, point: String)] = [:]
         var v2Mount: (root: String, point: String)?
-        // Only cgroup lines matter; mountinfo can have hundreds of others.
-        for line in mountinfo.split(separator: "\n") where line.contains(" - cgroup") {
-            let halves = line.splitting(on: " - ")
-            guard halves.count == 2 else { continue }
-            let left = halves[0].split(separator: " "), right = halves[1].split(separator: " ")
-            guard left.count >= 5, right.count >= 3 else { continue }
-            let root = String(left[3]), point = String(left[4])
-            if right[0] == "cgroup2" { v2Mount = (root, point) }
-            if right[0] == "cgroup" {
-                for option in right[2].split(separator: ",") where option == "memory" || option == "pids" {
+        // mountinfo: "ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS".
+        // Split on spaces only: substring searching costs more here than the whole cgroup set-up.
+        for line in mountinfo.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard let dash = fields.firstIndex(of: "-"), dash >= 5, dash + 3 < fields.count else { continue }
+            let type = fields[dash + 1]
+            guard type == "cgroup" || type == "cgroup2" else { continue }
+            let root = String(fields[3]), point = String(fields[4])
+            if type == "cgroup2" { v2Mount = (root, point) }
+            else {
+                for option in fields[dash + 3].split(separator: ",") where option == "memory" || option == "pids" {
                     v1Mounts[String(option)] = (root, point)
                 }
             }
@@ -236,18 +237,5 @@ struct CgroupLayout {
         if mount.root != "/", relative.hasPrefix(mount.root) { relative.removeFirst(mount.root.count) }
         if relative == "/" { relative = "" }
         return mount.point + relative
-    }
-}
-
-extension StringProtocol {
-    func splitting(on separator: String) -> [String] {
-        var result: [String] = []
-        var rest = Substring(String(self))
-        while let range = rest.firstRange(of: separator) {
-            result.append(String(rest[..<range.lowerBound]))
-            rest = rest[range.upperBound...]
-        }
-        result.append(String(rest))
-        return result
     }
 }

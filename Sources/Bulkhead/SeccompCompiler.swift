@@ -41,10 +41,16 @@ public enum SeccompCompiler {
 
     public static func compile(_ policy: SeccompPolicy, layout: SeccompFilterLayout)
         throws(SeccompCompileError) -> CompiledFilter {
+        CompiledFilter(bpf: try export(policy, layout: layout, operation: "seccomp_export_bpf", seccomp_export_bpf))
+    }
+
+    /// Plans the rules, builds a libseccomp context and exports it in one of libseccomp's formats.
+    private static func export(_ policy: SeccompPolicy, layout: SeccompFilterLayout, operation: String,
+                               _ exporter: (scmp_filter_ctx?, Int32) -> Int32) throws(SeccompCompileError) -> [UInt8] {
         let plan = try SeccompRulePlanner.plan(policy)
         let context = try SeccompContext(policy: policy, plan: plan, layout: layout)
         defer { context.release() }
-        return CompiledFilter(bpf: try context.export(operation: "seccomp_export_bpf", seccomp_export_bpf))
+        return try context.export(operation: operation, exporter)
     }
 
     /// libseccomp's pseudo filter code (PFC): a readable rendering of the same filter.
@@ -54,10 +60,7 @@ public enum SeccompCompiler {
 
     public static func pseudoCode(_ policy: SeccompPolicy, layout: SeccompFilterLayout)
         throws(SeccompCompileError) -> String {
-        let plan = try SeccompRulePlanner.plan(policy)
-        let context = try SeccompContext(policy: policy, plan: plan, layout: layout)
-        defer { context.release() }
-        let bytes = try context.export(operation: "seccomp_export_pfc", seccomp_export_pfc)
+        let bytes = try export(policy, layout: layout, operation: "seccomp_export_pfc", seccomp_export_pfc)
         return String(decoding: bytes, as: UTF8.self)
     }
 }

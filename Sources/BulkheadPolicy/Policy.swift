@@ -167,3 +167,50 @@ public struct EnvironmentVariable: Sendable, Equatable, Codable {
     public var value: String
     public init(name: String, value: String) { self.name = name; self.value = value }
 }
+
+extension ArgumentComparison {
+    /// The plain comparisons by the names policy files (and the policy cache) use: eq, ne, lt, le, gt, ge.
+    public init?(operator name: some StringProtocol, value: UInt64) {
+        switch name {
+        case "eq": self = .equal(value)
+        case "ne": self = .notEqual(value)
+        case "lt": self = .less(value)
+        case "le": self = .lessOrEqual(value)
+        case "gt": self = .greater(value)
+        case "ge": self = .greaterOrEqual(value)
+        default: return nil
+        }
+    }
+}
+
+extension Limits {
+    /// The limits measured in bytes or counts (all but `wall` and `cpu`, which are seconds).
+    public static let amountKinds: [LimitKind] = [.memory, .processes, .openFiles, .fileSize, .core, .stack, .addressSpace]
+
+    public subscript(amount kind: LimitKind) -> UInt64? {
+        get {
+            switch kind {
+            case .memory: return memory
+            case .processes: return processes
+            case .openFiles: return openFiles
+            case .fileSize: return fileSize
+            case .core: return core
+            case .stack: return stack
+            case .addressSpace: return addressSpace
+            case .wall, .cpu: return nil
+            }
+        }
+        set {
+            switch kind {
+            case .memory: memory = newValue
+            case .processes: processes = newValue
+            case .openFiles: openFiles = newValue
+            case .fileSize: fileSize = newValue
+            case .core: core = newValue
+            case .stack: stack = newValue
+            case .addressSpace: addressSpace = newValue
+            case .wall, .cpu: break
+            }
+        }
+    }
+}

@@ -20,12 +20,8 @@ public enum PolicyCodec {
         let limits = policy.limits
         if let v = limits.wall { lines.append(["limit", LimitKind.wall.rawValue, "\(v)"]) }
         if let v = limits.cpu { lines.append(["limit", LimitKind.cpu.rawValue, "\(v)"]) }
-        let counts: [(LimitKind, UInt64?)] = [
-            (.memory, limits.memory), (.processes, limits.processes), (.openFiles, limits.openFiles),
-            (.fileSize, limits.fileSize), (.core, limits.core), (.stack, limits.stack), (.addressSpace, limits.addressSpace),
-        ]
-        for (kind, value) in counts {
-            if let value { lines.append(["limit", kind.rawValue, String(value)]) }
+        for kind in Limits.amountKinds {
+            if let value = limits[amount: kind] { lines.append(["limit", kind.rawValue, String(value)]) }
         }
         lines.append(["best-effort"] + limits.bestEffort.map(\.rawValue).sorted())
         lines.append(["env-clear", policy.environment.clear ? "1" : "0"])
@@ -79,16 +75,7 @@ public enum PolicyCodec {
                     continue
                 }
                 guard let n = UInt64(values[1]) else { return nil }
-                switch kind {
-                case .memory: policy.limits.memory = n
-                case .processes: policy.limits.processes = n
-                case .openFiles: policy.limits.openFiles = n
-                case .fileSize: policy.limits.fileSize = n
-                case .core: policy.limits.core = n
-                case .stack: policy.limits.stack = n
-                case .addressSpace: policy.limits.addressSpace = n
-                case .wall, .cpu: return nil
-                }
+                policy.limits[amount: kind] = n
             case "best-effort":
                 var kinds: Set<LimitKind> = []
                 for value in values {
@@ -156,17 +143,8 @@ public enum PolicyCodec {
     private static func condition(_ text: String) -> ArgumentCondition? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 5, let index = Int(parts[0]), let a = UInt64(parts[2]), let b = UInt64(parts[3]) else { return nil }
-        let comparison: ArgumentComparison
-        switch parts[1] {
-        case "eq": comparison = .equal(a)
-        case "ne": comparison = .notEqual(a)
-        case "lt": comparison = .less(a)
-        case "le": comparison = .lessOrEqual(a)
-        case "gt": comparison = .greater(a)
-        case "ge": comparison = .greaterOrEqual(a)
-        case "me": comparison = .maskedEqual(mask: a, value: b)
-        default: return nil
-        }
+        guard let comparison = parts[1] == "me" ? .maskedEqual(mask: a, value: b) : ArgumentComparison(operator: parts[1], value: a)
+        else { return nil }
         return ArgumentCondition(index: index, comparison: comparison, low32: parts[4] == "1")
     }
 

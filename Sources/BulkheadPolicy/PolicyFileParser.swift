@@ -265,14 +265,9 @@ struct PolicyFileParser {
                 let v = try reader.integer(value, expected: "a number or constant", symbols: true)
                 operands = [v]
                 switch key {
-                case "eq": comparison = .equal(v)
-                case "ne": comparison = .notEqual(v)
-                case "lt": comparison = .less(v)
-                case "le": comparison = .lessOrEqual(v)
-                case "gt": comparison = .greater(v)
-                case "ge": comparison = .greaterOrEqual(v)
                 case "has-all": comparison = .maskedEqual(mask: v, value: v)
-                default: comparison = .maskedEqual(mask: v, value: 0)
+                case "has-none": comparison = .maskedEqual(mask: v, value: 0)
+                default: comparison = ArgumentComparison(operator: key, value: v) ?? .maskedEqual(mask: v, value: 0)
                 }
             }
         }

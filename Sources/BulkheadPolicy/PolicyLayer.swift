@@ -85,13 +85,7 @@ extension Limits {
             switch kind {
             case .wall: return wall.map { .seconds($0) }
             case .cpu: return cpu.map { .seconds($0) }
-            case .memory: return memory.map { .amount($0) }
-            case .processes: return processes.map { .amount($0) }
-            case .openFiles: return openFiles.map { .amount($0) }
-            case .fileSize: return fileSize.map { .amount($0) }
-            case .core: return core.map { .amount($0) }
-            case .stack: return stack.map { .amount($0) }
-            case .addressSpace: return addressSpace.map { .amount($0) }
+            default: return self[amount: kind].map { .amount($0) }
             }
         }
         set {
@@ -104,13 +98,7 @@ extension Limits {
             switch kind {
             case .wall: wall = seconds
             case .cpu: cpu = seconds
-            case .memory: memory = amount
-            case .processes: processes = amount
-            case .openFiles: openFiles = amount
-            case .fileSize: fileSize = amount
-            case .core: core = amount
-            case .stack: stack = amount
-            case .addressSpace: addressSpace = amount
+            default: self[amount: kind] = amount
             }
         }
     }

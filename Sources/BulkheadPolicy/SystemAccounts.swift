@@ -19,18 +19,8 @@ enum SystemAccounts {
         guard !name.contains("\0") else { return nil }
         var grp = group()
         var result: UnsafeMutablePointer<group>?
-        var size = 4096
-        while size <= 1 << 20 {
-            var buffer = [CChar](repeating: 0, count: size)
-            let rc = buffer.withUnsafeMutableBufferPointer { buf -> Int32 in
-                guard let base = buf.baseAddress else { return ENOMEM }
-                return getgrnam_r(name, &grp, base, buf.count, &result)
-            }
-            if rc == ERANGE { size *= 4; continue }
-            guard rc == 0, result != nil else { return nil }
-            return grp.gr_gid
-        }
-        return nil
+        let found = withGrowingBuffer { base, size in getgrnam_r(name, &grp, base, size, &result) }
+        return found && result != nil ? grp.gr_gid : nil
     }
 
     private static func withPasswd(
@@ -38,17 +28,22 @@ enum SystemAccounts {
     ) -> (UInt32, UInt32)? {
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>?
+        let found = withGrowingBuffer { base, size in call(&pwd, base, size, &result) }
+        return found && result != nil ? (pwd.pw_uid, pwd.pw_gid) : nil
+    }
+
+    /// Calls a `get*_r` function with a buffer that grows while it answers ERANGE; true when it returned 0.
+    private static func withGrowingBuffer(_ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> Bool {
         var size = 4096
         while size <= 1 << 20 {
             var buffer = [CChar](repeating: 0, count: size)
             let rc = buffer.withUnsafeMutableBufferPointer { buf -> Int32 in
                 guard let base = buf.baseAddress else { return ENOMEM }
-                return call(&pwd, base, buf.count, &result)
+                return call(base, buf.count)
             }
             if rc == ERANGE { size *= 4; continue }
-            guard rc == 0, result != nil else { return nil }
-            return (pwd.pw_uid, pwd.pw_gid)
+            return rc == 0
         }
-        return nil
+        return false
     }
 }

@@ -25,20 +25,30 @@ struct BenchCommand: ParsableCommand {
         }
         let benchmark = LaunchBenchmark(rounds: max(1, rounds), perRound: max(1, perRound))
         let environment = ProcessEnvironment.current()
+        let filterCache = FilterCache.forCurrentUser(environment: environment)
+        // The same policy without the limits that need a cgroup, to show what the cgroup costs.
+        var withoutCgroup = loaded
+        withoutCgroup.limits.memory = nil
+        withoutCgroup.limits.processes = nil
+        withoutCgroup.name = (loaded.name ?? "policy") + " without memory/processes cgroup"
         let plan: SandboxPlan
-        let library: LaunchBenchmark.Comparison
+        var comparisons: [LaunchBenchmark.Comparison] = []
         do {
-            plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment, filterCache: FilterCache.forCurrentUser(environment: environment))
-            library = try benchmark.libraryLaunch(plan: plan, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"])
+            plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment, filterCache: filterCache)
+            comparisons.append(try benchmark.libraryLaunch(plan: plan, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"]))
+            if withoutCgroup.limits != loaded.limits {
+                let lighter = try SandboxPlan(policy: withoutCgroup, launcherEnvironment: environment, filterCache: filterCache)
+                comparisons.append(try benchmark.libraryLaunch(plan: lighter, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"]))
+            }
         } catch {
             throw CLIError(error.description)
         }
-        let whole = benchmark.wholeCommand(
+        comparisons.append(benchmark.wholeCommand(
             subject: [directory + "/bulkhead", "run", "--quiet", "--policy", policy, "--", "/bin/true"],
-            baseline: ["/bin/true"], target: 4.0)
+            baseline: ["/bin/true"], target: 4.0))
 
         print("bulkhead bench: \(benchmark.rounds) rounds x \(benchmark.perRound) launches, policy \(policy) (\(plan.filter?.instructionCount ?? 0) BPF instructions)")
-        for comparison in [library, whole] {
+        for comparison in comparisons {
             print("")
             for m in [comparison.subject, comparison.baseline] {
                 print("  \(m.name)")
@@ -48,7 +58,7 @@ struct BenchCommand: ParsableCommand {
                   + (comparison.meetsTarget ? "met" : "NOT met"))
         }
         if let json {
-            do { try AtomicFile.write(BenchReport.json([library, whole]).rendered(), to: json) } catch {
+            do { try AtomicFile.write(BenchReport.json(comparisons).rendered(), to: json) } catch {
                 throw CLIError("cannot write \(error)")
             }
         }

@@ -1,0 +1,106 @@
+@testable import BulkheadPolicy
+import Foundation
+import Testing
+
+@Suite struct PolicyCodecTests {
+    @Test(arguments: ["default", "strict"])
+    func shippedPoliciesRoundTrip(name: String) throws {
+        let policy = try PolicyLoader.loadShipped(name: name)
+        #expect(PolicyCodec.decode(PolicyCodec.encode(policy)) == policy)
+    }
+
+    @Test func everyFieldRoundTrips() {
+        var policy = Policy()
+        policy.name = "tab\there\nnewline \\ backslash"
+        policy.description = "d"
+        policy.seccomp = SeccompPolicy(defaultAction: .errno(38), allow: ["read", "write"], rules: [
+            SyscallRule(syscall: "socket", action: .allow, conditions: [ArgumentCondition(index: 0, comparison: .equal(1), low32: true)]),
+            SyscallRule(syscall: "ioctl", action: .kill, conditions: [ArgumentCondition(index: 1, comparison: .maskedEqual(mask: 0xff, value: 3), low32: false)]),
+            SyscallRule(syscall: "mmap", action: .trap, conditions: [ArgumentCondition(index: 2, comparison: .greaterOrEqual(7), low32: false),
+                                                                     ArgumentCondition(index: 3, comparison: .notEqual(1 << 40), low32: false)]),
+            SyscallRule(syscall: "kill", action: .log),
+        ])
+        policy.capabilities.keep = ["CAP_NET_BIND_SERVICE"]
+        policy.limits.wall = 1.25; policy.limits.cpu = 3; policy.limits.memory = 1 << 30; policy.limits.processes = 9
+        policy.limits.openFiles = 10; policy.limits.fileSize = 0; policy.limits.core = 0; policy.limits.stack = 8 << 20
+        policy.limits.addressSpace = 1 << 33; policy.limits.bestEffort = [.memory, .processes]
+        policy.environment = EnvironmentPolicy(clear: false, set: [EnvironmentVariable(name: "A", value: "x\ty")], pass: ["LC_*"])
+        policy.workdir = "/tmp"
+        policy.user = UserPolicy(uid: 65534, gid: 65534, groups: [1, 2], bestEffort: true)
+        #expect(PolicyCodec.decode(PolicyCodec.encode(policy)) == policy)
+        var none = Policy()
+        none.seccomp = nil
+        #expect(PolicyCodec.decode(PolicyCodec.encode(none)) == none)
+    }
+
+    @Test func garbageIsAMiss() {
+        #expect(PolicyCodec.decode("") == nil)
+        #expect(PolicyCodec.decode("bulkhead-policy 1\nlimit\tmemory\tlots\n") == nil)
+        #expect(PolicyCodec.decode("bulkhead-policy 1\nunknown\tx\n") == nil)
+        #expect(PolicyCodec.decode("bulkhead-policy 1\nseccomp\terrno:x\n") == nil)
+    }
+}
+
+@Suite struct PolicyCacheTests {
+    @Test func hitsAndNoticesEditsAnywhereInTheChain() throws {
+        let dir = temporaryDirectory()
+        let cache = try #require(PolicyCache(directory: dir + "/cache"))
+        writeFile(dir + "/base.yaml", "version: 1\nname: base\nlimits: { cpu: 5s }\n")
+        writeFile(dir + "/child.yaml", "version: 1\nname: child\nextends: ./base.yaml\n")
+        let first = try cache.load(path: dir + "/child.yaml")
+        #expect(first.limits.cpu == 5)
+        #expect(try cache.load(path: dir + "/child.yaml") == first)
+        #expect(try PolicyLoader.load(path: dir + "/child.yaml") == first)
+        // An edit to the parent must be seen although the child did not change.
+        writeFile(dir + "/base.yaml", "version: 1\nname: base\nlimits: { cpu: 7s }\n")
+        #expect(try cache.load(path: dir + "/child.yaml").limits.cpu == 7)
+        writeFile(dir + "/child.yaml", "version: 1\nname: child2\nextends: ./base.yaml\n")
+        #expect(try cache.load(path: dir + "/child.yaml").name == "child2")
+    }
+
+    @Test func errorsAreNotCachedAway() throws {
+        let dir = temporaryDirectory()
+        let cache = try #require(PolicyCache(directory: dir + "/cache"))
+        writeFile(dir + "/p.yaml", "version: 1\nlimts: {}\n")
+        #expect(throws: PolicyError.self) { try cache.load(path: dir + "/p.yaml") }
+        #expect(throws: PolicyError.self) { try cache.load(path: dir + "/p.yaml") }
+    }
+
+    @Test func corruptEntriesFallBackToLoading() throws {
+        let dir = temporaryDirectory()
+        let cache = try #require(PolicyCache(directory: dir + "/cache"))
+        let fresh = try cache.loadShipped(name: "strict")
+        for entry in try FileManager.default.contentsOfDirectory(atPath: dir + "/cache") {
+            writeFile(dir + "/cache/" + entry, "bulkhead-policy-cache 1\nsource\tshipped:strict\tversion: 1\npolicy\ngarbage\n")
+            chmod(dir + "/cache/" + entry, 0o600)
+        }
+        #expect(try cache.loadShipped(name: "strict") == fresh)
+    }
+
+    @Test func refusesADirectoryOthersCanWrite() throws {
+        let dir = temporaryDirectory() + "/shared"
+        mkdir(dir, 0o777)
+        chmod(dir, 0o777)
+        #expect(PolicyCache(directory: dir) == nil)
+        #expect(PolicyCache(directory: "relative/path") == nil)
+    }
+
+    @Test func ignoresEntriesOthersCouldHaveWritten() throws {
+        let dir = temporaryDirectory()
+        let cache = try #require(PolicyCache(directory: dir + "/cache"))
+        writeFile(dir + "/p.yaml", "version: 1\nname: real\n")
+        _ = try cache.load(path: dir + "/p.yaml")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: dir + "/cache")
+        for entry in entries {
+            let path = dir + "/cache/" + entry
+            let forged = (try String(contentsOfFile: path, encoding: .utf8)).replacingOccurrences(of: "name\treal", with: "name\tforged")
+            writeFile(path, forged)
+            chmod(path, 0o666)
+        }
+        #expect(try cache.load(path: dir + "/p.yaml").name == "real")
+    }
+}
+
+extension PolicyCache: Equatable {
+    public static func == (a: PolicyCache, b: PolicyCache) -> Bool { a.directory == b.directory }
+}
