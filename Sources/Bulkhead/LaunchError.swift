@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemPackage
 
 /// Bulkhead refused to start a task, or could not: the policy asks for something this machine or this
 /// user cannot provide, or a system call of the launcher failed. Always names the stage.
@@ -25,7 +23,7 @@ public struct LaunchError: Error, CustomStringConvertible, Equatable {
 enum ErrnoText {
     /// "EPERM (Operation not permitted)"
     static func describe(_ value: Int32) -> String {
-        let text = String(cString: strerror(value))
+        let text = Errno(rawValue: value).description
         if let name = BulkheadErrnoName.name(of: value) { return "\(name) (\(text))" }
         return "errno \(value) (\(text))"
     }

@@ -77,6 +77,8 @@ struct RunInvocation: Equatable {
         var arguments = command
         if arguments.first == "--" {
             arguments.removeFirst()
+        } else if arguments.first == "--help" || arguments.first == "-h" {
+            throw CleanExit.helpRequest(RunCommand.self)
         } else if let first = arguments.first, first.hasPrefix("-") {
             // Passthrough capture also swallows a mistyped option before the command.
             throw CLIError("unknown option '\(first)' (put -- before a command that starts with '-')")

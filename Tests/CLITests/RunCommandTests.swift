@@ -21,6 +21,24 @@ import Testing
         #expect(try CLI.bulkhead(["no-such-subcommand"]).status == 125)
     }
 
+    @Test func optionSpellingsAgree() throws {
+        // The hand parser of the common case and ArgumentParser's fallback must read the same things.
+        let forms: [[String]] = [
+            ["run", "--quiet", "--policy", "strict", "--", "sh", "-c", "echo $PATH"],
+            ["run", "--policy=strict", "--quiet", "sh", "-c", "echo $PATH"],
+            ["run", "--quiet", "--policy", "strict", "--timeout", "5s", "sh", "-c", "echo $PATH"],
+        ]
+        for form in forms {
+            let result = try CLI.bulkhead(form)
+            #expect(result.status == 0, "\(form): \(result.stderr)")
+            #expect(result.stdout == "/usr/bin:/bin\n", "\(form)")
+            #expect(result.stderr.isEmpty, "\(form)")
+        }
+        let help = try CLI.bulkhead(["run", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--policy"))
+    }
+
     @Test func summaryGoesToStderrUnlessQuiet() throws {
         let loud = try CLI.bulkhead(["run", "--", "sh", "-c", "echo out"])
         #expect(loud.stdout == "out\n")
