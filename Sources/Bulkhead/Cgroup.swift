@@ -8,7 +8,8 @@ import Glibc
 /// single processes, and RLIMIT_NPROC not at all for root), and so that every descendant can be found
 /// and killed at the end. cgroup v2 when it has the controllers delegated to us; otherwise the v1
 /// `memory` and `pids` hierarchies.
-final class TaskCgroup {
+/// Used by one task at a time (the pool hands it out and takes it back), hence unchecked Sendable.
+final class TaskCgroup: @unchecked Sendable {
     enum Version: String { case v1, v2 }
 
     struct Directory {
@@ -28,8 +29,7 @@ final class TaskCgroup {
     deinit { procsFDs.forEach { close($0) } }
 
     /// Creates the cgroup with the limits set, or explains why it cannot.
-    static func create(memory: UInt64?, processes: UInt64?) -> Result<TaskCgroup, CgroupUnavailable> {
-        let layout = CgroupLayout.current()
+    static func create(memory: UInt64?, processes: UInt64?, layout: CgroupLayout) -> Result<TaskCgroup, CgroupUnavailable> {
         let name = "bulkhead-\(getpid())-\(nextSerial())"
         if let v2 = layout.v2Directory, let cgroup = try? createV2(base: v2, name: name, memory: memory, processes: processes).get() {
             return .success(cgroup)
@@ -139,29 +139,29 @@ final class TaskCgroup {
 
     var isEmpty: Bool { directories.allSatisfy { pids(in: $0).isEmpty } }
 
-    /// Peak memory of the whole tree, where the kernel records it.
-    var peakMemory: UInt64? {
-        for directory in directories {
-            let file = version == .v1 ? "/memory.max_usage_in_bytes" : "/memory.peak"
-            if directory.controller == "memory" || version == .v2,
-               let text = try? readSmallFile(directory.path + file), let value = UInt64(text.trimmed) { return value }
-        }
-        return nil
+    /// The kernel's counters only grow; a cgroup used again counts from where the last task left them.
+    private var oomBaseline = 0
+    private var processLimitBaseline = 0
+
+    /// Makes the counters start from zero for the next task (a cgroup taken from the pool).
+    func resetCounters() {
+        oomBaseline += oomKills
+        processLimitBaseline += processLimitHits
     }
 
-    /// Processes the kernel's OOM killer ended inside this cgroup.
+    /// Processes the kernel's OOM killer ended inside this cgroup during the current task.
     var oomKills: Int {
         for directory in directories where directory.controller == "memory" || version == .v2 {
             let file = version == .v1 ? "/memory.oom_control" : "/memory.events"
-            if let count = keyedCounter(directory.path + file, key: "oom_kill") { return count }
+            if let count = keyedCounter(directory.path + file, key: "oom_kill") { return count - oomBaseline }
         }
         return 0
     }
 
-    /// Forks refused because pids.max was reached.
+    /// Forks refused because pids.max was reached during the current task.
     var processLimitHits: Int {
         for directory in directories where directory.controller == "pids" || version == .v2 {
-            if let count = keyedCounter(directory.path + "/pids.events", key: "max") { return count }
+            if let count = keyedCounter(directory.path + "/pids.events", key: "max") { return count - processLimitBaseline }
         }
         return 0
     }
@@ -175,13 +175,13 @@ final class TaskCgroup {
         return nil
     }
 
-    /// Kills what is left and removes the directories. rmdir fails while members are still exiting.
+    /// Removes the directories, killing whatever is still inside first. rmdir fails with EBUSY while a
+    /// member remains or is still exiting; the supervisor has usually emptied the cgroup already.
     func destroy() {
-        killAll()
         for directory in directories.reversed() {
-            for _ in 0..<200 {
+            for attempt in 0..<200 {
                 if rmdir(directory.path) == 0 || errno == ENOENT { break }
-                usleep(500)
+                if attempt == 0 { killAll() } else { usleep(500) }
             }
         }
     }

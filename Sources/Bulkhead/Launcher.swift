@@ -25,6 +25,10 @@ enum Launcher {
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
         }
+        // C strings end at the first NUL: an argument with one inside would reach the task cut short.
+        if let bad = arguments.first(where: { $0.utf8.contains(0) }) {
+            throw LaunchError(stage: .plan, errno: EINVAL, message: "an argument contains a NUL byte: \(bad.debugDescription)")
+        }
         let path: String
         switch plan.resolve(name) {
         case .success(let found): path = found
@@ -38,6 +42,10 @@ enum Launcher {
         let argv = CStringArray(arguments)
         let envp = CStringArray(plan.environment)
         defer { argv.free(); envp.free() }
+        guard argv.complete, envp.complete else {
+            cgroup.map(plan.cgroups.release)
+            throw LaunchError(stage: .plan, errno: ENOMEM, message: "cannot copy the command line and environment")
+        }
         let procsFDs = cgroup?.procsFDs ?? []
         let groups = plan.identity?.groups ?? []
         var pid: pid_t = 0
@@ -81,7 +89,7 @@ enum Launcher {
             }
         }
         if result.rc != 0 {
-            cgroup?.destroy()
+            cgroup.map(plan.cgroups.release)
             throw LaunchError(stage: .clone, errno: result.errno, message: "cannot start the child process")
         }
         if result.stage != 0 {
@@ -89,7 +97,7 @@ enum Launcher {
             var info = siginfo_t()
             _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
             close(pidfd)
-            cgroup?.destroy()
+            cgroup.map(plan.cgroups.release)
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
         }
         return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started), warnings: warnings)
@@ -105,7 +113,7 @@ enum Launcher {
         let needsCgroup = limits.memory != nil || (limits.processes != nil && taskIsRoot)
         let wantsCgroup = limits.memory != nil || limits.processes != nil
         guard wantsCgroup else { return nil }
-        switch TaskCgroup.create(memory: limits.memory, processes: limits.processes) {
+        switch plan.cgroups.acquire() {
         case .success(let cgroup): return cgroup
         case .failure(let unavailable):
             guard needsCgroup else { return nil }
@@ -138,11 +146,19 @@ struct CStringArray {
     let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
     let count: Int
 
+    /// False when a copy failed (out of memory): the array would end early.
+    let complete: Bool
+
     init(_ strings: [String]) {
         count = strings.count
         pointer = .allocate(capacity: strings.count + 1)
-        for (index, string) in strings.enumerated() { pointer[index] = strdup(string) }
+        var complete = true
+        for (index, string) in strings.enumerated() {
+            pointer[index] = strdup(string)
+            if pointer[index] == nil { complete = false }
+        }
         pointer[strings.count] = nil
+        self.complete = complete
     }
 
     func free() {

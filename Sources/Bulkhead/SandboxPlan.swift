@@ -20,12 +20,15 @@ public final class SandboxPlan: @unchecked Sendable {
     let environment: [String]
     let searchPath: String
     let violationIsKill: Bool
+    /// Emptied task cgroups for the next launches; see `close()`.
+    let cgroups: CgroupPool
 
     /// - Parameters:
     ///   - launcherEnvironment: the environment `environment.pass` and `clear: false` copy from.
     ///   - filterCache: where compiled filters are kept between runs; nil compiles every time.
     public init(policy: Policy, launcherEnvironment: [String: String], filterCache: FilterCache? = nil) throws(LaunchError) {
         self.policy = policy
+        cgroups = CgroupPool(memory: policy.limits.memory, processes: policy.limits.processes)
         if let seccomp = policy.seccomp {
             do { filter = try filterCache?.filter(for: seccomp) ?? SeccompCompiler.compile(seccomp) } catch {
                 throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
@@ -53,6 +56,10 @@ public final class SandboxPlan: @unchecked Sendable {
         searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
         warnings = notes
     }
+
+    /// Removes the cgroups this plan keeps for reuse. Also done when the plan is deinitialised; call it
+    /// before a process exits without running deinitialisers, or they stay behind (empty).
+    public func close() { cgroups.drain() }
 
     private static func identity(for user: UserPolicy?, warnings: inout [String]) throws(LaunchError) -> (uid: uid_t, gid: gid_t, groups: [gid_t])? {
         guard let user else { return nil }

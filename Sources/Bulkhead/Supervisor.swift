@@ -32,18 +32,9 @@ enum Supervisor {
                 }
                 timeoutMs = Int32(min((remaining * 1000).rounded(.up), Double(Int32.max)))
             }
-            if epoll < 0 {
-                // No epoll (descriptor exhaustion): fall back to a blocking reap.
-                break waiting
-            }
-            let count = epoll_wait(epoll, &events, Int32(events.count), timeoutMs)
-            if count < 0 {
-                if errno == EINTR { continue }
-                break waiting
-            }
-            for event in events.prefix(Int(count)) {
-                if event.data.fd == task.pidfd { break waiting }
-                if event.data.fd == signals, let signal = readSignal(signals), interruptedBy == nil {
+            for fd in ready(epoll: epoll, events: &events, fallback: [task.pidfd, signals], timeoutMs: timeoutMs) {
+                if fd == task.pidfd { break waiting }
+                if fd == signals, let signal = readSignal(signals), interruptedBy == nil {
                     interruptedBy = signal
                     killTree(task)
                 }
@@ -65,7 +56,7 @@ enum Supervisor {
         let ended = monotonicSeconds()
         close(task.pidfd)
 
-        var measured = Usage(
+        let measured = Usage(
             wallSeconds: ended - task.started,
             userSeconds: Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
             systemSeconds: Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6,
@@ -74,10 +65,7 @@ enum Supervisor {
         let oomKills = task.cgroup?.oomKills ?? 0
         if oomKills > 0 { limitsReached.append(.memory) }
         if (task.cgroup?.processLimitHits ?? 0) > 0 { limitsReached.append(.processes) }
-        if let tree = task.cgroup?.peakMemory, plan.policy.limits.memory != nil {
-            measured.peakRSSBytes = max(measured.peakRSSBytes, min(tree, plan.policy.limits.memory ?? tree))
-        }
-        task.cgroup?.destroy()
+        task.cgroup.map(plan.cgroups.release)
 
         let outcome = classify(code: bh_siginfo_code(&info), status: bh_siginfo_status(&info), plan: plan,
                                usage: measured, timedOut: timedOut, oomKilled: oomKills > 0)
@@ -115,6 +103,18 @@ enum Supervisor {
         _ = bh_pidfd_send_signal(task.pidfd, SIGKILL)
         kill(-task.pid, SIGKILL)
         task.cgroup?.killAll()
+    }
+
+    /// Descriptors that became readable. epoll normally; poll(2) when no epoll instance could be made
+    /// (descriptor exhaustion), so the deadline and stop signals still hold.
+    private static func ready(epoll: Int32, events: inout [epoll_event], fallback: [Int32], timeoutMs: Int32) -> [Int32] {
+        if epoll >= 0 {
+            let count = epoll_wait(epoll, &events, Int32(events.count), timeoutMs)
+            return count > 0 ? events.prefix(Int(count)).map { $0.data.fd } : []
+        }
+        var fds = fallback.filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        let count = poll(&fds, nfds_t(fds.count), timeoutMs)
+        return count > 0 ? fds.filter { $0.revents != 0 }.map(\.fd) : []
     }
 
     private static func watch(_ epoll: Int32, _ fd: Int32) {

@@ -35,9 +35,11 @@ struct BenchCommand: ParsableCommand {
         var comparisons: [LaunchBenchmark.Comparison] = []
         do {
             plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment, filterCache: filterCache)
+            defer { plan.close() }
             comparisons.append(try benchmark.libraryLaunch(plan: plan, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"]))
             if withoutCgroup.limits != loaded.limits {
                 let lighter = try SandboxPlan(policy: withoutCgroup, launcherEnvironment: environment, filterCache: filterCache)
+                defer { lighter.close() }
                 comparisons.append(try benchmark.libraryLaunch(plan: lighter, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"]))
             }
         } catch {

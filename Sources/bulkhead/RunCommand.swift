@@ -97,10 +97,12 @@ struct RunInvocation: Equatable {
         }
         // The task may run as our uid: keep it from ptracing or reading the supervisor (pitfall 14).
         SupervisorHardening.makeNonDumpable()
-        let plan: SandboxPlan
         let result: RunResult
         do {
-            plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment, filterCache: cacheDirectory.flatMap(FilterCache.init(directory:)))
+            let plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment,
+                                       filterCache: cacheDirectory.flatMap(FilterCache.init(directory:)))
+            // The process ends with exit(), which runs no deinitialisers: remove the plan's cgroups here.
+            defer { plan.close() }
             result = try plan.run(arguments, options: options)
         } catch {
             throw CLIError(error.description)

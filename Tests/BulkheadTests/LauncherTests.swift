@@ -163,6 +163,22 @@ import Testing
         #expect(run.result.limitsReached.contains(.memory))
     }
 
+    @Test(.enabled(if: TaskRunner.isRoot)) func cgroupsAreReusedAndCountFromZero() throws {
+        var policy = TaskRunner.bare()
+        policy.limits.memory = 64 << 20
+        policy.limits.processes = 8
+        let plan = try SandboxPlan(policy: policy, launcherEnvironment: [:])
+        defer { plan.close() }
+        let hog = try plan.run(["python3", "-c", "b = bytearray(256 << 20)"])
+        #expect(hog.outcome == .limitExceeded(.memory, signal: SIGKILL))
+        // Same plan, next task: the OOM kill of the previous one must not be reported again.
+        let quiet = try plan.run(["true"])
+        #expect(quiet.outcome == .exited(code: 0))
+        #expect(quiet.limitsReached.isEmpty)
+        let again = try plan.run(["python3", "-c", "b = bytearray(256 << 20)"])
+        #expect(again.outcome == .limitExceeded(.memory, signal: SIGKILL))
+    }
+
     @Test func memoryLimitFallsBackOnlyWhenBestEffort() throws {
         // Without root there is no cgroup: best-effort applies RLIMIT_AS, strict refuses. As root the
         // cgroup applies and the allocation fails either way.
