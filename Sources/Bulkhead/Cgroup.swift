@@ -120,24 +120,29 @@ final class TaskCgroup: @unchecked Sendable {
 
     /// SIGKILLs every process in the cgroup until none is left. Members that fork meanwhile are bounded
     /// by pids.max, so the loop ends.
-    func killAll() {
+    /// Returns true once every directory was seen empty.
+    @discardableResult
+    func killAll() -> Bool {
+        var emptied = true
         for directory in directories {
-            if version == .v2, (try? writeSmallFile(directory.path + "/cgroup.kill", "1")) != nil { continue }
+            if version == .v2 { _ = try? writeSmallFile(directory.path + "/cgroup.kill", "1") }
+            var empty = false
             for _ in 0..<1000 {
                 let members = pids(in: directory)
-                if members.isEmpty { break }
+                if members.isEmpty { empty = true; break }
                 members.forEach { kill($0, SIGKILL) }
                 usleep(200)
             }
+            emptied = emptied && empty
         }
+        return emptied
     }
 
     func pids(in directory: Directory) -> [pid_t] {
         guard let text = try? readSmallFile(directory.path + "/cgroup.procs") else { return [] }
-        return text.split(separator: "\n").compactMap { pid_t($0.trimmed) }
+        return Array(text.utf8).split(separator: UInt8(ascii: "\n")).compactMap { pid_t(String(decoding: $0, as: UTF8.self)) }
     }
 
-    var isEmpty: Bool { directories.allSatisfy { pids(in: $0).isEmpty } }
 
     /// The kernel's counters only grow; a cgroup used again counts from where the last task left them.
     private var oomBaseline = 0
@@ -204,29 +209,31 @@ struct CgroupLayout {
         var v1Mounts: [String: (root: String, point: String)] = [:]
         var v2Mount: (root: String, point: String)?
         // mountinfo: "ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS".
-        // Split on spaces only: substring searching costs more here than the whole cgroup set-up.
-        for line in mountinfo.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard let dash = fields.firstIndex(of: "-"), dash >= 5, dash + 3 < fields.count else { continue }
-            let type = fields[dash + 1]
-            guard type == "cgroup" || type == "cgroup2" else { continue }
-            let root = String(fields[3]), point = String(fields[4])
-            if type == "cgroup2" { v2Mount = (root, point) }
-            else {
-                for option in fields[dash + 3].split(separator: ",") where option == "memory" || option == "pids" {
-                    v1Mounts[String(option)] = (root, point)
-                }
+        // Parsed as bytes: Character-by-Character splitting cost more than the whole cgroup set-up.
+        let space = UInt8(ascii: " ")
+        for line in Array(mountinfo.utf8).split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: space)
+            guard let dash = fields.firstIndex(where: { $0.elementsEqual("-".utf8) }), dash >= 5, dash + 3 < fields.count
+            else { continue }
+            let isV2 = fields[dash + 1].elementsEqual("cgroup2".utf8)
+            guard isV2 || fields[dash + 1].elementsEqual("cgroup".utf8) else { continue }
+            let mount = (root: String(decoding: fields[3], as: UTF8.self), point: String(decoding: fields[4], as: UTF8.self))
+            if isV2 { v2Mount = mount; continue }
+            for option in fields[dash + 3].split(separator: UInt8(ascii: ",")) {
+                if option.elementsEqual("memory".utf8) { v1Mounts["memory"] = mount }
+                if option.elementsEqual("pids".utf8) { v1Mounts["pids"] = mount }
             }
         }
-        for line in membership.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        for line in Array(membership.utf8).split(separator: UInt8(ascii: "\n")) {
+            let parts = line.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
             guard parts.count == 3 else { continue }
-            let path = String(parts[2])
-            if parts[0] == "0", parts[1].isEmpty, let mount = v2Mount {
+            let path = String(decoding: parts[2], as: UTF8.self)
+            if parts[0].elementsEqual("0".utf8), parts[1].isEmpty, let mount = v2Mount {
                 layout.v2Directory = join(mount, path)
             }
-            for controller in parts[1].split(separator: ",") {
-                if let mount = v1Mounts[String(controller)] { layout.v1Directories[String(controller)] = join(mount, path) }
+            for controller in parts[1].split(separator: UInt8(ascii: ",")) {
+                let name = String(decoding: controller, as: UTF8.self)
+                if let mount = v1Mounts[name] { layout.v1Directories[name] = join(mount, path) }
             }
         }
         return layout

@@ -38,8 +38,7 @@ final class CgroupPool: Sendable {
 
     /// Takes a cgroup back after its task ended; one that cannot be emptied is removed instead.
     func release(_ cgroup: TaskCgroup) {
-        cgroup.killAll()
-        guard cgroup.isEmpty else {
+        guard cgroup.killAll() else {
             cgroup.destroy()
             return
         }
