@@ -28,14 +28,21 @@ let package = Package(
         .target(name: "Bulkhead",
                 dependencies: ["BulkheadPolicy", "CLaunch", "CSeccomp", "CCap",
                                .product(name: "SystemPackage", package: "swift-system")]),
+        // Process-side halves of the process-vs-thread measurements: code that runs in a forked child
+        // must be C (a forked child of a multi-threaded Swift process never runs Swift).
+        .target(name: "CMeasure"),
+        // Built-in tasks (workloads, faults, probes) runnable as threads or as sandboxed processes, and
+        // the process-vs-thread measurements.
+        .target(name: "BulkheadTasks", dependencies: ["Bulkhead", "BulkheadPolicy", "CMeasure"]),
         .executableTarget(name: "bulkhead",
-                          dependencies: ["Bulkhead", "BulkheadPolicy",
+                          dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadTasks",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Probes for tests: raw syscalls and alternate entry points that Swift cannot express.
         .executableTarget(name: "bulkhead-probe"),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"]),
         .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy"]),
         .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy"]),
+        .testTarget(name: "BulkheadTasksTests", dependencies: ["BulkheadTasks", "Bulkhead", "BulkheadPolicy"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,2 @@
+// Placeholder; filled by the task catalog work.
+public enum TaskCatalog {}
