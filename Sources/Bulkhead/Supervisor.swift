@@ -48,8 +48,9 @@ enum Supervisor {
     /// The task's main process has exited (a zombie still holds its pid and process group): kill what it
     /// left behind, then reap it and classify the ending.
     private static func finish(_ task: RunningTask, plan: SandboxPlan, timedOut: Double?, interruptedBy: Int32?) -> RunResult {
+        // Stragglers in the process group die before the group's leader is reaped (its zombie keeps the
+        // group id from being reused); the cgroup, if any, is emptied when it goes back to the pool.
         kill(-task.pid, SIGKILL)
-        task.cgroup?.killAll()
         var info = siginfo_t()
         var usage = rusage()
         while bh_waitid_pidfd(task.pidfd, &info, WEXITED, &usage) < 0 && errno == EINTR {}
