@@ -71,7 +71,7 @@ public enum OutcomeText {
         case .signaled(let signal, let core):
             return "killed by \(SignalNames.name(of: signal))\(core ? " (core dumped)" : "")"
         case .violation(let signal, let syscall):
-            return "killed by \(SignalNames.name(of: signal)): policy violation" + (syscall.map { " (\($0))" } ?? " (a syscall the seccomp filter forbids)")
+            return "killed by \(SignalNames.name(of: signal)): policy violation: " + (syscall ?? "a syscall the seccomp filter forbids")
         case .timedOut(let seconds): return "timed out after \(formatSeconds(seconds)); task tree killed"
         case .limitExceeded(let kind, let signal):
             return "limit exceeded: \(kind.rawValue)" + (signal.map { ", killed by \(SignalNames.name(of: $0))" } ?? "")

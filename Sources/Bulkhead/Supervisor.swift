@@ -68,8 +68,11 @@ enum Supervisor {
         if (task.cgroup?.processLimitHits ?? 0) > 0 { limitsReached.append(.processes) }
         task.cgroup.map(plan.cgroups.release)
 
-        let outcome = classify(code: bh_siginfo_code(&info), status: bh_siginfo_status(&info), plan: plan,
+        var outcome = classify(code: bh_siginfo_code(&info), status: bh_siginfo_status(&info), plan: plan,
                                usage: measured, timedOut: timedOut, oomKilled: oomKills > 0)
+        if case .violation(let signal, nil) = outcome, let kill = task.auditLog?.seccompKill(of: task.pid) {
+            outcome = .violation(signal: signal, syscall: KernelAuditLog.describe(kill))
+        }
         return RunResult(outcome: outcome, usage: measured, limitsReached: limitsReached, interruptedBy: interruptedBy)
     }
 

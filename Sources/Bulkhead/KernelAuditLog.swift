@@ -1,0 +1,84 @@
+import CSeccomp
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Names the syscall behind a seccomp kill, where the kernel says it. A SIGSYS death alone does not: the
+/// kernel's audit record (type 1326, printed to the kernel log unless auditd takes it) does, with the
+/// pid, the architecture and the syscall number. Reading /dev/kmsg needs root (dmesg_restrict), records
+/// are rate-limited, and auditd diverts them: so this is an enrichment, and nil is a normal answer.
+final class KernelAuditLog: @unchecked Sendable {
+    private let fd: Int32
+
+    /// Opens the kernel log positioned at its end, so only records of tasks started afterwards are read.
+    static func openAtEnd() -> KernelAuditLog? {
+        guard geteuid() == 0 else { return nil }
+        let fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        guard lseek(fd, 0, SEEK_END) >= 0 else { close(fd); return nil }
+        return KernelAuditLog(fd: fd)
+    }
+
+    private init(fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+
+    struct SeccompKill: Equatable {
+        var pid: pid_t
+        var architecture: UInt32
+        var syscall: Int32
+    }
+
+    /// The seccomp kill record of `pid`, waiting up to `wait` seconds for the kernel's audit thread.
+    func seccompKill(of pid: pid_t, wait: Double = 0.05) -> SeccompKill? {
+        let deadline = monotonicSeconds() + wait
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            // One read returns one record; EAGAIN when there is none yet, EPIPE when some were overwritten.
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                if let kill = Self.parse(Array(buffer[0..<n])), kill.pid == pid { return kill }
+                continue
+            }
+            if n < 0 && errno == EPIPE { continue }
+            if monotonicSeconds() >= deadline { return nil }
+            usleep(2000)
+        }
+    }
+
+    /// "6,1234,5678,-;audit: type=1326 audit(...): ... pid=42 comm=\"x\" ... arch=c000003e syscall=56 ..."
+    static func parse(_ record: [UInt8]) -> SeccompKill? {
+        let text = String(decoding: record, as: UTF8.self)
+        guard text.contains("type=1326") else { return nil }
+        var pid: pid_t?, arch: UInt32?, syscall: Int32?
+        for token in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            if token.hasPrefix("pid=") { pid = pid_t(token.dropFirst(4)) }
+            else if token.hasPrefix("arch=") { arch = UInt32(token.dropFirst(5), radix: 16) }
+            else if token.hasPrefix("syscall=") { syscall = Int32(token.dropFirst(8)) }
+        }
+        guard let pid, let arch, let syscall else { return nil }
+        return SeccompKill(pid: pid, architecture: arch, syscall: syscall)
+    }
+
+    /// "clone", "getpid (i386 entry)", or the number when libseccomp has no name for it.
+    static func describe(_ kill: SeccompKill) -> String {
+        // x32 calls arrive as x86_64 with bit 30 set in the number.
+        let x32 = kill.architecture == 0xC000_003E && kill.syscall & 0x4000_0000 != 0
+        let number = x32 ? kill.syscall & ~0x4000_0000 : kill.syscall
+        // libseccomp's architecture tokens are the kernel's AUDIT_ARCH values.
+        let name = seccomp_syscall_resolve_num_arch(kill.architecture, number).map { raw -> String in
+            defer { free(raw) }
+            return String(cString: raw)
+        } ?? "syscall \(number)"
+        if x32 { return "\(name) (x32 entry)" }
+        if kill.architecture == bh_arch_native_token() { return name }
+        return "\(name) (\(seccomp_arch_name(kill.architecture)) entry)"
+    }
+
+    private static func seccomp_arch_name(_ token: UInt32) -> String {
+        switch token {
+        case 0x4000_0003: return "i386"
+        case 0xC000_003E: return "x86_64"
+        default: return "arch 0x" + String(token, radix: 16)
+        }
+    }
+}
