@@ -33,7 +33,7 @@ struct BulkheadCommand: ParsableCommand {
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
         } catch let error as CLIError {
-            FileHandleStderr.write("bulkhead: \(error.description)\n")
+            FileHandleStderr.write(error.line + "\n")
             Glibc.exit(ExitCodes.launcherFailed)
         } catch {
             // Help and --version are "errors" that succeed; usage mistakes are bulkhead refusing: 125.

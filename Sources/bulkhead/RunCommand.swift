@@ -135,7 +135,7 @@ enum PolicySource {
             if let cache { return (try cache.load(path: name), name) }
             return (try PolicyLoader.load(path: name), name)
         } catch {
-            throw CLIError(error.description, prefixed: false)
+            throw CLIError(located: error.description)
         }
     }
 
@@ -144,15 +144,27 @@ enum PolicySource {
             if let cache { return try cache.loadShipped(name: name) }
             return try PolicyLoader.loadShipped(name: name)
         } catch {
-            throw CLIError(error.description, prefixed: false)
+            throw CLIError(located: error.description)
         }
     }
 }
 
-/// A refusal of bulkhead itself: printed as it is, exit code 125.
+/// A refusal of bulkhead itself: printed on stderr, exit code 125.
 struct CLIError: Error, CustomStringConvertible {
     let description: String
-    init(_ message: String, prefixed: Bool = true) {
-        description = prefixed && !message.hasPrefix("error:") ? "error: " + message : message
+    /// A located policy error ("FILE:LINE:COL: error: ...") is printed exactly so, at the start of the
+    /// line, the form editors and CI log parsers recognise; other messages get a "bulkhead: " prefix.
+    let located: Bool
+
+    init(_ message: String) {
+        description = message.hasPrefix("error:") ? message : "error: " + message
+        located = false
     }
+
+    init(located message: String) {
+        description = message
+        located = true
+    }
+
+    var line: String { located ? description : "bulkhead: " + description }
 }

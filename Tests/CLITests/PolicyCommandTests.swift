@@ -21,7 +21,8 @@ import Testing
         for arguments in [["policy", "check", path], ["run", "--policy", path, "--", "true"]] {
             let result = try CLI.bulkhead(arguments)
             #expect(result.status == 125)
-            #expect(result.stderr.contains("\(path):3:1: error:"), "\(result.stderr)")
+            // At the start of the line, as compilers print it, so editors and CI logs can jump to it.
+            #expect(result.stderr.hasPrefix("\(path):3:1: error:"), "\(result.stderr)")
             #expect(result.stderr.contains("limits"))
         }
     }
