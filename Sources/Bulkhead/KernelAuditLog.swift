@@ -7,40 +7,33 @@ import Glibc
 /// kernel's audit record (type 1326, printed to the kernel log unless auditd takes it) does, with the
 /// pid, the architecture and the syscall number. Reading /dev/kmsg needs root (dmesg_restrict), records
 /// are rate-limited, and auditd diverts them: so this is an enrichment, and nil is a normal answer.
-final class KernelAuditLog: @unchecked Sendable {
-    private let fd: Int32
-
-    /// Opens the kernel log positioned at its end, so only records of tasks started afterwards are read.
-    static func openAtEnd() -> KernelAuditLog? {
-        guard geteuid() == 0 else { return nil }
-        let fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        guard lseek(fd, 0, SEEK_END) >= 0 else { close(fd); return nil }
-        return KernelAuditLog(fd: fd)
-    }
-
-    private init(fd: Int32) { self.fd = fd }
-    deinit { close(fd) }
-
+enum KernelAuditLog {
     struct SeccompKill: Equatable {
         var pid: pid_t
         var architecture: UInt32
         var syscall: Int32
     }
 
-    /// The seccomp kill record of `pid`, waiting up to `wait` seconds for the kernel's audit thread.
-    func seccompKill(of pid: pid_t, wait: Double = 0.05) -> SeccompKill? {
+    /// The newest seccomp kill record of `pid`, waiting up to `wait` seconds for the kernel's audit
+    /// thread. Read only after a SIGSYS death, from the start of the log, so launches pay nothing; the
+    /// newest record wins because a reused pid can only have older ones.
+    static func seccompKill(of pid: pid_t, wait: Double = 0.05) -> SeccompKill? {
+        guard geteuid() == 0 else { return nil }
+        let fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
         let deadline = monotonicSeconds() + wait
+        var found: SeccompKill?
         var buffer = [UInt8](repeating: 0, count: 8192)
         while true {
-            // One read returns one record; EAGAIN when there is none yet, EPIPE when some were overwritten.
+            // One read returns one record; EAGAIN at the end, EPIPE when records were overwritten.
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
-                if let kill = Self.parse(Array(buffer[0..<n])), kill.pid == pid { return kill }
+                if let kill = parse(Array(buffer[0..<n])), kill.pid == pid { found = kill }
                 continue
             }
             if n < 0 && errno == EPIPE { continue }
-            if monotonicSeconds() >= deadline { return nil }
+            if found != nil || monotonicSeconds() >= deadline { return found }
             usleep(2000)
         }
     }

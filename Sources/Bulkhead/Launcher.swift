@@ -10,8 +10,6 @@ struct RunningTask {
     let pidfd: Int32
     let cgroup: TaskCgroup?
     let started: Double
-    /// Where the kernel will say which syscall a seccomp kill was for (root only).
-    let auditLog: KernelAuditLog?
 }
 
 enum LaunchAttempt {
@@ -48,7 +46,6 @@ enum Launcher {
             cgroup.map(plan.cgroups.release)
             throw LaunchError(stage: .plan, errno: ENOMEM, message: "cannot copy the command line and environment")
         }
-        let auditLog = plan.violationIsKill ? KernelAuditLog.openAtEnd() : nil
         let procsFDs = cgroup?.procsFDs ?? []
         let groups = plan.identity?.groups ?? []
         var pid: pid_t = 0
@@ -103,7 +100,7 @@ enum Launcher {
             cgroup.map(plan.cgroups.release)
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
         }
-        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, auditLog: auditLog), warnings: warnings)
+        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started), warnings: warnings)
     }
 
     /// A cgroup when the policy limits memory or processes. Where none can be made, a best-effort limit

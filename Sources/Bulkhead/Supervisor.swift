@@ -70,7 +70,7 @@ enum Supervisor {
 
         var outcome = classify(code: bh_siginfo_code(&info), status: bh_siginfo_status(&info), plan: plan,
                                usage: measured, timedOut: timedOut, oomKilled: oomKills > 0)
-        if case .violation(let signal, nil) = outcome, let kill = task.auditLog?.seccompKill(of: task.pid) {
+        if case .violation(let signal, nil) = outcome, let kill = KernelAuditLog.seccompKill(of: task.pid) {
             outcome = .violation(signal: signal, syscall: KernelAuditLog.describe(kill))
         }
         return RunResult(outcome: outcome, usage: measured, limitsReached: limitsReached, interruptedBy: interruptedBy)
