@@ -148,8 +148,9 @@ final class TaskCgroup: @unchecked Sendable {
     private var oomBaseline = 0
     private var processLimitBaseline = 0
 
-    /// Makes the counters start from zero for the next task (a cgroup taken from the pool).
-    func resetCounters() {
+    /// Makes the counters start from zero for the next task, given what they said at the end of this
+    /// one (the supervisor reads them anyway; reading them again costs a launch two file reads).
+    func resetCounters(oomKills: Int, processLimitHits: Int) {
         oomBaseline += oomKills
         processLimitBaseline += processLimitHits
     }

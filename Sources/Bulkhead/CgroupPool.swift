@@ -29,14 +29,12 @@ final class CgroupPool: Sendable {
             state.layout = layout
             return (nil, layout)
         }
-        if let reused {
-            reused.resetCounters()
-            return .success(reused)
-        }
+        if let reused { return .success(reused) }
         return TaskCgroup.create(memory: memory, processes: processes, layout: layout)
     }
 
-    /// Takes a cgroup back after its task ended; one that cannot be emptied is removed instead.
+    /// Takes a cgroup back after its task ended, its counters rebased by the caller (or not yet used);
+    /// one that cannot be emptied is removed instead.
     func release(_ cgroup: TaskCgroup) {
         guard cgroup.killAll() else {
             cgroup.destroy()

@@ -64,9 +64,13 @@ enum Supervisor {
             peakRSSBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024)
         var limitsReached: [LimitKind] = []
         let oomKills = task.cgroup?.oomKills ?? 0
+        let processLimitHits = task.cgroup?.processLimitHits ?? 0
         if oomKills > 0 { limitsReached.append(.memory) }
-        if (task.cgroup?.processLimitHits ?? 0) > 0 { limitsReached.append(.processes) }
-        task.cgroup.map(plan.cgroups.release)
+        if processLimitHits > 0 { limitsReached.append(.processes) }
+        if let cgroup = task.cgroup {
+            cgroup.resetCounters(oomKills: oomKills, processLimitHits: processLimitHits)
+            plan.cgroups.release(cgroup)
+        }
 
         var outcome = classify(code: bh_siginfo_code(&info), status: bh_siginfo_status(&info), plan: plan,
                                usage: measured, timedOut: timedOut, oomKilled: oomKills > 0)
