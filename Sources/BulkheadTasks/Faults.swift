@@ -31,20 +31,22 @@ enum Faults {
 
     static func stackOverflow() -> Never {
         CrashSignals.restoreDefaults()
-        var sink = 0
-        let depth = recurse(0, &sink)
-        print(depth, sink)
+        let depth = recurse(0)
+        print(depth)
         abort()
     }
 
-    /// Not a tail call (the result is used after it returns) and its frame's address escapes, so every
-    /// level keeps a real stack frame until the guard page is hit.
+    /// Each level keeps a 1 KiB frame alive across the recursive call (it is read after the call
+    /// returns, and handed to an opaque syscall before it), so the optimiser can neither turn the
+    /// recursion into a loop nor compute it in closed form: the stack grows until the guard page.
     @inline(never)
-    private static func recurse(_ depth: Int, _ sink: UnsafeMutablePointer<Int>) -> Int {
-        var frame: (Int, Int, Int, Int, Int, Int, Int, Int) = (depth, depth, depth, depth, depth, depth, depth, depth)
-        withUnsafeMutablePointer(to: &frame) { sink.pointee &+= $0.pointee.7 }
-        if depth == Int.max { return frame.0 }
-        return recurse(depth + 1, sink) &+ frame.3
+    private static func recurse(_ depth: Int) -> Int {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { frame in
+            frame.initialize(repeating: UInt8(truncatingIfNeeded: depth))
+            _ = read(-1, frame.baseAddress, 1)
+            if depth == Int.max { return 0 }
+            return recurse(depth + 1) &+ Int(frame[depth & 1023])
+        }
     }
 
     static func exitEarly() -> Never {

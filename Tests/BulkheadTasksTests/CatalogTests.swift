@@ -1,3 +1,4 @@
+import BulkheadPolicy
 import BulkheadTasks
 import Testing
 
@@ -33,5 +34,19 @@ import Testing
         #expect(TaskBody.run(TaskSpec(name: "hash-file", argument: "/etc/passwd")).succeeded)
         #expect(!TaskBody.run(TaskSpec(name: "compute", argument: "lots")).succeeded)
         #expect(!TaskBody.run(TaskSpec(name: "hash-file", argument: "/nonexistent")).succeeded)
+    }
+}
+
+@Suite struct TasksPolicyTests {
+    /// The limits every fault relies on to stay contained in process mode.
+    @Test func tasksPolicyExtendsDefaultWithContainingLimits() throws {
+        let policy = try PolicyLoader.loadShipped(name: "tasks")
+        #expect(policy.name == "tasks")
+        #expect(policy.limits.wall == 10 && policy.limits.cpu == 5)
+        #expect(policy.limits.memory == 256 << 20 && policy.limits.processes == 64)
+        #expect(policy.limits.openFiles == 256 && policy.limits.core == 0)
+        #expect(policy.limits.bestEffort == [.memory, .processes])
+        #expect(policy.seccomp == (try PolicyLoader.loadShipped(name: "default")).seccomp, "the default policy's filter")
+        #expect(ShippedPolicies.names.contains("tasks"))
     }
 }
