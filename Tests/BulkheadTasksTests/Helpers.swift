@@ -26,10 +26,16 @@ enum BulkheadBinary {
     }
 
     /// Runs bulkhead with `arguments`; the status is the exit code, or 128+N for a death by signal N.
-    static func run(_ arguments: [String]) throws -> Result {
+    /// `openFiles` lowers RLIMIT_NOFILE first (through sh's ulimit), for a fault that fills the table.
+    static func run(_ arguments: [String], openFiles: Int? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: packageDirectory)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -44,7 +50,8 @@ enum BulkheadBinary {
                       stderr: String(decoding: stderrData, as: UTF8.self))
     }
 
-    static func threadMode(_ tasks: [String], timeout: String? = nil) throws -> Result {
-        try run(["task", "run", "--mode", "thread", "--progress"] + (timeout.map { ["--timeout", $0] } ?? []) + tasks)
+    static func threadMode(_ tasks: [String], timeout: String? = nil, openFiles: Int? = nil) throws -> Result {
+        try run(["task", "run", "--mode", "thread", "--progress"] + (timeout.map { ["--timeout", $0] } ?? []) + tasks,
+                openFiles: openFiles)
     }
 }
