@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bulkhead
+import BulkheadTasks
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +16,7 @@ struct BulkheadCommand: ParsableCommand {
         arguments, a protection that cannot be applied); 126 when the command cannot be executed; 127 when it \
         was not found.
         """,
-        subcommands: [RunCommand.self, PolicyCommand.self, BenchCommand.self])
+        subcommands: [RunCommand.self, PolicyCommand.self, BenchCommand.self, TaskCommand.self, TaskEntryCommand.self])
 
     /// Parses and runs; every error becomes a message and exit code 125, never a crash.
     static func main() {
@@ -26,6 +27,11 @@ struct BulkheadCommand: ParsableCommand {
             let arguments = CommandLine.arguments.dropFirst()
             if arguments.first == "run", let invocation = RunInvocation.parseFast(arguments.dropFirst()) {
                 try invocation.execute()
+            }
+            // Process mode's child: no ArgumentParser start-up cost, no stop signals held back.
+            if arguments.first == "__task", arguments.count == 2, let spec = arguments.last, !spec.hasPrefix("-") {
+                StopSignals.unblock()
+                Glibc.exit(TaskEntryPoint.main(spec))
             }
             var command = try parseAsRoot()
             if !(command is RunCommand) { StopSignals.unblock() }

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a task that returned (rather than crashed or exited) ended: its own verdict and a one-line summary.
+public enum TaskEnding: Sendable, Equatable {
+    case ok(String)
+    case failed(String)
+
+    public var succeeded: Bool { if case .ok = self { return true } else { return false } }
+    public var summary: String {
+        switch self {
+        case .ok(let text): return "ok: " + text
+        case .failed(let text): return text
+        }
+    }
+}
+
+/// Runs a task's body on the calling thread. The same code runs in both modes: what differs is only
+/// what the task shares with the others (everything as a thread, nothing as a process).
+public enum TaskBody {
+    public static func run(_ spec: TaskSpec) -> TaskEnding {
+        switch spec.name {
+        case "compute": return Workloads.compute(spec.argument)
+        case "hash-file": return Workloads.hashFile(spec.argument)
+        case "sleep": return Workloads.sleep(spec.argument)
+        case "allocate": return Workloads.allocate(spec.argument)
+        case "file-roundtrip": return Workloads.fileRoundtrip(spec.argument)
+        case "crash-segv": Faults.crashSegv()
+        case "crash-abort": Faults.crashAbort()
+        case "crash-trap": Faults.crashTrap()
+        case "stack-overflow": Faults.stackOverflow()
+        case "exit-early": Faults.exitEarly()
+        case "hang": Faults.hang()
+        case "memory-hog": return Faults.memoryHog(spec.argument)
+        case "fork-bomb": return Faults.forkBomb(spec.argument)
+        case "fd-leak": return Faults.fdLeak(spec.argument)
+        case "scribble": return SharedStateFaults.scribble()
+        case "chdir": return SharedStateFaults.changeDirectory()
+        case "setenv": return SharedStateFaults.changeEnvironment()
+        case "umask": return SharedStateFaults.changeUmask()
+        case "close-fds": return SharedStateFaults.closeForeignDescriptors()
+        default: return .failed("no such task '\(spec.name)'")
+        }
+    }
+
+    /// Tasks that need the scratch workspace (see `TaskWorkspace`).
+    static func needsWorkspace(_ specs: [TaskSpec]) -> Bool { specs.contains { $0.name == "file-roundtrip" } }
+}
+
+/// Reading a task's optional argument; a bad one is the task's failure, not a crash.
+enum TaskArgument {
+    static func integer(_ text: String?, default value: Int, in range: ClosedRange<Int>) -> Result<Int, ArgumentError> {
+        guard let text else { return .success(value) }
+        guard let n = Int(text), range.contains(n) else {
+            return .failure(ArgumentError(message: "invalid argument '\(text)': expected a whole number in \(range.lowerBound)...\(range.upperBound)"))
+        }
+        return .success(n)
+    }
+
+    static func seconds(_ text: String?, default value: Double) -> Result<Double, ArgumentError> {
+        guard let text else { return .success(value) }
+        guard let n = Double(text), n >= 0, n <= 86400 else {
+            return .failure(ArgumentError(message: "invalid argument '\(text)': expected seconds between 0 and 86400"))
+        }
+        return .success(n)
+    }
+
+    struct ArgumentError: Error { let message: String }
+}
+
+/// Monotonic seconds, for wall times and deadlines.
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func sleepSeconds(_ seconds: Double) {
+    guard seconds > 0 else { return }
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
+
+func errnoText(_ code: Int32) -> String {
+    String(cString: strerror(code))
+}

@@ -1,0 +1,168 @@
+import ArgumentParser
+import Bulkhead
+import BulkheadPolicy
+import BulkheadTasks
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `bulkhead task ...`: the built-in tasks, as threads or as sandboxed processes.
+struct TaskCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "task",
+        abstract: "Run built-in tasks (workloads and faults) as threads or as sandboxed processes.",
+        discussion: """
+        Shows why the process is the unit of isolation: the same tasks, run as threads of one process \
+        (a crash kills everything, shared state is corrupted) or as sandboxed processes (each fault stays \
+        in its own process). A task takes one optional argument as NAME:ARG, e.g. allocate:64, sleep:0.5.
+        """,
+        subcommands: [TaskListCommand.self, TaskRunCommand.self])
+}
+
+struct TaskListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the built-in tasks.")
+
+    func run() throws {
+        let width = TaskCatalog.all.map(\.name.count).max() ?? 0
+        var text = ""
+        for task in TaskCatalog.all {
+            let kind = task.kind.rawValue
+            text += task.name + String(repeating: " ", count: width - task.name.count + 2)
+                + kind + String(repeating: " ", count: 14 - kind.count) + task.summary + "\n"
+        }
+        StandardOutput.write(text)
+    }
+}
+
+extension TaskMode: ExpressibleByArgument {}
+
+struct TaskRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run tasks concurrently and print how each ended.",
+        discussion: """
+        --mode process (the default) runs each task as its own sandboxed process under the shipped `tasks` \
+        policy (or --policy): faults stay in their process. Exit code 0 only when every task succeeded \
+        (a fault never does), else 1.
+
+        --mode thread is DELIBERATELY UNSAFE: every task is a thread of this bulkhead process, sharing \
+        memory, descriptors, working directory, environment and umask. A crashing task kills bulkhead with \
+        its signal (exit 139 for SIGSEGV), exit-early ends everything with code 3, memory-hog and fork-bomb \
+        stop only at their safety caps, and shared-state faults corrupt the other tasks' results. A hung \
+        thread cannot be stopped: use --timeout.
+        """)
+
+    @Argument(help: "Task names (see `bulkhead task list`), each optionally NAME:ARG.")
+    var tasks: [String] = []
+
+    @Option(name: .long, help: "thread or process.")
+    var mode: TaskMode = .process
+
+    @Option(name: .long, help: "Process mode: policy file or shipped name (default: tasks).")
+    var policy: String?
+
+    @Option(name: .long, help: "Wall-clock limit per task such as 2s; in thread mode, for all tasks.")
+    var timeout: String?
+
+    @Option(name: .long, help: "Write the results as JSON to this file (atomically).")
+    var report: String?
+
+    @Flag(name: .long, help: "Print `task-done NAME ok|failed SUMMARY` as each task finishes (flushed at once).")
+    var progress = false
+
+    func run() throws {
+        guard !tasks.isEmpty else { throw CLIError("no task given: bulkhead task run NAME... (see `bulkhead task list`)") }
+        for task in tasks {
+            do throws(TaskSpecError) { _ = try TaskSpec.parse(task) } catch { throw CLIError(error.description) }
+        }
+        var seconds: Double?
+        if let timeout {
+            switch Units.parseDuration(timeout) {
+            case .success(let value) where value > 0: seconds = value
+            case .success: throw CLIError("--timeout \(timeout): must be more than zero")
+            case .failure(let error): throw CLIError("--timeout \(timeout): \(error.message) (\(Units.durationHint))")
+            }
+        }
+        // Thread-mode tasks may change the working directory: fix the report's path first.
+        let reportPath = report.map(Self.absolute)
+        let results: [TaskResult]
+        var policyName: String?
+        switch mode {
+        case .thread:
+            if policy != nil { throw CLIError("--policy applies to --mode process only: threads cannot be sandboxed apart") }
+            let printProgress = progress
+            results = ThreadModeRunner.run(tasks, timeout: seconds) { result in
+                if printProgress { StandardOutput.write(Self.progressLine(result)) }
+            }
+        case .process:
+            let environment = ProcessEnvironment.current()
+            let (loaded, _) = try PolicySource.load(policy ?? "tasks")
+            policyName = loaded.name ?? policy ?? "tasks"
+            let executable = try Self.executable()
+            SupervisorHardening.makeNonDumpable()
+            do {
+                let plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment)
+                defer { plan.close() }
+                for warning in plan.warnings { FileHandleStderr.write("bulkhead: warning: \(warning)\n") }
+                results = try ProcessModeRunner.run(tasks, plan: plan, executable: executable, timeout: seconds)
+            } catch {
+                throw CLIError(error.description)
+            }
+            if progress { results.forEach { StandardOutput.write(Self.progressLine($0)) } }
+        }
+        StandardOutput.write(TaskTable.render(results))
+        if let reportPath {
+            do {
+                try AtomicFile.write(TaskTable.json(results, mode: mode, policy: policyName).rendered(), to: reportPath)
+            } catch {
+                FileHandleStderr.write("bulkhead: error: cannot write report \(reportPath): \(error)\n")
+                throw ExitCode(ExitCodes.launcherFailed)
+            }
+        }
+        throw ExitCode(results.allSatisfy(\.succeeded) ? 0 : 1)
+    }
+
+    static func progressLine(_ result: TaskResult) -> String {
+        "task-done \(result.name) \(result.succeeded ? "ok" : "failed") \(result.summary)\n"
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } + "/" + path
+    }
+
+    /// This binary, resolved: the tasks re-execute it (`__task`) under the policy.
+    static func executable() throws -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { throw CLIError("cannot resolve /proc/self/exe: \(String(cString: strerror(errno)))") }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// `bulkhead __task SPEC`: one task in this process (process mode's child side). Hidden: it is the
+/// entry point ProcessModeRunner launches, not something to type. main() dispatches it before
+/// ArgumentParser; this declaration keeps `bulkhead __task --help` and odd spellings working.
+struct TaskEntryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "__task", shouldDisplay: false)
+
+    @Argument var spec: String
+
+    func run() throws {
+        throw ExitCode(TaskEntryPoint.main(spec))
+    }
+}
+
+/// Unbuffered stdout: progress lines must be out before a crashing task kills the process.
+enum StandardOutput {
+    static func write(_ text: String) {
+        var rest = Array(text.utf8)[...]
+        while !rest.isEmpty {
+            let n = rest.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; return }
+            rest = rest.dropFirst(n)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// The built `bulkhead` binary and a way to run it as a child process: thread-mode faults kill the
+/// process they run in, so they must never run inside the test runner.
+enum BulkheadBinary {
+    static let path: String = {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for _ in 0..<4 {
+            url = url.deletingLastPathComponent()
+            let candidate = url.appendingPathComponent("bulkhead").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return packageDirectory + "/.build/debug/bulkhead"
+    }()
+
+    static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var progressLines: [String] { stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("task-done ") } }
+        func line(for task: String) -> String? { progressLines.first { $0.hasPrefix("task-done \(task) ") } }
+    }
+
+    /// Runs bulkhead with `arguments`; the status is the exit code, or 128+N for a death by signal N.
+    /// `openFiles` lowers RLIMIT_NOFILE first (through sh's ulimit), for a fault that fills the table.
+    static func run(_ arguments: [String], openFiles: Int? = nil) throws -> Result {
+        let process = Process()
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
+        process.currentDirectoryURL = URL(fileURLWithPath: packageDirectory)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+        return Result(status: status, stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    static func threadMode(_ tasks: [String], timeout: String? = nil, openFiles: Int? = nil) throws -> Result {
+        try run(["task", "run", "--mode", "thread", "--progress"] + (timeout.map { ["--timeout", $0] } ?? []) + tasks,
+                openFiles: openFiles)
+    }
+}
