@@ -164,3 +164,53 @@ struct DemoReportTests {
         #expect(stdout.contains("host process killed by SIGSEGV"))
     }
 }
+
+/// The spawning half of the containment demo, against a shell script that keeps the task commands'
+/// contract: thread mode prints a progress line and dies by SIGSEGV, process mode writes the report and
+/// exits 1. Exercises the spawn, the signal decoding and the report reading without the other branch.
+@Suite("Containment runs against a stand-in bulkhead")
+struct ContainmentStandInTests {
+    static func standIn() throws -> String {
+        let path = NSTemporaryDirectory() + "bulkhead-standin-\(getpid())-\(UUID().uuidString.prefix(8)).sh"
+        let script = """
+        #!/bin/sh
+        mode=""; report=""
+        while [ $# -gt 0 ]; do
+          case "$1" in --mode) mode=$2; shift;; --report) report=$2; shift;; esac
+          shift
+        done
+        if [ "$mode" = thread ]; then echo "task-done compute ok fine"; kill -SEGV $$; fi
+        cat > "$report" <<'JSON'
+        \(Canned.processReport)
+        JSON
+        echo "a table for people"
+        exit 1
+        """
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    @Test func threadModeChildDiesBySIGSEGV() throws {
+        let script = try Self.standIn()
+        defer { unlink(script) }
+        let run = ContainmentRun.runThreadMode(bulkhead: script)
+        #expect(run.hostSignal == SIGSEGV)
+        #expect(run.results.map(\.name) == ["compute"])
+        #expect(run.sentence == "host process killed by SIGSEGV after 1 of 6 tasks; 5 results lost")
+    }
+
+    @Test func processModeReportIsReadAndRemoved() throws {
+        let script = try Self.standIn()
+        defer { unlink(script) }
+        let run = ContainmentRun.runProcessMode(bulkhead: script)
+        #expect(run.unavailable == nil)
+        #expect(run.hostExitCode == 1)
+        #expect(run.sentence == "6 tasks, 5 succeeded, 1 killed by SIGSEGV, contained")
+    }
+
+    @Test func aMissingExecutableIsUnavailable() {
+        let run = ContainmentRun.runThreadMode(bulkhead: "/nonexistent/bulkhead")
+        #expect(run.unavailable != nil)
+    }
+}
