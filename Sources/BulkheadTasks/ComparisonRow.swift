@@ -31,10 +31,19 @@ public struct ComparisonRow: Sendable {
     public var process: Value?
     /// Why a side is missing or what the figure means exactly, for the table and the report.
     public var note: String?
+    /// For data-exchange rows: the bytes each sample moved, so a duration also reads as MiB/s.
+    public var payloadBytes: Int?
 
-    public init(topic: Topic, label: String, unit: String, thread: Value?, process: Value?, note: String? = nil) {
+    public init(topic: Topic, label: String, unit: String, thread: Value?, process: Value?, note: String? = nil,
+                payloadBytes: Int? = nil) {
         self.topic = topic; self.label = label; self.unit = unit
-        self.thread = thread; self.process = process; self.note = note
+        self.thread = thread; self.process = process; self.note = note; self.payloadBytes = payloadBytes
+    }
+
+    /// MiB/s for a sample of `seconds` when the row moved a payload.
+    public func throughputMiBPerSecond(seconds: Double) -> Double? {
+        guard let payloadBytes, seconds > 0 else { return nil }
+        return Double(payloadBytes) / Double(1 << 20) / seconds
     }
 
     /// A timing row whose unit is chosen so the larger median reads between 1 and 1000.

@@ -26,6 +26,22 @@ public enum ComparisonTable {
         return out
     }
 
+    /// The lines under the table: what each row measured exactly, and data rates for the payload rows.
+    public static func notes(_ rows: [ComparisonRow]) -> String {
+        var out = ""
+        for row in rows {
+            var parts: [String] = []
+            if let note = row.note { parts.append(note) }
+            let rates = [("thread", row.thread), ("process", row.process)].compactMap { name, side -> String? in
+                guard let median = side?.measurement?.median, let rate = row.throughputMiBPerSecond(seconds: median) else { return nil }
+                return "\(name) \(significant(rate)) MiB/s"
+            }
+            if !rates.isEmpty { parts.append("median rate: " + rates.joined(separator: ", ")) }
+            if !parts.isEmpty { out += "  \(row.label): " + parts.joined(separator: "; ") + "\n" }
+        }
+        return out
+    }
+
     /// "12.3 (10.1-15.2)", "yes", "-" for a side without a counterpart, "n/a" for a failed measurement.
     public static func cell(_ value: ComparisonRow.Value?, _ row: ComparisonRow) -> String {
         guard let value else { return "-" }

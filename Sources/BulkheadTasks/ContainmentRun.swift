@@ -71,7 +71,7 @@ public struct ContainmentRun: Sendable {
         let lines = ContainmentParser.progressLines(stdout)
         if lines.isEmpty, signal == nil, let code = exitCode, code != 0 {
             return ContainmentRun(mode: .thread, tasks: tasks, results: [], hostExitCode: code, hostSignal: nil,
-                                  wallSeconds: wallSeconds, unavailable: firstLine(stderr, or: "bulkhead task run exited with \(code)"))
+                                  wallSeconds: wallSeconds, unavailable: refusal(stderr, exitCode: code))
         }
         return ContainmentRun(mode: .thread, tasks: tasks, results: lines, hostExitCode: exitCode, hostSignal: signal, wallSeconds: wallSeconds)
     }
@@ -81,15 +81,18 @@ public struct ContainmentRun: Sendable {
                                        wallSeconds: Double) -> ContainmentRun {
         guard let report, let lines = ContainmentParser.processReport(report) else {
             let why = signal.map { "bulkhead task run was killed by \(SignalNames.name(of: $0))" }
-                ?? firstLine(stderr, or: "bulkhead task run wrote no report (exit \(exitCode ?? -1))")
+                ?? refusal(stderr, exitCode: exitCode ?? -1)
             return ContainmentRun(mode: .process, tasks: tasks, results: [], hostExitCode: exitCode, hostSignal: signal,
                                   wallSeconds: wallSeconds, unavailable: why)
         }
         return ContainmentRun(mode: .process, tasks: tasks, results: lines, hostExitCode: exitCode, hostSignal: signal, wallSeconds: wallSeconds)
     }
 
-    static func firstLine(_ text: String, or fallback: String) -> String {
-        text.split(separator: "\n").first.map(String.init) ?? fallback
+    /// Why a child produced nothing: a bulkhead that does not know `task run` says so on stderr.
+    static func refusal(_ stderr: String, exitCode: Int32) -> String {
+        let first = stderr.split(separator: "\n").first.map(String.init) ?? "bulkhead task run exited with \(exitCode) and no results"
+        let unknown = first.contains("Unknown option") || first.contains("Unexpected argument") || first.contains("unknown subcommand")
+        return unknown ? "this bulkhead has no task commands (\(first))" : first
     }
 
     // MARK: running it

@@ -33,6 +33,7 @@ public enum DemoReport {
                 ("p10", .double(row.display(m.p10))),
                 ("p90", .double(row.display(m.p90))),
                 ("samples", .int(m.samples.count)),
+                ("medianMiBPerSecond", row.throughputMiBPerSecond(seconds: m.median).map { .double($0) }),
             ])
         case .yesNo(let flag): return .object([("answer", .string(flag ? "yes" : "no")), ("value", .bool(flag))])
         case .text(let text): return .object([("answer", .string(text))])

@@ -66,12 +66,14 @@ public enum ProcessThreadComparison {
         let processShared = CMeasureSampling.samples("process shared memory", count: n) { bh_measure_process_shared_transfer(bytes, $0, $1) }
         let threadPipe = CMeasureSampling.samples("thread pipe", count: n) { bh_measure_thread_pipe_transfer(bytes, $0, $1) }
         let processPipe = CMeasureSampling.samples("process pipe", count: n) { bh_measure_process_pipe_transfer(bytes, $0, $1) }
-        return [
+        var rows: [ComparisonRow] = [
             .timing(.dataExchange, "pass 1 MiB through shared memory", thread: threadShared, process: processShared,
                     note: "memcpy into a shared buffer + 1 pipe byte; processes need an explicit MAP_SHARED mapping"),
             .timing(.dataExchange, "pass 1 MiB through a pipe", thread: threadPipe, process: processPipe,
                     note: "write into a pipe, read into the receiver's buffer (copied twice by the kernel)"),
         ]
+        for i in rows.indices { rows[i].payloadBytes = bytes }
+        return rows
     }
 
     static func memorySharingRow() -> ComparisonRow {
@@ -80,10 +82,5 @@ public enum ProcessThreadComparison {
         return ComparisonRow(topic: .memorySharing, label: "a write to private memory is seen by the other unit", unit: "yes/no",
                              thread: thread.map { .yesNo($0) }, process: process.map { .yesNo($0) },
                              note: "threads share every page; a forked child writes into its own copy")
-    }
-
-    /// MiB/s for a transfer of `transferBytes` that took `seconds`: the same figure read as throughput.
-    public static func throughputMiBPerSecond(seconds: Double) -> Double {
-        seconds > 0 ? Double(transferBytes) / Double(1 << 20) / seconds : .nan
     }
 }

@@ -34,9 +34,7 @@ struct DemoCommand: ParsableCommand {
         print("")
         print("3. Threads vs processes (median, p10-p90 in parentheses; measured in \(OutcomeText.decimal(result.measurementSeconds, digits: 1)) s)")
         print(ComparisonTable.render(result.allRows))
-        for row in result.allRows {
-            if let note = row.note { print("  \(row.label): \(note)") }
-        }
+        print(ComparisonTable.notes(result.allRows), terminator: "")
         if let report {
             do { try AtomicFile.write(DemoReport.json(result).rendered(), to: report) } catch {
                 throw CLIError("cannot write \(error)")

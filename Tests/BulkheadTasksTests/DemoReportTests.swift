@@ -55,7 +55,7 @@ struct ContainmentParsingTests {
     @Test func missingTaskCommandsAreReportedNotGuessed() {
         let thread = ContainmentRun.fromThreadMode(tasks: Canned.tasks, stdout: "", stderr: "bulkhead: Error: Unknown option '--mode'\nUsage...",
                                                    exitCode: 125, signal: nil, wallSeconds: 0.01)
-        #expect(thread.unavailable == "bulkhead: Error: Unknown option '--mode'")
+        #expect(thread.unavailable == "this bulkhead has no task commands (bulkhead: Error: Unknown option '--mode')")
         let process = ContainmentRun.fromProcessMode(tasks: Canned.tasks, report: nil, stderr: "", exitCode: 125, signal: nil, wallSeconds: 0.01)
         #expect(process.unavailable != nil)
         #expect(ContainmentRun.rows(thread: thread, process: process).isEmpty)

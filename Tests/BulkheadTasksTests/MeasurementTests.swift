@@ -71,7 +71,11 @@ struct MeasurementTests {
             #expect(exchange.topic == .dataExchange)
             #expect(exchange.thread?.measurement?.samples.isEmpty == false)
             #expect(exchange.process?.measurement?.samples.isEmpty == false)
+            #expect(exchange.payloadBytes == 1 << 20)
+            let median = try #require(exchange.thread?.measurement?.median)
+            #expect((exchange.throughputMiBPerSecond(seconds: median) ?? 0) > 0)
         }
+        #expect(ComparisonTable.notes(measuredRows).contains("MiB/s"))
     }
 
     @Test func unitsScaleSeconds() {
