@@ -6,52 +6,43 @@ import Glibc
 
 /// Times full bulkhead launches of one command: what a sandboxed process costs compared with a bare fork.
 enum SandboxLaunchTiming {
-    /// In-process: SandboxPlan.run under a shipped policy. The plan (and its seccomp filter) is compiled
-    /// once before timing, as a long-running launcher would (pitfall 17). Returns the measurement, or the
-    /// reason it could not be taken.
-    static func library(policy name: String, command: [String], count: Int) -> Result<Measurement, Failure> {
+    struct Failure: Error { let reason: String }
+
+    /// A plan for a shipped policy, compiled once before timing as a long-running launcher would (pitfall 17).
+    static func plan(policy name: String) -> Result<SandboxPlan, Failure> {
         let policy: Policy
         do { policy = try PolicyLoader.loadShipped(name: name) } catch {
             return .failure(Failure(reason: "cannot load the \(name) policy: \(error)"))
         }
-        let plan: SandboxPlan
-        do { plan = try SandboxPlan(policy: policy, launcherEnvironment: ProcessEnvironment.current()) } catch {
+        do { return .success(try SandboxPlan(policy: policy, launcherEnvironment: ProcessEnvironment.current())) } catch {
             return .failure(Failure(reason: "cannot plan the \(name) policy: \(error.description)"))
         }
-        defer { plan.close() }
+    }
+
+    /// In-process: `count` SandboxPlan.run launches of `command`, seconds each; failed launches are left
+    /// out and the last failure is returned so that an empty figure can say why.
+    static func launches(_ plan: SandboxPlan, command: [String], count: Int) -> (samples: [Double], lastFailure: String?) {
         let devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)
         defer { if devnull >= 0 { close(devnull) } }
-        var measurement = Measurement(name: "bulkhead launch (\(name)) of \(command.joined(separator: " "))")
+        var samples: [Double] = []
         var lastFailure: String?
-        for index in 0..<(count + 1) {
+        for _ in 0..<count {
             let start = Clock.seconds()
             do {
                 let result = try plan.run(command, options: RunOptions(stdout: devnull, stderr: devnull))
                 let elapsed = Clock.seconds() - start
-                // The first launch creates the cgroup the later ones reuse: a warm-up, not a sample.
-                if result.outcome.succeeded { if index > 0 { measurement.samples.append(elapsed) } }
-                else { lastFailure = OutcomeText.describe(result.outcome) }
+                if result.outcome.succeeded { samples.append(elapsed) } else { lastFailure = OutcomeText.describe(result.outcome) }
             } catch {
                 lastFailure = error.description
             }
         }
-        if measurement.samples.isEmpty {
-            return .failure(Failure(reason: "no launch succeeded" + (lastFailure.map { ": \($0)" } ?? "")))
-        }
-        return .success(measurement)
+        return (samples, lastFailure)
     }
 
     /// Whole command lines, e.g. `bulkhead run --quiet --policy strict -- /bin/true`: start-up included.
-    static func command(_ arguments: [String], count: Int) -> Measurement {
-        var measurement = Measurement(name: arguments.joined(separator: " "))
-        _ = PlainSpawn.timeRun(arguments)   // warm the page cache
-        for _ in 0..<count {
-            if let t = PlainSpawn.timeRun(arguments) { measurement.samples.append(t) }
-        }
-        return measurement
+    static func command(_ arguments: [String], count: Int) -> [Double] {
+        (0..<count).compactMap { _ in PlainSpawn.timeRun(arguments) }
     }
-
-    struct Failure: Error { let reason: String }
 }
 
 /// Monotonic time in seconds (Bulkhead's own helper is internal to that module).
