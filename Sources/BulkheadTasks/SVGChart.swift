@@ -154,7 +154,10 @@ struct LogAxis {
         }
         let positive = values.filter { $0 > 0 && $0.isFinite }
         guard let minimum = positive.min(), let maximum = positive.max() else { low = -6; high = -3; return }
-        low = Int(log10(minimum).rounded(.down))
+        var floor = Int(log10(minimum).rounded(.down))
+        // A bar that starts barely right of the axis is invisible: keep the shortest at least ~half a decade long.
+        if minimum < 3 * pow10(floor) { floor -= 1 }
+        low = floor
         high = max(low + 1, Int(log10(maximum).rounded(.up)))
     }
 
