@@ -1,2 +1,0 @@
-#include "measure.h"
-int bh_measure_placeholder(void) { return 0; }
