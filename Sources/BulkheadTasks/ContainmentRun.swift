@@ -10,7 +10,7 @@ public struct ContainmentRun: Sendable {
 
     /// A mix of ordinary tasks with one crasher in the middle: in thread mode everything after (and
     /// alongside) the crash is lost, in process mode only the crasher fails.
-    public static let demoTasks = ["compute", "hash-file", "crash-segv", "sleep:0.2", "allocate:16", "compute"]
+    public static let demoTasks = ["compute", "hash-file", "crash-segv:0.1", "sleep:0.3", "allocate:16", "compute:1000000"]
 
     public var mode: Mode
     public var tasks: [String]

@@ -56,7 +56,7 @@ public enum ProcessThreadComparison {
             rows.append(ComparisonRow(topic: .creationCost, label: sandboxLabel, unit: "ms", thread: nil, process: nil, note: sandboxFailure))
         } else {
             rows.append(.timing(.creationCost, sandboxLabel, thread: nil, process: get(sandboxLabel),
-                                note: "SandboxPlan.run in-process: namespaces, seccomp, limits, supervision"))
+                                note: "SandboxPlan.run in-process: seccomp, capabilities, limits (cgroup as root), supervision"))
         }
         if bulkheadExecutable != nil {
             rows.append(.timing(.creationCost, commandLabel, thread: nil, process: get(commandLabel),

@@ -26,9 +26,20 @@ public enum TaskBody {
         case "sleep": return Workloads.sleep(spec.argument)
         case "allocate": return Workloads.allocate(spec.argument)
         case "file-roundtrip": return Workloads.fileRoundtrip(spec.argument)
-        case "crash-segv": Faults.crashSegv()
-        case "crash-abort": Faults.crashAbort()
-        case "crash-trap": Faults.crashTrap()
+        case "crash-segv", "crash-abort", "crash-trap":
+            // An optional delay in seconds lets quicker tasks finish first, which makes the demo's point:
+            // their results are lost all the same when the crash takes the process down.
+            if let text = spec.argument {
+                guard let seconds = Double(text), seconds >= 0, seconds <= 60 else {
+                    return .failed("invalid argument '\(text)': expected a delay in seconds, 0...60")
+                }
+                usleep(UInt32(seconds * 1_000_000))
+            }
+            switch spec.name {
+            case "crash-segv": Faults.crashSegv()
+            case "crash-abort": Faults.crashAbort()
+            default: Faults.crashTrap()
+            }
         case "stack-overflow": Faults.stackOverflow()
         case "exit-early": Faults.exitEarly()
         case "hang": Faults.hang()
