@@ -42,6 +42,15 @@ struct UnprivilegedTests {
         #expect(result.stderr.contains("best-effort"))
     }
 
+    @Test func processModeContainsFaultsWithoutRoot() throws {
+        let result = try asNobody(["task", "run", "compute", "crash-segv", "fork-bomb", "--mode", "process"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("compute") && $0.contains("ok:") }, "\(result.stdout)")
+        #expect(lines.contains { $0.hasPrefix("crash-segv") && $0.contains("SIGSEGV") })
+        #expect(lines.contains { $0.hasPrefix("fork-bomb") && $0.contains("contained") })
+    }
+
     @Test func aPolicyThatNeedsRootIsRefused() throws {
         let path = CLI.temporaryPath("needs-root.yaml")
         try "version: 1\nextends: default\nuser: { uid: 1234, gid: 1234 }\n".write(toFile: path, atomically: true, encoding: .utf8)
