@@ -86,16 +86,7 @@ struct ContainmentParsingTests {
 
 /// The built `bulkhead` binary next to this test bundle (as Tests/CLITests/CLI.swift finds it).
 private enum DemoBinary {
-    static let path: String = {
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for _ in 0..<4 {
-            url = url.deletingLastPathComponent()
-            let candidate = url.appendingPathComponent("bulkhead").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/bulkhead").path
-    }()
+    static var path: String { BulkheadBinary.path }
 
     /// Runs `bulkhead demo --quick` with a report and a chart; returns the parsed report, the SVG and stdout.
     static func runDemo() throws -> (report: [String: Any], svg: String, stdout: String) {
