@@ -61,6 +61,14 @@ import Testing
         #expect(result.stdout.contains(errno))
     }
 
+    @Test func defaultRefusesSignallingEveryProcess() throws {
+        // kill(-1, 0): would reach every process the task may signal (all of root's, as root).
+        let all = try CLI.bulkhead(["run", "--quiet", "--", CLI.probe, "syscall", "62", "-1", "0"])
+        #expect(all.status == Self.refusedWithErrno && all.stdout.contains("EPERM"), "\(all.stdout)")
+        let group = try CLI.bulkhead(["run", "--quiet", "--", CLI.probe, "syscall", "62", "0", "0"])
+        #expect(group.status == 0, "\(group.stdout)")
+    }
+
     @Test func defaultAllowsWhatProgramsNeed() throws {
         #expect(try probe("default", "socket", "inet").status == 0)
         #expect(try probe("default", "socket", "unix").status == 0)
