@@ -145,9 +145,14 @@ public enum PolicyLoader {
         guard !path.isEmpty, !path.contains("\0") else {
             throw PolicyError(file: displayName, message: "invalid file name")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are policies.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw PolicyError(file: displayName, message: "cannot open: \(describeErrno(errno))") }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw PolicyError(file: displayName, message: "not a regular file")
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {

@@ -32,11 +32,11 @@ public enum PrivateFiles {
     /// The whole file as bytes; nil on any error or when larger than `limit`. With `privateOnly`, also nil
     /// unless the file is a regular file owned by the effective uid and not group/other writable.
     public static func readBytes(_ path: String, limit: Int, privateOnly: Bool = false) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | (privateOnly ? O_NOFOLLOW : 0))
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (privateOnly ? O_NOFOLLOW : 0))
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         if privateOnly {
             guard info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { return nil }
         }

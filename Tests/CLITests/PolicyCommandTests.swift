@@ -27,6 +27,17 @@ import Testing
         }
     }
 
+    @Test func specialFilesAreRefusedWithoutHanging() throws {
+        let fifo = CLI.temporaryPath("fifo.yaml")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        for path in [fifo, "/dev/zero", "/dev/null", "/tmp", "/nonexistent.yaml"] {
+            let result = try CLI.bulkhead(["policy", "check", path])
+            #expect(result.status == 125, "\(path)")
+            #expect(result.stderr.hasPrefix(path + ": error:"), "\(path): \(result.stderr)")
+        }
+    }
+
     @Test func unknownSyscallAndBadUnitAreLocated() throws {
         let path = try write("version: 1\nseccomp:\n  allow: [read, opneat]\nlimits:\n  memory: 12 parsecs\n")
         defer { unlink(path) }
