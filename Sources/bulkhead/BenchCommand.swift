@@ -18,7 +18,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let (loaded, _) = try PolicySource.load(policy)
-        let directory = executableDirectory()
+        let directory = ExecutablePath.directory() ?? "."
         let probe = directory + "/bulkhead-probe"
         guard access(probe, X_OK) == 0 else {
             throw CLIError("the C baseline \(probe) is missing: build the whole package (scripts/setup)")
@@ -67,12 +67,4 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func ms(_ seconds: Double) -> String { OutcomeText.decimal(seconds * 1000, digits: 3) }
-
-    private func executableDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return "." }
-        let path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
-    }
 }

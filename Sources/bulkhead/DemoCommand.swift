@@ -27,7 +27,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let count = quick ? min(repetitions, DemoRun.quickRepetitions) : repetitions
-        let result = DemoRun.run(bulkhead: Self.ownExecutable(), repetitions: count) { line in
+        let result = DemoRun.run(bulkhead: ExecutablePath.current(), repetitions: count) { line in
             print(line)
             fflush(nil)   // each step shows as it happens, also through a pipe
         }
@@ -47,13 +47,5 @@ struct DemoCommand: ParsableCommand {
             }
             print("chart: \(chart)")
         }
-    }
-
-    /// This binary, to run as the disposable child; nil when /proc is not mounted.
-    static func ownExecutable() -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

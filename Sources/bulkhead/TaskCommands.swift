@@ -98,10 +98,13 @@ struct TaskRunCommand: ParsableCommand {
             let environment = ProcessEnvironment.current()
             let (loaded, _) = try PolicySource.load(policy ?? "tasks")
             policyName = loaded.name ?? policy ?? "tasks"
-            let executable = try Self.executable()
+            guard let executable = ExecutablePath.current() else {
+                throw CLIError("cannot resolve /proc/self/exe: process mode re-executes this binary")
+            }
             SupervisorHardening.makeNonDumpable()
             do {
-                let plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment)
+                let plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment,
+                                           filterCache: FilterCache.forCurrentUser(environment: environment))
                 defer { plan.close() }
                 for warning in plan.warnings { FileHandleStderr.write("bulkhead: warning: \(warning)\n") }
                 results = try ProcessModeRunner.run(tasks, plan: plan, executable: executable, timeout: seconds)
@@ -131,14 +134,6 @@ struct TaskRunCommand: ParsableCommand {
         var buffer = [CChar](repeating: 0, count: 4096)
         guard getcwd(&buffer, buffer.count) != nil else { return path }
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } + "/" + path
-    }
-
-    /// This binary, resolved: the tasks re-execute it (`__task`) under the policy.
-    static func executable() throws -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { throw CLIError("cannot resolve /proc/self/exe: \(String(cString: strerror(errno)))") }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 
