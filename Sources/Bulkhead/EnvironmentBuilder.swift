@@ -1,19 +1,38 @@
 import BulkheadPolicy
 
-/// The task's environment, built from the policy only: nothing of the launcher's leaks in unless
-/// `clear: false` or `pass` asks for it.
+/// The task's environment from the policy and the launcher's environment, as sorted "NAME=value"
+/// entries. Works on entries rather than a dictionary: `bulkhead run` builds one on every launch, and a
+/// `[String: String]` costs more to set up at start-up than the whole lookup.
 enum EnvironmentBuilder {
-    static func build(_ policy: EnvironmentPolicy, from launcher: [String: String]) -> [String] {
-        var values: [String: String] = policy.clear ? [:] : launcher
+    /// - Parameter launcher: "NAME=value" entries; where a name repeats, the first entry counts (as for getenv).
+    static func build(_ policy: EnvironmentPolicy, from launcher: [String]) -> [String] {
+        var result: [String] = []
+        func put(_ entry: String) {
+            let name = variableName(entry)
+            if let index = result.firstIndex(where: { variableName($0) == name }) { result[index] = entry } else { result.append(entry) }
+        }
+        func firstOfItsName(_ index: Int) -> Bool {
+            let name = variableName(launcher[index])
+            return !launcher[..<index].contains { variableName($0) == name }
+        }
+        for index in launcher.indices where !policy.clear && firstOfItsName(index) { result.append(launcher[index]) }
         for pattern in policy.pass {
-            if pattern.hasSuffix("*") {
-                let prefix = pattern.dropLast()
-                for (name, value) in launcher where name.hasPrefix(prefix) { values[name] = value }
-            } else if let value = launcher[pattern] {
-                values[pattern] = value
+            let isPrefix = pattern.hasSuffix("*")
+            let wanted = isPrefix ? pattern.dropLast() : pattern[...]
+            for index in launcher.indices {
+                let name = variableName(launcher[index])
+                guard isPrefix ? name.hasPrefix(wanted) : name == wanted, firstOfItsName(index) else { continue }
+                put(launcher[index])
+                if !isPrefix { break }
             }
         }
-        for variable in policy.set { values[variable.name] = variable.value }
-        return values.keys.sorted().map { "\($0)=\(values[$0] ?? "")" }
+        for variable in policy.set { put(variable.name + "=" + variable.value) }
+        return result.sorted { variableName($0) < variableName($1) }
+    }
+
+    /// "NAME" of "NAME=value"; an entry without "=" is all name.
+    static func variableName(_ entry: String) -> Substring {
+        let utf8 = entry.utf8
+        return Substring(utf8[..<(utf8.firstIndex(of: UInt8(ascii: "=")) ?? utf8.endIndex)])
     }
 }

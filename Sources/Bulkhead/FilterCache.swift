@@ -31,8 +31,7 @@ public struct FilterCache: Sendable {
         let header = Array((Self.magic + key + "\n").utf8)
         if let bytes = PrivateFiles.readBytes(path, limit: 4 << 20, privateOnly: true),
            bytes.count > header.count, bytes.starts(with: header) {
-            let program = Array(bytes[header.count...])
-            if !program.isEmpty, program.count % 8 == 0, program.count / 8 <= 4096 { return CompiledFilter(bpf: program) }
+            if let cached = CompiledFilter(cachedBytes: Array(bytes[header.count...])) { return cached }
         }
         let compiled = try SeccompCompiler.compile(policy)
         PrivateFiles.writeAtomically(header + compiled.bpf, to: path)
@@ -44,11 +43,7 @@ public struct FilterCache: Sendable {
     /// Everything the compiler's output depends on, as one line-free text. Written out field by field:
     /// string interpolation of enums goes through reflection, which costs more than the lookup saves.
     static func key(for policy: SeccompPolicy) -> String {
-        var text = ""
-        if let version = seccomp_version() {
-            text += "libseccomp=\(version.pointee.major).\(version.pointee.minor).\(version.pointee.micro);"
-        }
-        text += "compiler=1 tree>\(SeccompCompiler.binaryTreeThreshold);default=" + action(policy.defaultAction) + ";allow="
+        var text = SeccompCompiler.versionKey + ";default=" + action(policy.defaultAction) + ";allow="
         text += policy.allow.joined(separator: ",")
         for rule in policy.rules {
             text += ";rule=" + rule.syscall + "|" + action(rule.action) + "|"

@@ -29,19 +29,31 @@ public enum Sandbox {
     }
 }
 
-/// The launcher's environment as a dictionary, read from `environ` without Foundation.
+/// The launcher's environment, read from `environ` without Foundation.
 public enum ProcessEnvironment {
+    /// As a dictionary; where a name repeats, the first entry counts (as for getenv).
     public static func current() -> [String: String] {
         var result: [String: String] = [:]
+        for entry in entries().reversed() {
+            let name = EnvironmentBuilder.variableName(entry)
+            result[String(name)] = String(entry[name.endIndex...].dropFirst())
+        }
+        return result
+    }
+
+    /// As "NAME=value" entries in `environ` order: what `SandboxPlan` reads, without building a dictionary.
+    public static func entries() -> [String] {
+        var result: [String] = []
         var cursor = environ
         while let entry = cursor.pointee {
-            // Bytes, not Characters: this runs on every launch.
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
-            if let equals = bytes.firstIndex(of: UInt8(ascii: "=")) {
-                result[String(decoding: bytes[..<equals], as: UTF8.self)] = String(decoding: bytes[(equals + 1)...], as: UTF8.self)
-            }
+            result.append(String(cString: entry))
             cursor += 1
         }
         return result
+    }
+
+    /// One variable, as getenv(3) finds it.
+    public static func value(of name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 }

@@ -26,11 +26,25 @@ public final class SandboxPlan: @unchecked Sendable {
     /// - Parameters:
     ///   - launcherEnvironment: the environment `environment.pass` and `clear: false` copy from.
     ///   - filterCache: where compiled filters are kept between runs; nil compiles every time.
-    public init(policy: Policy, launcherEnvironment: [String: String], filterCache: FilterCache? = nil) throws(LaunchError) {
+    public convenience init(policy: Policy, launcherEnvironment: [String: String], filterCache: FilterCache? = nil) throws(LaunchError) {
+        var filter: CompiledFilter?
+        if let seccomp = policy.seccomp, let filterCache {
+            do { filter = try filterCache.filter(for: seccomp) } catch {
+                throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
+            }
+        }
+        try self.init(policy: policy, launcherEnvironment: launcherEnvironment.map { $0.key + "=" + $0.value }, compiledFilter: filter)
+    }
+
+    /// - Parameters:
+    ///   - launcherEnvironment: "NAME=value" entries (`ProcessEnvironment.entries()`).
+    ///   - compiledFilter: `policy.seccomp` compiled (`PolicyArtifact.seccompFilter` from the policy cache);
+    ///     nil compiles it here. The caller vouches that it was compiled from this very policy.
+    package init(policy: Policy, launcherEnvironment: [String], compiledFilter: CompiledFilter?) throws(LaunchError) {
         self.policy = policy
         cgroups = CgroupPool(memory: policy.limits.memory, processes: policy.limits.processes)
         if let seccomp = policy.seccomp {
-            do { filter = try filterCache?.filter(for: seccomp) ?? SeccompCompiler.compile(seccomp) } catch {
+            do { filter = try compiledFilter ?? SeccompCompiler.compile(seccomp) } catch {
                 throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
             }
             violationIsKill = seccomp.defaultAction == .kill || seccomp.rules.contains { $0.action == .kill }
@@ -51,7 +65,8 @@ public final class SandboxPlan: @unchecked Sendable {
         // Without CAP_SETPCAP the bounding set cannot shrink; no_new_privs (always set) still stops the task
         // from gaining capabilities through set-uid or file-capability binaries.
         dropBoundingSet = held.effective & (1 << UInt64(Capabilities.setpcap)) != 0
-        rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0)
+        rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
+                                   canRaise: held.effective & (1 << 24) != 0)   // CAP_SYS_RESOURCE
         environment = EnvironmentBuilder.build(policy.environment, from: launcherEnvironment)
         searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
         warnings = notes
@@ -73,12 +88,11 @@ public final class SandboxPlan: @unchecked Sendable {
                           hint: "run bulkhead as root, or mark the user best-effort")
     }
 
-    private static func rlimits(for limits: Limits, taskIsRoot: Bool) throws(LaunchError) -> [bh_rlimit] {
+    private static func rlimits(for limits: Limits, taskIsRoot: Bool, canRaise: Bool) throws(LaunchError) -> [bh_rlimit] {
         var result: [bh_rlimit] = []
         func add(_ resource: bh_resource, _ soft: UInt64, _ hard: UInt64, _ kind: LimitKind) throws(LaunchError) {
             var current = rlimit()
             getrlimit(__rlimit_resource_t(resource.rawValue), &current)
-            let canRaise = Capabilities.current().effective & (1 << 24) != 0   // CAP_SYS_RESOURCE
             if hard > UInt64(current.rlim_max), !canRaise {
                 throw LaunchError(stage: .rlimits, message: "limits.\(kind.rawValue) \(hard) is above this session's hard limit \(current.rlim_max)",
                                   hint: "lower limits.\(kind.rawValue), or run bulkhead with CAP_SYS_RESOURCE")

@@ -18,6 +18,14 @@ public struct CompiledFilter: Sendable, Equatable {
     }
 }
 
+extension CompiledFilter {
+    /// A filter read back from a cache; nil when the bytes cannot be a BPF program.
+    package init?(cachedBytes bytes: [UInt8]) {
+        guard !bytes.isEmpty, bytes.count % 8 == 0, bytes.count / 8 <= 4096 else { return nil }
+        self.init(bpf: bytes)
+    }
+}
+
 /// How libseccomp arranges the syscall dispatch in the BPF program.
 public enum SeccompFilterLayout: Sendable, Equatable {
     /// Linear for small filters, binary tree above `SeccompCompiler.binaryTreeThreshold` syscalls.
@@ -34,6 +42,16 @@ public enum SeccompFilterLayout: Sendable, Equatable {
 public enum SeccompCompiler {
     /// Above this many syscalls the binary tree is cheaper for the task (pitfall 17; measured in the tests).
     public static let binaryTreeThreshold = 32
+
+    /// What the compiler's output depends on besides the policy: the libseccomp version and this
+    /// compiler's own choices. Caches of compiled filters include it in their keys.
+    public static var versionKey: String {
+        var text = ""
+        if let version = seccomp_version() {
+            text += "libseccomp=" + String(version.pointee.major) + "." + String(version.pointee.minor) + "." + String(version.pointee.micro) + ";"
+        }
+        return text + "compiler=1 tree>" + String(binaryTreeThreshold)
+    }
 
     public static func compile(_ policy: SeccompPolicy) throws(SeccompCompileError) -> CompiledFilter {
         try compile(policy, layout: .automatic)

@@ -142,7 +142,7 @@ public struct Limits: Sendable, Equatable, Codable {
     /// Bytes of virtual address space per process (RLIMIT_AS).
     public var addressSpace: UInt64?
     /// Limits the launcher may skip (with a warning) when the machine cannot enforce them.
-    public var bestEffort: Set<LimitKind> = []
+    public var bestEffort: LimitKindSet = []
 
     public init() {}
 }

@@ -23,7 +23,7 @@ public enum PolicyCodec {
         for kind in Limits.amountKinds {
             if let value = limits[amount: kind] { lines.append(["limit", kind.rawValue, String(value)]) }
         }
-        lines.append(["best-effort"] + limits.bestEffort.map(\.rawValue).sorted())
+        lines.append(["best-effort"] + limits.bestEffort.members.map(\.rawValue).sorted())
         lines.append(["env-clear", policy.environment.clear ? "1" : "0"])
         for variable in policy.environment.set { lines.append(["env-set", variable.name, variable.value]) }
         lines.append(["env-pass"] + policy.environment.pass)
@@ -38,65 +38,70 @@ public enum PolicyCodec {
         decode(Array(text.utf8)[...])
     }
 
-    /// Works on bytes: walking Characters (grapheme clusters) made a cache hit cost more than a parse.
+    /// One pass over the bytes, no intermediate arrays: a cache hit runs on every `bulkhead run`, and
+    /// splitting into lines and fields first cost more than the rest of the decoding.
     static func decode(_ bytes: ArraySlice<UInt8>) -> Policy? {
-        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(fields)
-        if lines.last == [""] { lines.removeLast() }
-        guard lines.first == [format] else { return nil }
+        var lines = LineCursor(bytes)
+        guard let header = lines.next(), header.elementsEqual(format.utf8) else { return nil }
         var policy = Policy()
         policy.seccomp = nil
-        for fields in lines.dropFirst() {
-            guard let key = fields.first else { return nil }
-            let values = Array(fields.dropFirst())
+        while let line = lines.next() {
+            var fields = FieldCursor(line)
+            guard let key = fields.next() else { return nil }
             switch key {
-            case "version": guard let v = values.first.flatMap({ Int($0) }) else { return nil }; policy.version = v
-            case "name": policy.name = values.first
-            case "description": policy.description = values.first
+            case "version": guard let v = fields.next().flatMap({ Int($0) }) else { return nil }; policy.version = v
+            case "name": policy.name = fields.next()
+            case "description": policy.description = fields.next()
             case "seccomp":
-                guard let first = values.first else { return nil }
+                guard let first = fields.next() else { return nil }
                 if first == "none" { policy.seccomp = nil; continue }
                 guard let defaultAction = action(first) else { return nil }
                 policy.seccomp = SeccompPolicy(defaultAction: defaultAction)
-            case "allow": policy.seccomp?.allow = values
+            case "allow":
+                var names: [String] = []
+                while let name = fields.next() { names.append(name) }
+                policy.seccomp?.allow = names
             case "rule":
-                guard values.count >= 2, let ruleAction = action(values[1]) else { return nil }
+                guard let syscall = fields.next(), let ruleAction = fields.next().flatMap(action) else { return nil }
                 var conditions: [ArgumentCondition] = []
-                for text in values.dropFirst(2) {
+                while let text = fields.next() {
                     guard let c = condition(text) else { return nil }
                     conditions.append(c)
                 }
-                policy.seccomp?.rules.append(SyscallRule(syscall: values[0], action: ruleAction, conditions: conditions))
-            case "keep": policy.capabilities.keep = values
+                policy.seccomp?.rules.append(SyscallRule(syscall: syscall, action: ruleAction, conditions: conditions))
+            case "keep": policy.capabilities.keep = fields.remaining()
             case "limit":
-                guard values.count == 2, let kind = LimitKind(rawValue: values[0]) else { return nil }
+                guard let name = fields.next(), let kind = LimitKind(rawValue: name), let value = fields.next(), fields.atEnd
+                else { return nil }
                 if kind == .wall || kind == .cpu {
-                    guard let seconds = Double(values[1]) else { return nil }
+                    guard let seconds = Double(value) else { return nil }
                     if kind == .wall { policy.limits.wall = seconds } else { policy.limits.cpu = seconds }
                     continue
                 }
-                guard let n = UInt64(values[1]) else { return nil }
+                guard let n = UInt64(value) else { return nil }
                 policy.limits[amount: kind] = n
             case "best-effort":
-                var kinds: Set<LimitKind> = []
-                for value in values {
+                var kinds = LimitKindSet()
+                while let value = fields.next() {
                     guard let kind = LimitKind(rawValue: value) else { return nil }
                     kinds.insert(kind)
                 }
                 policy.limits.bestEffort = kinds
-            case "env-clear": policy.environment.clear = values.first == "1"
+            case "env-clear": policy.environment.clear = fields.next() == "1"
             case "env-set":
-                guard values.count == 2 else { return nil }
-                policy.environment.set.append(EnvironmentVariable(name: values[0], value: values[1]))
-            case "env-pass": policy.environment.pass = values
-            case "workdir": policy.workdir = values.first
+                guard let name = fields.next(), let value = fields.next(), fields.atEnd else { return nil }
+                policy.environment.set.append(EnvironmentVariable(name: name, value: value))
+            case "env-pass": policy.environment.pass = fields.remaining()
+            case "workdir": policy.workdir = fields.next()
             case "user":
-                guard values.count >= 3, let uid = UInt32(values[0]), let gid = UInt32(values[1]) else { return nil }
+                guard let uid = fields.next().flatMap({ UInt32($0) }), let gid = fields.next().flatMap({ UInt32($0) }),
+                      let bestEffort = fields.next() else { return nil }
                 var groups: [UInt32] = []
-                for value in values.dropFirst(3) {
+                while let value = fields.next() {
                     guard let g = UInt32(value) else { return nil }
                     groups.append(g)
                 }
-                policy.user = UserPolicy(uid: uid, gid: gid, groups: groups, bestEffort: values[2] == "1")
+                policy.user = UserPolicy(uid: uid, gid: gid, groups: groups, bestEffort: bestEffort == "1")
             default: return nil
             }
         }
@@ -165,7 +170,8 @@ public enum PolicyCodec {
 
     /// A line's tab-separated, unescaped fields.
     static func fields(_ line: ArraySlice<UInt8>) -> [String] {
-        line.split(separator: 0x09, omittingEmptySubsequences: false).map(unescape)
+        var cursor = FieldCursor(line)
+        return cursor.remaining()
     }
 
     static func unescape(_ field: ArraySlice<UInt8>) -> String {
@@ -189,5 +195,46 @@ public enum PolicyCodec {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The lines of a text, without their newline.
+    struct LineCursor {
+        private var rest: ArraySlice<UInt8>
+        init(_ bytes: ArraySlice<UInt8>) { rest = bytes }
+        var atEnd: Bool { rest.isEmpty }
+
+        mutating func next() -> ArraySlice<UInt8>? {
+            guard !rest.isEmpty else { return nil }
+            guard let end = rest.firstIndex(of: 0x0A) else {
+                defer { rest = rest[rest.endIndex...] }
+                return rest
+            }
+            defer { rest = rest[(end + 1)...] }
+            return rest[..<end]
+        }
+    }
+
+    /// The tab-separated fields of one line, unescaped one at a time.
+    struct FieldCursor {
+        private var unread: ArraySlice<UInt8>?
+        init(_ line: ArraySlice<UInt8>) { unread = line }
+        var atEnd: Bool { unread == nil }
+
+        mutating func next() -> String? {
+            guard let line = unread else { return nil }
+            guard let tab = line.firstIndex(of: 0x09) else {
+                unread = nil
+                return unescape(line)
+            }
+            unread = line[(tab + 1)...]
+            return unescape(line[..<tab])
+        }
+
+        /// The fields not read yet.
+        mutating func remaining() -> [String] {
+            var all: [String] = []
+            while let field = next() { all.append(field) }
+            return all
+        }
     }
 }

@@ -39,7 +39,7 @@ public enum PolicyPrinter {
             case .unlimited?, nil: return nil
             }
         }
-        let bestEffort = LimitKind.allCases.filter { policy.limits.bestEffort.contains($0) }
+        let bestEffort = policy.limits.bestEffort.members
         if limitLines.isEmpty && bestEffort.isEmpty {
             out.append("limits: {}")
         } else {

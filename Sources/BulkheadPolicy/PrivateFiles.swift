@@ -8,9 +8,14 @@ public enum PrivateFiles {
     /// real directory owned by the effective uid and writable by nobody else (a cache another user can
     /// write could hand us a weaker filter).
     public static func cacheDirectory(environment: [String: String]) -> String? {
+        cacheDirectory { environment[$0] }
+    }
+
+    /// The same, with variables looked up by `variable` (the process environment by default).
+    public static func cacheDirectory(variable: (String) -> String? = { getenv($0).map { String(cString: $0) } }) -> String? {
         let base: String
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { base = xdg }
-        else if let home = environment["HOME"], home.hasPrefix("/") { base = home + "/.cache" }
+        if let xdg = variable("XDG_CACHE_HOME"), xdg.hasPrefix("/") { base = xdg }
+        else if let home = variable("HOME"), home.hasPrefix("/") { base = home + "/.cache" }
         else { return nil }
         return privateDirectory(base + "/bulkhead")
     }
@@ -40,15 +45,20 @@ public enum PrivateFiles {
         if privateOnly {
             guard info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { return nil }
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        // Regular files are read at their size in one call; a file that grows meanwhile is read on.
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(min(Int(info.st_size), limit) + 1)
+        var chunk = max(min(Int(info.st_size), limit) + 1, 4096)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: chunk))
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + start, chunk) }
+            if n < 0 && errno == EINTR { bytes.removeLast(chunk); continue }
             if n < 0 { return nil }
+            bytes.removeLast(chunk - n)
             if n == 0 { return bytes }
-            bytes += chunk[0..<n]
             if bytes.count > limit { return nil }
+            chunk = 65536
         }
     }
 

@@ -4,10 +4,15 @@ public enum ShippedPolicies {
 
     /// The YAML text of a shipped policy, or nil for an unknown name.
     public static func text(named name: String) -> String? {
+        bytes(named: name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The same text as bytes, as embedded in the binary.
+    public static func bytes(named name: String) -> [UInt8]? {
         switch name {
-        case "default": return String(decoding: PackageResources.default_yaml, as: UTF8.self)
-        case "strict": return String(decoding: PackageResources.strict_yaml, as: UTF8.self)
-        case "tasks": return String(decoding: PackageResources.tasks_yaml, as: UTF8.self)
+        case "default": return PackageResources.default_yaml
+        case "strict": return PackageResources.strict_yaml
+        case "tasks": return PackageResources.tasks_yaml
         default: return nil
         }
     }

@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Also write the figures as JSON to this file.") var json: String?
 
     func run() throws {
-        let (loaded, _) = try PolicySource.load(policy)
+        let loaded = try PolicySource.load(policy).0.policy
         let directory = ExecutablePath.directory() ?? "."
         let probe = directory + "/bulkhead-probe"
         guard access(probe, X_OK) == 0 else {

@@ -16,7 +16,7 @@ struct PolicyCommand: ParsableCommand {
         @Argument(help: "Policy file, or a shipped policy name.") var file: String
 
         func run() throws {
-            let (policy, _) = try PolicySource.load(file)
+            let policy = try PolicySource.load(file).0.policy
             print("\(file): ok (\(policy.name ?? "unnamed"))")
         }
     }
@@ -26,7 +26,7 @@ struct PolicyCommand: ParsableCommand {
         @Argument(help: "Policy file, or a shipped policy name.") var file: String
 
         func run() throws {
-            let (policy, _) = try PolicySource.load(file)
+            let policy = try PolicySource.load(file).0.policy
             print(PolicyPrinter.yaml(policy), terminator: "")
         }
     }
@@ -37,7 +37,7 @@ struct PolicyCommand: ParsableCommand {
         @Flag(name: .long, help: "Write the raw BPF program (struct sock_filter[]) to stdout.") var bpf = false
 
         func run() throws {
-            let (policy, _) = try PolicySource.load(file)
+            let policy = try PolicySource.load(file).0.policy
             guard let seccomp = policy.seccomp else { throw CLIError("\(file): the policy installs no seccomp filter") }
             do {
                 if bpf {

@@ -84,9 +84,8 @@ struct RunInvocation: Equatable {
             throw CLIError("unknown option '\(first)' (put -- before a command that starts with '-')")
         }
         guard !arguments.isEmpty else { throw CLIError("no command given: bulkhead run [--policy FILE] -- COMMAND [ARGS...]") }
-        let environment = ProcessEnvironment.current()
-        let cacheDirectory = PrivateFiles.cacheDirectory(environment: environment)
-        let (loaded, source) = try PolicySource.load(policy, cache: cacheDirectory.flatMap(PolicyCache.init(directory:)))
+        let cache = PrivateFiles.cacheDirectory().flatMap(PolicyCache.init(directory:))
+        let (loaded, source) = try PolicySource.load(policy, cache: cache, artifact: .seccompFilter)
         var options = RunOptions(stopSignals: StopSignals.all, sweepOrphans: OrphanSweeper.adoptOrphans())
         if let timeout {
             switch Units.parseDuration(timeout) {
@@ -99,8 +98,8 @@ struct RunInvocation: Equatable {
         SupervisorHardening.makeNonDumpable()
         let result: RunResult
         do {
-            let plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment,
-                                       filterCache: cacheDirectory.flatMap(FilterCache.init(directory:)))
+            let plan = try SandboxPlan(policy: loaded.policy, launcherEnvironment: ProcessEnvironment.entries(),
+                                       compiledFilter: loaded.artifact.flatMap(CompiledFilter.init(cachedBytes:)))
             // The process ends with exit(), which runs no deinitialisers: remove the plan's cgroups here.
             defer { plan.close() }
             result = try plan.run(arguments, options: options)
@@ -113,7 +112,7 @@ struct RunInvocation: Equatable {
         }
         if let report {
             do {
-                try RunReport(result: result, policy: loaded, policySource: source, command: arguments).write(to: report)
+                try RunReport(result: result, policy: loaded.policy, policySource: source, command: arguments).write(to: report)
             } catch {
                 FileHandleStderr.write("bulkhead: error: cannot write report \(report): \(error)\n")
                 throw ExitCode(ExitCodes.launcherFailed)
@@ -125,24 +124,21 @@ struct RunInvocation: Equatable {
 
 /// Finds the policy a command names: a file path, else a shipped policy, else the embedded default.
 enum PolicySource {
-    /// - Parameter cache: resolved policies from earlier runs; nil loads and validates from scratch.
-    static func load(_ name: String?, cache: PolicyCache? = nil) throws -> (Policy, String) {
-        guard let name else { return (try shipped("default", cache), "embedded:default") }
-        if access(name, F_OK) != 0, ShippedPolicies.names.contains(name) {
-            return (try shipped(name, cache), "embedded:\(name)")
-        }
+    /// - Parameters:
+    ///   - cache: resolved policies from earlier runs; nil loads and validates from scratch.
+    ///   - artifact: bytes to keep in the cache entry beside the policy (none without a cache).
+    /// - Returns: the policy with its cached artifact, and how reports name where it came from.
+    static func load(_ name: String?, cache: PolicyCache? = nil, artifact: PolicyArtifact? = nil) throws -> (CachedPolicy, String) {
+        // No --policy is always the embedded default, never a file that happens to be called "default".
+        let isShipped = name == nil || (access(name!, F_OK) != 0 && ShippedPolicies.names.contains(name!))
+        let name = name ?? "default"
         do throws(PolicyError) {
-            if let cache { return (try cache.load(path: name), name) }
-            return (try PolicyLoader.load(path: name), name)
-        } catch {
-            throw CLIError(located: error.description)
-        }
-    }
-
-    private static func shipped(_ name: String, _ cache: PolicyCache?) throws -> Policy {
-        do throws(PolicyError) {
-            if let cache { return try cache.loadShipped(name: name) }
-            return try PolicyLoader.loadShipped(name: name)
+            switch (isShipped, cache) {
+            case (true, let cache?): return (try cache.loadShipped(name: name, artifact: artifact), "embedded:\(name)")
+            case (true, nil): return (CachedPolicy(policy: try PolicyLoader.loadShipped(name: name), artifact: nil), "embedded:\(name)")
+            case (false, let cache?): return (try cache.load(path: name, artifact: artifact), name)
+            case (false, nil): return (CachedPolicy(policy: try PolicyLoader.load(path: name), artifact: nil), name)
+            }
         } catch {
             throw CLIError(located: error.description)
         }

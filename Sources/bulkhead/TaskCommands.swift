@@ -96,7 +96,7 @@ struct TaskRunCommand: ParsableCommand {
             }
         case .process:
             let environment = ProcessEnvironment.current()
-            let (loaded, _) = try PolicySource.load(policy ?? "tasks")
+            let loaded = try PolicySource.load(policy ?? "tasks").0.policy
             policyName = loaded.name ?? policy ?? "tasks"
             guard let executable = ExecutablePath.current() else {
                 throw CLIError("cannot resolve /proc/self/exe: process mode re-executes this binary")

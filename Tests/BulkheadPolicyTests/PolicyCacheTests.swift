@@ -70,11 +70,47 @@ import Testing
         let dir = temporaryDirectory()
         let cache = try #require(PolicyCache(directory: dir + "/cache"))
         let fresh = try cache.loadShipped(name: "strict")
-        for entry in try FileManager.default.contentsOfDirectory(atPath: dir + "/cache") {
-            writeFile(dir + "/cache/" + entry, "bulkhead-policy-cache 1\nsource\tshipped:strict\tversion: 1\npolicy\ngarbage\n")
-            chmod(dir + "/cache/" + entry, 0o600)
+        let entries = try FileManager.default.contentsOfDirectory(atPath: dir + "/cache")
+        #expect(entries.count == 1)
+        let path = dir + "/cache/" + entries[0]
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Every cut of a real entry, and any flipped byte in its key and source texts, must miss and load
+        // again; never a crash, never another policy. (The stored policy itself is trusted like any file
+        // in a private directory; see ignoresEntriesOthersCouldHaveWritten.)
+        for length in stride(from: 0, to: good.count, by: 7) {
+            try writeEntry(good.prefix(length), to: path)
+            #expect(try cache.loadShipped(name: "strict") == fresh)
         }
-        #expect(try cache.loadShipped(name: "strict") == fresh)
+        for offset in stride(from: 0, to: good.count / 2, by: 13) {
+            var bad = good
+            bad[offset] ^= 0x5A
+            try writeEntry(bad, to: path)
+            let loaded = try cache.loadShipped(name: "strict")
+            #expect(loaded == fresh)
+        }
+    }
+
+    @Test func carriesAnArtifactMadeOnceAndKeyedByHowItWasMade() throws {
+        let dir = temporaryDirectory()
+        let cache = try #require(PolicyCache(directory: dir + "/cache"))
+        writeFile(dir + "/p.yaml", "version: 1\nname: p\n")
+        let made = Counter()
+        let artifact = PolicyArtifact(key: "v1") { policy in made.count += 1; return Array((policy.name ?? "").utf8) }
+        #expect(try cache.load(path: dir + "/p.yaml", artifact: artifact).artifact == Array("p".utf8))
+        #expect(try cache.load(path: dir + "/p.yaml", artifact: artifact).artifact == Array("p".utf8))
+        #expect(made.count == 1)
+        // Made another way: not the stored bytes.
+        let other = PolicyArtifact(key: "v2") { _ in [7] }
+        #expect(try cache.load(path: dir + "/p.yaml", artifact: other).artifact == [7])
+        // Nothing could be made: nothing stored, and the policy still loads.
+        let none = PolicyArtifact(key: "v3") { _ in nil }
+        let loaded = try cache.load(path: dir + "/p.yaml", artifact: none)
+        #expect(loaded.artifact == nil && loaded.policy.name == "p")
+        #expect(try cache.load(path: dir + "/p.yaml", artifact: none).artifact == nil)
+        // An edit makes it again.
+        writeFile(dir + "/p.yaml", "version: 1\nname: q\n")
+        #expect(try cache.load(path: dir + "/p.yaml", artifact: artifact).artifact == Array("q".utf8))
+        #expect(made.count == 2)
     }
 
     @Test func refusesADirectoryOthersCanWrite() throws {
@@ -91,14 +127,26 @@ import Testing
         writeFile(dir + "/p.yaml", "version: 1\nname: real\n")
         _ = try cache.load(path: dir + "/p.yaml")
         let entries = try FileManager.default.contentsOfDirectory(atPath: dir + "/cache")
+        #expect(!entries.isEmpty)
         for entry in entries {
             let path = dir + "/cache/" + entry
-            let forged = (try String(contentsOfFile: path, encoding: .utf8)).replacingOccurrences(of: "name\treal", with: "name\tforged")
-            writeFile(path, forged)
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            let real = Array("name\treal".utf8), forged = Array("name\tfake".utf8)
+            let at = try #require((0...(bytes.count - real.count)).first { Array(bytes[$0..<($0 + real.count)]) == real })
+            bytes.replaceSubrange(at..<(at + real.count), with: forged)
+            try writeEntry(Data(bytes), to: path)
+            #expect(try cache.load(path: dir + "/p.yaml").name == "fake", "a private entry is trusted")
             chmod(path, 0o666)
         }
         #expect(try cache.load(path: dir + "/p.yaml").name == "real")
     }
+}
+
+private final class Counter: @unchecked Sendable { var count = 0 }
+
+private func writeEntry(_ data: Data, to path: String) throws {
+    try data.write(to: URL(fileURLWithPath: path))
+    chmod(path, 0o600)
 }
 
 extension PolicyCache: Equatable {
