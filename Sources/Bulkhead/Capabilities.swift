@@ -8,6 +8,9 @@ import Glibc
 enum Capabilities {
     /// Highest capability number this kernel knows; capabilities above it do not exist here.
     static let lastCap: Int32 = {
+        // libcap found it at start-up by probing the bounding set; the file is the fallback.
+        let bits = cap_max_bits()
+        if bits > 0 && bits <= 64 { return Int32(bits) - 1 }
         if let text = try? readSmallFile("/proc/sys/kernel/cap_last_cap"),
            let value = Int32(text.trimmed) { return value }
         return 40

@@ -8,6 +8,12 @@ import Glibc
 /// single processes, and RLIMIT_NPROC not at all for root), and so that every descendant can be found
 /// and killed at the end. cgroup v2 when it has the controllers delegated to us; otherwise the v1
 /// `memory` and `pids` hierarchies.
+///
+/// The directories are reusable slots, `bulkhead-slot-N` beside bulkhead's own cgroup, each held with
+/// flock(2) for as long as one bulkhead uses it. Creating and removing a memory cgroup cost a launch
+/// more than everything else bulkhead does in the parent; an empty slot is as good as a new one once
+/// its limits are written and its counters read. The lock goes with the holder, even one killed with
+/// SIGKILL, and whoever takes a slot next first kills anything its last holder left inside.
 /// Used by one task at a time (the pool hands it out and takes it back), hence unchecked Sendable.
 final class TaskCgroup: @unchecked Sendable {
     enum Version: String { case v1, v2 }
@@ -15,7 +21,12 @@ final class TaskCgroup: @unchecked Sendable {
     struct Directory {
         let controller: String   // "memory", "pids", or "" for the single v2 directory
         let path: String
+        /// The slot's directory, open and flock-ed while this process holds it.
+        let lock: Int32
     }
+
+    /// How many slots a parent cgroup gets: as many bulkheads may run side by side under it.
+    static let slotCount = 256
 
     let version: Version
     let directories: [Directory]
@@ -24,93 +35,138 @@ final class TaskCgroup: @unchecked Sendable {
 
     private init(version: Version, directories: [Directory], procsFDs: [Int32]) {
         self.version = version; self.directories = directories; self.procsFDs = procsFDs
+        oomBaseline = oomKills
+        processLimitBaseline = processLimitHits
     }
 
-    deinit { procsFDs.forEach { close($0) } }
+    /// Closing the slot directories releases their locks; the slots stay for the next launch.
+    deinit {
+        procsFDs.forEach { close($0) }
+        directories.forEach { close($0.lock) }
+    }
 
-    /// Creates the cgroup with the limits set, or explains why it cannot.
+    /// Takes free slots and writes the limits into them, or explains why it cannot.
     static func create(memory: UInt64?, processes: UInt64?, layout: CgroupLayout) -> Result<TaskCgroup, CgroupUnavailable> {
-        let name = "bulkhead-\(getpid())-\(nextSerial())"
-        if let v2 = layout.v2Directory, let cgroup = try? createV2(base: v2, name: name, memory: memory, processes: processes).get() {
+        if let v2 = layout.v2Directory, case .success(let cgroup) = createV2(base: v2, memory: memory, processes: processes) {
             return .success(cgroup)
         }
-        var needed: [(String, String?)] = []
-        if memory != nil { needed.append(("memory", layout.v1Directories["memory"])) }
-        if processes != nil { needed.append(("pids", layout.v1Directories["pids"])) }
-        var made: [Directory] = []
-        func undo() { made.reversed().forEach { rmdir($0.path) } }
-        for (controller, base) in needed {
-            guard let base else {
-                undo()
-                let v2Reason = layout.v2Directory.map { v2 in (try? createV2(base: v2, name: name, memory: memory, processes: processes).get()) == nil ? " (cgroup v2 at \(v2) lacks delegated controllers)" : "" } ?? ""
+        var needed: [String] = []
+        if memory != nil { needed.append("memory") }
+        if processes != nil { needed.append("pids") }
+        var held: [Directory] = []
+        for controller in needed {
+            guard let base = layout.v1Directory(controller) else {
+                held.forEach { close($0.lock) }
+                let v2Reason = layout.v2Directory.map { v2 in
+                    if case .failure(let why) = createV2(base: v2, memory: memory, processes: processes) { return " (\(why.reason))" }
+                    return ""
+                } ?? ""
                 return .failure(CgroupUnavailable(reason: "no cgroup \(controller) controller is mounted\(v2Reason)"))
             }
-            let path = base + "/" + name
-            guard mkdir(path, 0o755) == 0 else {
-                let err = errno
-                undo()
-                return .failure(CgroupUnavailable(reason: "cannot create \(path): \(ErrnoText.describe(err))"))
+            let claimed = claimSlot(in: base, controller: controller) { slot throws(SystemCallError) in
+                if controller == "memory", let memory { try setMemoryLimitV1(slot, memory) }
+                if controller == "pids", let processes { try writeSmallFile("pids.max", in: slot, String(processes)) }
             }
-            made.append(Directory(controller: controller, path: path))
-            do {
-                if controller == "memory", let memory {
-                    try writeSmallFile(path + "/memory.limit_in_bytes", String(memory))
-                    // Without this, swap would let the tree exceed the limit where swap accounting is on.
-                    if access(path + "/memory.memsw.limit_in_bytes", F_OK) == 0 {
-                        try writeSmallFile(path + "/memory.memsw.limit_in_bytes", String(memory))
-                    }
-                }
-                if controller == "pids", let processes {
-                    try writeSmallFile(path + "/pids.max", String(processes))
-                }
-            } catch {
-                undo()
-                return .failure(CgroupUnavailable(reason: "cannot set \(controller) limit in \(path): \(ErrnoText.describe(error.errno))"))
+            switch claimed {
+            case .success(let directory): held.append(directory)
+            case .failure(let why):
+                held.forEach { close($0.lock) }
+                return .failure(why)
             }
         }
-        return openProcs(version: .v1, directories: made)
+        return openProcs(version: .v1, directories: held)
     }
 
-    private static func createV2(base: String, name: String, memory: UInt64?, processes: UInt64?) -> Result<TaskCgroup, CgroupUnavailable> {
+    private static func createV2(base: String, memory: UInt64?, processes: UInt64?) -> Result<TaskCgroup, CgroupUnavailable> {
         var wanted: [String] = []
         if memory != nil { wanted.append("memory") }
         if processes != nil { wanted.append("pids") }
-        let available = (try? readSmallFile(base + "/cgroup.controllers"))?.split(separator: " ").map { $0.trimmed } ?? []
+        let available = CgroupLayout.words(in: (try? readSmallBytes(base + "/cgroup.controllers")) ?? [])
         guard wanted.allSatisfy(available.contains) else {
             return .failure(CgroupUnavailable(reason: "cgroup v2 at \(base) offers [\(available.joined(separator: " "))], not \(wanted.joined(separator: " "))"))
         }
-        let enabled = (try? readSmallFile(base + "/cgroup.subtree_control"))?.split(separator: " ").map { $0.trimmed } ?? []
+        let enabled = CgroupLayout.words(in: (try? readSmallBytes(base + "/cgroup.subtree_control")) ?? [])
         for controller in wanted where !enabled.contains(controller) {
             // Fails with EBUSY when bulkhead itself lives in `base` (the no-internal-processes rule).
             do { try writeSmallFile(base + "/cgroup.subtree_control", "+" + controller) } catch {
                 return .failure(CgroupUnavailable(reason: "cannot enable \(controller) in \(base): \(ErrnoText.describe(error.errno))"))
             }
         }
-        let path = base + "/" + name
-        guard mkdir(path, 0o755) == 0 else {
-            return .failure(CgroupUnavailable(reason: "cannot create \(path): \(ErrnoText.describe(errno))"))
-        }
-        do {
+        let claimed = claimSlot(in: base, controller: "") { slot throws(SystemCallError) in
             if let memory {
-                try writeSmallFile(path + "/memory.max", String(memory))
-                if access(path + "/memory.swap.max", F_OK) == 0 { try writeSmallFile(path + "/memory.swap.max", "0") }
+                try writeSmallFile("memory.max", in: slot, String(memory))
+                do throws(SystemCallError) { try writeSmallFile("memory.swap.max", in: slot, "0") } catch {
+                    if error.errno != ENOENT { throw error }   // no swap accounting: nothing to limit
+                }
             }
-            if let processes { try writeSmallFile(path + "/pids.max", String(processes)) }
-        } catch {
-            rmdir(path)
-            return .failure(CgroupUnavailable(reason: "cannot set limits in \(path): \(ErrnoText.describe(error.errno))"))
+            if let processes { try writeSmallFile("pids.max", in: slot, String(processes)) }
         }
-        return openProcs(version: .v2, directories: [Directory(controller: "", path: path)])
+        return claimed.flatMap { openProcs(version: .v2, directories: [$0]) }
+    }
+
+    /// The first slot under `base` that no one holds, emptied and configured by `configure` (given the
+    /// slot's open directory).
+    private static func claimSlot(in base: String, controller: String,
+                                  configure: (Int32) throws(SystemCallError) -> Void) -> Result<Directory, CgroupUnavailable> {
+        var lastProblem = "all \(slotCount) slots are in use"
+        for index in 0..<slotCount {
+            let path = base + "/bulkhead-slot-" + String(index)
+            var fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+            if fd < 0 && errno == ENOENT {
+                guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+                    return .failure(CgroupUnavailable(reason: "cannot create \(path): \(ErrnoText.describe(errno))"))
+                }
+                fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+            }
+            guard fd >= 0 else {
+                return .failure(CgroupUnavailable(reason: "cannot open \(path): \(ErrnoText.describe(errno))"))
+            }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                close(fd)
+                continue
+            }
+            let directory = Directory(controller: controller, path: path, lock: fd)
+            // Free but not empty: its last holder died with the task tree still inside.
+            guard emptied(directory, version: controller.isEmpty ? .v2 : .v1) else {
+                close(fd)
+                lastProblem = "\(path) cannot be emptied"
+                continue
+            }
+            do throws(SystemCallError) {
+                try configure(fd)
+            } catch {
+                close(fd)
+                lastProblem = "cannot set the \(controller.isEmpty ? "" : controller + " ")limit in \(path): \(ErrnoText.describe(error.errno))"
+                continue
+            }
+            return .success(directory)
+        }
+        return .failure(CgroupUnavailable(reason: "no usable cgroup slot under \(base): \(lastProblem)"))
+    }
+
+    /// memory.memsw.limit_in_bytes (memory plus swap) may never be below memory.limit_in_bytes, so a
+    /// slot used with another limit before must be changed in the right order.
+    private static func setMemoryLimitV1(_ slot: Int32, _ bytes: UInt64) throws(SystemCallError) {
+        let limit = "memory.limit_in_bytes", memsw = "memory.memsw.limit_in_bytes", value = String(bytes)
+        do throws(SystemCallError) {
+            // Without memsw, swap would let the tree exceed the limit where swap accounting is on.
+            try writeSmallFile(memsw, in: slot, value)         // raising, or unchanged
+        } catch {
+            try writeSmallFile(limit, in: slot, value)         // lowering: the limit first
+            if error.errno != ENOENT { try writeSmallFile(memsw, in: slot, value) }   // ENOENT: no swap accounting
+            return
+        }
+        try writeSmallFile(limit, in: slot, value)
     }
 
     private static func openProcs(version: Version, directories: [Directory]) -> Result<TaskCgroup, CgroupUnavailable> {
         var fds: [Int32] = []
         for directory in directories {
-            let fd = open(directory.path + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
+            let fd = openat(directory.lock, "cgroup.procs", O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 let err = errno
                 fds.forEach { close($0) }
-                directories.reversed().forEach { rmdir($0.path) }
+                directories.forEach { close($0.lock) }
                 return .failure(CgroupUnavailable(reason: "cannot open \(directory.path)/cgroup.procs: \(ErrnoText.describe(err))"))
             }
             fds.append(fd)
@@ -123,26 +179,26 @@ final class TaskCgroup: @unchecked Sendable {
     /// Returns true once every directory was seen empty.
     @discardableResult
     func killAll() -> Bool {
-        var emptied = true
-        for directory in directories {
-            if version == .v2 { _ = try? writeSmallFile(directory.path + "/cgroup.kill", "1") }
-            var empty = false
-            for _ in 0..<1000 {
-                let members = pids(in: directory)
-                if members.isEmpty { empty = true; break }
-                members.forEach { kill($0, SIGKILL) }
-                usleep(200)
-            }
-            emptied = emptied && empty
-        }
-        return emptied
+        directories.allSatisfy { Self.emptied($0, version: version) }
     }
 
-    func pids(in directory: Directory) -> [pid_t] {
-        guard let text = try? readSmallFile(directory.path + "/cgroup.procs") else { return [] }
+    private static func emptied(_ directory: Directory, version: Version) -> Bool {
+        var members = pids(in: directory)
+        if members.isEmpty { return true }
+        if version == .v2 { _ = try? writeSmallFile("cgroup.kill", in: directory.lock, "1") }
+        for _ in 0..<1000 {
+            members.forEach { kill($0, SIGKILL) }
+            usleep(200)
+            members = pids(in: directory)
+            if members.isEmpty { return true }
+        }
+        return false
+    }
+
+    private static func pids(in directory: Directory) -> [pid_t] {
+        guard let text = try? readSmallFile("cgroup.procs", in: directory.lock) else { return [] }
         return Array(text.utf8).split(separator: UInt8(ascii: "\n")).compactMap { pid_t(String(decoding: $0, as: UTF8.self)) }
     }
-
 
     /// The kernel's counters only grow; a cgroup used again counts from where the last task left them.
     private var oomBaseline = 0
@@ -158,8 +214,8 @@ final class TaskCgroup: @unchecked Sendable {
     /// Processes the kernel's OOM killer ended inside this cgroup during the current task.
     var oomKills: Int {
         for directory in directories where directory.controller == "memory" || version == .v2 {
-            let file = version == .v1 ? "/memory.oom_control" : "/memory.events"
-            if let count = keyedCounter(directory.path + file, key: "oom_kill") { return count - oomBaseline }
+            let file = version == .v1 ? "memory.oom_control" : "memory.events"
+            if let count = keyedCounter(file, in: directory, key: "oom_kill") { return count - oomBaseline }
         }
         return 0
     }
@@ -167,83 +223,21 @@ final class TaskCgroup: @unchecked Sendable {
     /// Forks refused because pids.max was reached during the current task.
     var processLimitHits: Int {
         for directory in directories where directory.controller == "pids" || version == .v2 {
-            if let count = keyedCounter(directory.path + "/pids.events", key: "max") { return count - processLimitBaseline }
+            if let count = keyedCounter("pids.events", in: directory, key: "max") { return count - processLimitBaseline }
         }
         return 0
     }
 
-    private func keyedCounter(_ path: String, key: String) -> Int? {
-        guard let text = try? readSmallFile(path) else { return nil }
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, parts[0] == key { return Int(parts[1]) }
+    /// The number after `key` in a "key value" per line file.
+    private func keyedCounter(_ file: String, in directory: Directory, key: String) -> Int? {
+        guard let text = try? readSmallFile(file, in: directory.lock) else { return nil }
+        for line in Array(text.utf8).split(separator: UInt8(ascii: "\n")) {
+            let parts = line.split(separator: UInt8(ascii: " "))
+            if parts.count == 2, parts[0].elementsEqual(key.utf8) { return Int(String(decoding: parts[1], as: UTF8.self)) }
         }
         return nil
     }
 
-    /// Removes the directories, killing whatever is still inside first. rmdir fails with EBUSY while a
-    /// member remains or is still exiting; the supervisor has usually emptied the cgroup already.
-    func destroy() {
-        for directory in directories.reversed() {
-            for attempt in 0..<200 {
-                if rmdir(directory.path) == 0 || errno == ENOENT { break }
-                if attempt == 0 { killAll() } else { usleep(500) }
-            }
-        }
-    }
-
-    private static let serial = Mutex(0)
-    private static func nextSerial() -> Int { serial.withLock { $0 += 1; return $0 } }
 }
 
 struct CgroupUnavailable: Error { let reason: String }
-
-/// Where this process's cgroups are: its own directory in each v1 hierarchy, and in the v2 tree.
-struct CgroupLayout {
-    var v1Directories: [String: String] = [:]
-    var v2Directory: String?
-
-    static func current() -> CgroupLayout {
-        var layout = CgroupLayout()
-        guard let mountinfo = try? readSmallFile("/proc/self/mountinfo"),
-              let membership = try? readSmallFile("/proc/self/cgroup") else { return layout }
-        var v1Mounts: [String: (root: String, point: String)] = [:]
-        var v2Mount: (root: String, point: String)?
-        // mountinfo: "ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS".
-        // Parsed as bytes: Character-by-Character splitting cost more than the whole cgroup set-up.
-        let space = UInt8(ascii: " ")
-        for line in Array(mountinfo.utf8).split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: space)
-            guard let dash = fields.firstIndex(where: { $0.elementsEqual("-".utf8) }), dash >= 5, dash + 3 < fields.count
-            else { continue }
-            let isV2 = fields[dash + 1].elementsEqual("cgroup2".utf8)
-            guard isV2 || fields[dash + 1].elementsEqual("cgroup".utf8) else { continue }
-            let mount = (root: String(decoding: fields[3], as: UTF8.self), point: String(decoding: fields[4], as: UTF8.self))
-            if isV2 { v2Mount = mount; continue }
-            for option in fields[dash + 3].split(separator: UInt8(ascii: ",")) {
-                if option.elementsEqual("memory".utf8) { v1Mounts["memory"] = mount }
-                if option.elementsEqual("pids".utf8) { v1Mounts["pids"] = mount }
-            }
-        }
-        for line in Array(membership.utf8).split(separator: UInt8(ascii: "\n")) {
-            let parts = line.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3 else { continue }
-            let path = String(decoding: parts[2], as: UTF8.self)
-            if parts[0].elementsEqual("0".utf8), parts[1].isEmpty, let mount = v2Mount {
-                layout.v2Directory = join(mount, path)
-            }
-            for controller in parts[1].split(separator: UInt8(ascii: ",")) {
-                let name = String(decoding: controller, as: UTF8.self)
-                if let mount = v1Mounts[name] { layout.v1Directories[name] = join(mount, path) }
-            }
-        }
-        return layout
-    }
-
-    private static func join(_ mount: (root: String, point: String), _ path: String) -> String {
-        var relative = path
-        if mount.root != "/", relative.hasPrefix(mount.root) { relative.removeFirst(mount.root.count) }
-        if relative == "/" { relative = "" }
-        return mount.point + relative
-    }
-}

@@ -3,9 +3,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// Empty task cgroups kept by a plan for its next launches. Creating and removing a memory cgroup costs
-/// more than the rest of a launch; an emptied one is as good as new once its counters are rebased.
-/// (Page cache the previous task left charged to it is reclaimed before the limit can be hit.)
+/// Task cgroups a plan keeps holding between its launches, so the next launch skips even the slot claim.
+/// An emptied one is as good as new once its counters are rebased. (Page cache the previous task left
+/// charged to it is reclaimed before the limit can be hit.)
 final class CgroupPool: Sendable {
     private let memory: UInt64?
     private let processes: UInt64?
@@ -33,23 +33,16 @@ final class CgroupPool: Sendable {
         return TaskCgroup.create(memory: memory, processes: processes, layout: layout)
     }
 
-    /// Takes a cgroup back after its task ended, its counters rebased by the caller (or not yet used);
-    /// one that cannot be emptied is removed instead.
+    /// Takes a cgroup back after its task ended, its counters rebased by the caller (or not yet used).
+    /// One that cannot be emptied is let go: whoever claims the slot next empties it first.
     func release(_ cgroup: TaskCgroup) {
-        guard cgroup.killAll() else {
-            cgroup.destroy()
-            return
-        }
+        guard cgroup.killAll() else { return }
         state.withLock { $0.idle.append(cgroup) }
     }
 
-    /// Removes every idle cgroup. Later launches create new ones.
+    /// Lets go of every idle cgroup: their slots are free for other launchers. Later launches claim again.
     func drain() {
-        let idle = state.withLock { state -> [TaskCgroup] in
-            defer { state.idle.removeAll() }
-            return state.idle
-        }
-        idle.forEach { $0.destroy() }
+        state.withLock { $0.idle.removeAll() }
     }
 
     deinit { drain() }

@@ -5,8 +5,14 @@ import Glibc
 /// Small helpers for kernel interface files (/proc, /sys): short reads and writes with errno.
 struct SystemCallError: Error { let errno: Int32; let path: String }
 
-func readSmallFile(_ path: String, limit: Int = 1 << 20) throws(SystemCallError) -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+/// - Parameter directory: an open directory a relative `path` starts from; a short walk from a held
+///   directory is cheaper than a long path through /sys on every call.
+func readSmallFile(_ path: String, in directory: Int32 = AT_FDCWD, limit: Int = 1 << 20) throws(SystemCallError) -> String {
+    String(decoding: try readSmallBytes(path, in: directory, limit: limit), as: UTF8.self)
+}
+
+func readSmallBytes(_ path: String, in directory: Int32 = AT_FDCWD, limit: Int = 1 << 20) throws(SystemCallError) -> [UInt8] {
+    let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw SystemCallError(errno: errno, path: path) }
     defer { close(fd) }
     var bytes: [UInt8] = []
@@ -20,11 +26,11 @@ func readSmallFile(_ path: String, limit: Int = 1 << 20) throws(SystemCallError)
         if n == 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }
 
-func writeSmallFile(_ path: String, _ text: String) throws(SystemCallError) {
-    let fd = open(path, O_WRONLY | O_CLOEXEC)
+func writeSmallFile(_ path: String, in directory: Int32 = AT_FDCWD, _ text: String) throws(SystemCallError) {
+    let fd = openat(directory, path, O_WRONLY | O_CLOEXEC)
     guard fd >= 0 else { throw SystemCallError(errno: errno, path: path) }
     defer { close(fd) }
     let ok = text.withCString { ptr -> Bool in write(fd, ptr, strlen(ptr)) == strlen(ptr) }

@@ -68,12 +68,12 @@ public final class SandboxPlan: @unchecked Sendable {
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: held.effective & (1 << 24) != 0)   // CAP_SYS_RESOURCE
         environment = EnvironmentBuilder.build(policy.environment, from: launcherEnvironment)
-        searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
+        searchPath = environment.first { EnvironmentBuilder.variableName($0) == "PATH" }.map { String($0.utf8.dropFirst(5))! } ?? "/usr/local/bin:/usr/bin:/bin"
         warnings = notes
     }
 
-    /// Removes the cgroups this plan keeps for reuse. Also done when the plan is deinitialised; call it
-    /// before a process exits without running deinitialisers, or they stay behind (empty).
+    /// Lets go of the cgroup slots this plan holds for its next launches, so other launchers may use
+    /// them. Also done when the plan is deinitialised, or the process exits.
     public func close() { cgroups.drain() }
 
     private static func identity(for user: UserPolicy?, warnings: inout [String]) throws(LaunchError) -> (uid: uid_t, gid: gid_t, groups: [gid_t])? {
@@ -118,10 +118,10 @@ public final class SandboxPlan: @unchecked Sendable {
     /// in the task's PATH (not the launcher's). Returns the errno an exec would give when nothing fits.
     func resolve(_ name: String) -> Result<String, LaunchErrno> {
         guard !name.isEmpty else { return .failure(LaunchErrno(ENOENT)) }
-        if name.contains("/") { return .success(name) }
+        if name.utf8.contains(UInt8(ascii: "/")) { return .success(name) }
         var sawNonExecutable = false
-        for directory in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
-            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + name
+        for directory in searchPath.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(Substring(directory))) + "/" + name
             var info = stat()
             guard stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
             if info.st_mode & 0o111 != 0 { return .success(candidate) }

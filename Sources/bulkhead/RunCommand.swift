@@ -43,22 +43,25 @@ struct RunInvocation: Equatable {
     /// millisecond at start-up, more than the whole sandboxed launch. Anything unusual (help, an unknown
     /// or malformed option) returns nil and goes through ArgumentParser, which explains the problem.
     /// `RunCommandParsingTests` checks both parsers agree.
+    /// Looks at bytes, not Characters: grapheme breaking is cold code a launch need not page in.
     static func parseFast(_ arguments: ArraySlice<String>) -> RunInvocation? {
+        func isOption(_ text: String) -> Bool { text.utf8.first == UInt8(ascii: "-") }
         var invocation = RunInvocation()
         var rest = arguments
         while let argument = rest.first {
-            if argument == "--" || !argument.hasPrefix("-") || argument == "-" {
+            if argument == "--" || !isOption(argument) || argument == "-" {
                 invocation.command = Array(rest)
                 return invocation
             }
             rest.removeFirst()
             if argument == "--quiet" { invocation.quiet = true; continue }
             let name: String, value: String
-            if let equals = argument.firstIndex(of: "=") {
-                name = String(argument[..<equals])
-                value = String(argument[argument.index(after: equals)...])
+            let utf8 = argument.utf8
+            if let equals = utf8.firstIndex(of: UInt8(ascii: "=")) {
+                name = String(Substring(utf8[..<equals]))
+                value = String(Substring(utf8[utf8.index(after: equals)...]))
             } else {
-                guard let next = rest.first, !next.hasPrefix("-") else { return nil }
+                guard let next = rest.first, !isOption(next) else { return nil }
                 name = argument
                 value = next
                 rest.removeFirst()
@@ -79,7 +82,7 @@ struct RunInvocation: Equatable {
             arguments.removeFirst()
         } else if arguments.first == "--help" || arguments.first == "-h" {
             throw CleanExit.helpRequest(RunCommand.self)
-        } else if let first = arguments.first, first.hasPrefix("-") {
+        } else if let first = arguments.first, first.utf8.first == UInt8(ascii: "-") {
             // Passthrough capture also swallows a mistyped option before the command.
             throw CLIError("unknown option '\(first)' (put -- before a command that starts with '-')")
         }
