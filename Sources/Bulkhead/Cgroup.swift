@@ -46,80 +46,73 @@ final class TaskCgroup: @unchecked Sendable {
     }
 
     /// Takes free slots and writes the limits into them, or explains why it cannot.
-    static func create(memory: UInt64?, processes: UInt64?, layout: CgroupLayout) -> Result<TaskCgroup, CgroupUnavailable> {
-        if let v2 = layout.v2Directory, case .success(let cgroup) = createV2(base: v2, memory: memory, processes: processes) {
-            return .success(cgroup)
+    /// (Typed throws rather than `Result`: each generic type used costs a launch its run-time set-up.)
+    static func create(memory: UInt64?, processes: UInt64?, layout: CgroupLayout) throws(CgroupUnavailable) -> TaskCgroup {
+        var v2Problem = ""
+        if let v2 = layout.v2Directory {
+            do { return try createV2(base: v2, memory: memory, processes: processes) } catch { v2Problem = " (\(error.reason))" }
         }
-        var needed: [String] = []
-        if memory != nil { needed.append("memory") }
-        if processes != nil { needed.append("pids") }
         var held: [Directory] = []
-        for controller in needed {
+        for controller in ["memory", "pids"] {
+            guard controller == "memory" ? memory != nil : processes != nil else { continue }
             guard let base = layout.v1Directory(controller) else {
                 held.forEach { close($0.lock) }
-                let v2Reason = layout.v2Directory.map { v2 in
-                    if case .failure(let why) = createV2(base: v2, memory: memory, processes: processes) { return " (\(why.reason))" }
-                    return ""
-                } ?? ""
-                return .failure(CgroupUnavailable(reason: "no cgroup \(controller) controller is mounted\(v2Reason)"))
+                throw CgroupUnavailable(reason: "no cgroup \(controller) controller is mounted\(v2Problem)")
             }
-            let claimed = claimSlot(in: base, controller: controller) { slot throws(SystemCallError) in
-                if controller == "memory", let memory { try setMemoryLimitV1(slot, memory) }
-                if controller == "pids", let processes { try writeSmallFile("pids.max", in: slot, String(processes)) }
-            }
-            switch claimed {
-            case .success(let directory): held.append(directory)
-            case .failure(let why):
+            do {
+                held.append(try claimSlot(in: base, controller: controller) { slot throws(SystemCallError) in
+                    if controller == "memory", let memory { try setMemoryLimitV1(slot, memory) }
+                    if controller == "pids", let processes { try writeSmallFile("pids.max", in: slot, PrivateFiles.decimal(processes)) }
+                })
+            } catch {
                 held.forEach { close($0.lock) }
-                return .failure(why)
+                throw error
             }
         }
-        return openProcs(version: .v1, directories: held)
+        return try openProcs(version: .v1, directories: held)
     }
 
-    private static func createV2(base: String, memory: UInt64?, processes: UInt64?) -> Result<TaskCgroup, CgroupUnavailable> {
-        var wanted: [String] = []
-        if memory != nil { wanted.append("memory") }
-        if processes != nil { wanted.append("pids") }
+    private static func createV2(base: String, memory: UInt64?, processes: UInt64?) throws(CgroupUnavailable) -> TaskCgroup {
         let available = CgroupLayout.words(in: (try? readSmallBytes(base + "/cgroup.controllers")) ?? [])
+        let wanted = (memory == nil ? [] : ["memory"]) + (processes == nil ? [] : ["pids"])
         guard wanted.allSatisfy(available.contains) else {
-            return .failure(CgroupUnavailable(reason: "cgroup v2 at \(base) offers [\(available.joined(separator: " "))], not \(wanted.joined(separator: " "))"))
+            throw CgroupUnavailable(reason: "cgroup v2 at \(base) offers [\(available.joined(separator: " "))], not \(wanted.joined(separator: " "))")
         }
         let enabled = CgroupLayout.words(in: (try? readSmallBytes(base + "/cgroup.subtree_control")) ?? [])
         for controller in wanted where !enabled.contains(controller) {
             // Fails with EBUSY when bulkhead itself lives in `base` (the no-internal-processes rule).
             do { try writeSmallFile(base + "/cgroup.subtree_control", "+" + controller) } catch {
-                return .failure(CgroupUnavailable(reason: "cannot enable \(controller) in \(base): \(ErrnoText.describe(error.errno))"))
+                throw CgroupUnavailable(reason: "cannot enable \(controller) in \(base): \(ErrnoText.describe(error.errno))")
             }
         }
-        let claimed = claimSlot(in: base, controller: "") { slot throws(SystemCallError) in
+        let slot = try claimSlot(in: base, controller: "") { slot throws(SystemCallError) in
             if let memory {
-                try writeSmallFile("memory.max", in: slot, String(memory))
+                try writeSmallFile("memory.max", in: slot, PrivateFiles.decimal(memory))
                 do throws(SystemCallError) { try writeSmallFile("memory.swap.max", in: slot, "0") } catch {
                     if error.errno != ENOENT { throw error }   // no swap accounting: nothing to limit
                 }
             }
-            if let processes { try writeSmallFile("pids.max", in: slot, String(processes)) }
+            if let processes { try writeSmallFile("pids.max", in: slot, PrivateFiles.decimal(processes)) }
         }
-        return claimed.flatMap { openProcs(version: .v2, directories: [$0]) }
+        return try openProcs(version: .v2, directories: [slot])
     }
 
     /// The first slot under `base` that no one holds, emptied and configured by `configure` (given the
     /// slot's open directory).
     private static func claimSlot(in base: String, controller: String,
-                                  configure: (Int32) throws(SystemCallError) -> Void) -> Result<Directory, CgroupUnavailable> {
+                                  configure: (Int32) throws(SystemCallError) -> Void) throws(CgroupUnavailable) -> Directory {
         var lastProblem = "all \(slotCount) slots are in use"
         for index in 0..<slotCount {
-            let path = base + "/bulkhead-slot-" + String(index)
+            let path = base + "/bulkhead-slot-" + PrivateFiles.decimal(UInt64(index))
             var fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
             if fd < 0 && errno == ENOENT {
                 guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
-                    return .failure(CgroupUnavailable(reason: "cannot create \(path): \(ErrnoText.describe(errno))"))
+                    throw CgroupUnavailable(reason: "cannot create \(path): \(ErrnoText.describe(errno))")
                 }
                 fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
             }
             guard fd >= 0 else {
-                return .failure(CgroupUnavailable(reason: "cannot open \(path): \(ErrnoText.describe(errno))"))
+                throw CgroupUnavailable(reason: "cannot open \(path): \(ErrnoText.describe(errno))")
             }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
@@ -139,15 +132,15 @@ final class TaskCgroup: @unchecked Sendable {
                 lastProblem = "cannot set the \(controller.isEmpty ? "" : controller + " ")limit in \(path): \(ErrnoText.describe(error.errno))"
                 continue
             }
-            return .success(directory)
+            return directory
         }
-        return .failure(CgroupUnavailable(reason: "no usable cgroup slot under \(base): \(lastProblem)"))
+        throw CgroupUnavailable(reason: "no usable cgroup slot under \(base): \(lastProblem)")
     }
 
     /// memory.memsw.limit_in_bytes (memory plus swap) may never be below memory.limit_in_bytes, so a
     /// slot used with another limit before must be changed in the right order.
     private static func setMemoryLimitV1(_ slot: Int32, _ bytes: UInt64) throws(SystemCallError) {
-        let limit = "memory.limit_in_bytes", memsw = "memory.memsw.limit_in_bytes", value = String(bytes)
+        let limit = "memory.limit_in_bytes", memsw = "memory.memsw.limit_in_bytes", value = PrivateFiles.decimal(bytes)
         do throws(SystemCallError) {
             // Without memsw, swap would let the tree exceed the limit where swap accounting is on.
             try writeSmallFile(memsw, in: slot, value)         // raising, or unchanged
@@ -159,7 +152,7 @@ final class TaskCgroup: @unchecked Sendable {
         try writeSmallFile(limit, in: slot, value)
     }
 
-    private static func openProcs(version: Version, directories: [Directory]) -> Result<TaskCgroup, CgroupUnavailable> {
+    private static func openProcs(version: Version, directories: [Directory]) throws(CgroupUnavailable) -> TaskCgroup {
         var fds: [Int32] = []
         for directory in directories {
             let fd = openat(directory.lock, "cgroup.procs", O_WRONLY | O_CLOEXEC)
@@ -167,11 +160,11 @@ final class TaskCgroup: @unchecked Sendable {
                 let err = errno
                 fds.forEach { close($0) }
                 directories.forEach { close($0.lock) }
-                return .failure(CgroupUnavailable(reason: "cannot open \(directory.path)/cgroup.procs: \(ErrnoText.describe(err))"))
+                throw CgroupUnavailable(reason: "cannot open \(directory.path)/cgroup.procs: \(ErrnoText.describe(err))")
             }
             fds.append(fd)
         }
-        return .success(TaskCgroup(version: version, directories: directories, procsFDs: fds))
+        return TaskCgroup(version: version, directories: directories, procsFDs: fds)
     }
 
     /// SIGKILLs every process in the cgroup until none is left. Members that fork meanwhile are bounded

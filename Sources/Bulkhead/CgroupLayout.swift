@@ -1,8 +1,10 @@
+import CLaunch
+
 /// Where this process's cgroups are: its own directory in the v1 `memory` and `pids` hierarchies, and
 /// in the v2 tree. Read from /proc/self/mountinfo and /proc/self/cgroup on every CLI launch, so parsed
 /// byte by byte into plain fields: dictionaries and split arrays made this the costliest step of the
 /// cgroup set-up.
-struct CgroupLayout {
+struct CgroupLayout: Equatable {
     var memory: String?
     var pids: String?
     var v2Directory: String?
@@ -21,9 +23,44 @@ struct CgroupLayout {
     }
 
     static func current() -> CgroupLayout {
-        guard let mountinfo = try? readSmallBytes("/proc/self/mountinfo"),
-              let membership = try? readSmallBytes("/proc/self/cgroup") else { return CgroupLayout() }
+        guard let membership = try? readSmallBytes("/proc/self/cgroup") else { return CgroupLayout() }
+        if let usual = conventional(membership: membership) { return usual }
+        guard let mountinfo = try? readSmallBytes("/proc/self/mountinfo") else { return CgroupLayout() }
         return parse(mountinfo: mountinfo, membership: membership)
+    }
+
+    /// The layout when the hierarchies are mounted where systemd and most distributions put them
+    /// (`/sys/fs/cgroup/<controllers>` for v1, `/sys/fs/cgroup` or `/sys/fs/cgroup/unified` for v2) and
+    /// every directory that gives is there on a cgroup file system; nil otherwise. The kernel takes
+    /// longer to write /proc/self/mountinfo than all of this.
+    static func conventional(membership: [UInt8]) -> CgroupLayout? {
+        var layout = CgroupLayout()
+        var usual = true
+        forEachLine(membership) { line in
+            guard usual, let first = line.firstIndex(of: UInt8(ascii: ":")),
+                  let second = line[(first + 1)...].firstIndex(of: UInt8(ascii: ":")) else { return }
+            let controllers = line[(first + 1)..<second], path = String(decoding: line[(second + 1)...], as: UTF8.self)
+            let relative = path == "/" ? "" : path
+            if line[..<first].elementsEqual("0".utf8), controllers.isEmpty {
+                let found = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"].lazy.map { $0 + relative }.first { isCgroup($0, magic: 0x6367_7270) }
+                if found == nil { usual = false }
+                layout.v2Directory = found
+                return
+            }
+            var names = Words(controllers, separator: UInt8(ascii: ","))
+            while let name = names.next() {
+                let isMemory = name.elementsEqual("memory".utf8), isPids = name.elementsEqual("pids".utf8)
+                guard isMemory || isPids else { continue }
+                let directory = "/sys/fs/cgroup/" + String(decoding: controllers, as: UTF8.self) + relative
+                guard isCgroup(directory, magic: 0x27_e0eb) else { usual = false; return }
+                if isMemory { layout.memory = directory } else { layout.pids = directory }
+            }
+        }
+        return usual ? layout : nil
+    }
+
+    private static func isCgroup(_ directory: String, magic: Int) -> Bool {
+        bh_filesystem_type(directory) == magic
     }
 
     /// - Parameters: the contents of /proc/self/mountinfo and /proc/self/cgroup.

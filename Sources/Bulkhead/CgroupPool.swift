@@ -22,15 +22,15 @@ final class CgroupPool: Sendable {
         state = Mutex(State())
     }
 
-    func acquire() -> Result<TaskCgroup, CgroupUnavailable> {
+    func acquire() throws(CgroupUnavailable) -> TaskCgroup {
         let (reused, layout): (TaskCgroup?, CgroupLayout) = state.withLock { state in
             if let cgroup = state.idle.popLast() { return (cgroup, CgroupLayout()) }
             let layout = state.layout ?? CgroupLayout.current()
             state.layout = layout
             return (nil, layout)
         }
-        if let reused { return .success(reused) }
-        return TaskCgroup.create(memory: memory, processes: processes, layout: layout)
+        if let reused { return reused }
+        return try TaskCgroup.create(memory: memory, processes: processes, layout: layout)
     }
 
     /// Takes a cgroup back after its task ended, its counters rebased by the caller (or not yet used).

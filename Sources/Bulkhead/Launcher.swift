@@ -113,9 +113,9 @@ enum Launcher {
         let needsCgroup = limits.memory != nil || (limits.processes != nil && taskIsRoot)
         let wantsCgroup = limits.memory != nil || limits.processes != nil
         guard wantsCgroup else { return nil }
-        switch plan.cgroups.acquire() {
-        case .success(let cgroup): return cgroup
-        case .failure(let unavailable):
+        do {
+            return try plan.cgroups.acquire()
+        } catch let unavailable {
             guard needsCgroup else { return nil }
             var missing: [LimitKind] = []
             if limits.memory != nil { missing.append(.memory) }

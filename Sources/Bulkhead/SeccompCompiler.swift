@@ -48,9 +48,11 @@ public enum SeccompCompiler {
     public static var versionKey: String {
         var text = ""
         if let version = seccomp_version() {
-            text += "libseccomp=" + String(version.pointee.major) + "." + String(version.pointee.minor) + "." + String(version.pointee.micro) + ";"
+            let v = version.pointee
+            text += "libseccomp=" + PrivateFiles.decimal(UInt64(v.major)) + "." + PrivateFiles.decimal(UInt64(v.minor))
+                + "." + PrivateFiles.decimal(UInt64(v.micro)) + ";"
         }
-        return text + "compiler=1 tree>" + String(binaryTreeThreshold)
+        return text + "compiler=1 tree>" + PrivateFiles.decimal(UInt64(binaryTreeThreshold))
     }
 
     public static func compile(_ policy: SeccompPolicy) throws(SeccompCompileError) -> CompiledFilter {

@@ -20,7 +20,6 @@ enum Supervisor {
 
         var timedOut = false
         var interruptedBy: Int32?
-        var events = [epoll_event](repeating: epoll_event(), count: 4)
         waiting: while true {
             var timeoutMs: Int32 = -1
             if let deadline, !timedOut {
@@ -32,12 +31,14 @@ enum Supervisor {
                 }
                 timeoutMs = Int32(min((remaining * 1000).rounded(.up), Double(Int32.max)))
             }
-            for fd in ready(epoll: epoll, events: &events, fallback: [task.pidfd, signals], timeoutMs: timeoutMs) {
-                if fd == task.pidfd { break waiting }
-                if fd == signals, let signal = readSignal(signals), interruptedBy == nil {
+            switch ready(epoll: epoll, fallback: (task.pidfd, signals), timeoutMs: timeoutMs) {
+            case task.pidfd: break waiting
+            case signals where signals >= 0:
+                if let signal = readSignal(signals), interruptedBy == nil {
                     interruptedBy = signal
                     killTree(task)
                 }
+            default: continue
             }
         }
         let result = finish(task, plan: plan, timedOut: timedOut ? wallLimit : nil, interruptedBy: interruptedBy)
@@ -113,16 +114,18 @@ enum Supervisor {
         task.cgroup?.killAll()
     }
 
-    /// Descriptors that became readable. epoll normally; poll(2) when no epoll instance could be made
-    /// (descriptor exhaustion), so the deadline and stop signals still hold.
-    private static func ready(epoll: Int32, events: inout [epoll_event], fallback: [Int32], timeoutMs: Int32) -> [Int32] {
+    /// A descriptor that became readable, or -1 on timeout or interruption. One event per wait: there
+    /// are only two sources, and the next wait returns the other at once. epoll normally; poll(2) when
+    /// no epoll instance could be made (descriptor exhaustion), so the deadline and stop signals hold.
+    private static func ready(epoll: Int32, fallback: (Int32, Int32), timeoutMs: Int32) -> Int32 {
         if epoll >= 0 {
-            let count = epoll_wait(epoll, &events, Int32(events.count), timeoutMs)
-            return count > 0 ? events.prefix(Int(count)).map { $0.data.fd } : []
+            var event = epoll_event()
+            return epoll_wait(epoll, &event, 1, timeoutMs) == 1 ? event.data.fd : -1
         }
-        var fds = fallback.filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        let count = poll(&fds, nfds_t(fds.count), timeoutMs)
-        return count > 0 ? fds.filter { $0.revents != 0 }.map(\.fd) : []
+        var fds = (pollfd(fd: fallback.0, events: Int16(POLLIN), revents: 0), pollfd(fd: fallback.1, events: Int16(POLLIN), revents: 0))
+        let count = withUnsafeMutableBytes(of: &fds) { poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), fallback.1 >= 0 ? 2 : 1, timeoutMs) }
+        guard count > 0 else { return -1 }
+        return fds.0.revents != 0 ? fds.0.fd : fds.1.revents != 0 ? fds.1.fd : -1
     }
 
     private static func watch(_ epoll: Int32, _ fd: Int32) {

@@ -45,18 +45,24 @@ public enum PrivateFiles {
         if privateOnly {
             guard info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { return nil }
         }
-        // Regular files are read at their size in one call; a file that grows meanwhile is read on.
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(min(Int(info.st_size), limit) + 1)
-        var chunk = max(min(Int(info.st_size), limit) + 1, 4096)
+        // Read at the file's size in one call (plus a byte to see the end); /proc files report size 0
+        // and files may grow, so whatever is left is read in further chunks.
+        var bytes: [UInt8] = []
+        var chunk = min(max(Int(info.st_size), 0), limit) + 1
         while true {
-            let start = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: chunk))
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + start, chunk) }
-            if n < 0 && errno == EINTR { bytes.removeLast(chunk); continue }
-            if n < 0 { return nil }
-            bytes.removeLast(chunk - n)
-            if n == 0 { return bytes }
+            var failed = false
+            let more = [UInt8](unsafeUninitializedCapacity: chunk) { buffer, count in
+                while true {
+                    let n = Glibc.read(fd, buffer.baseAddress, chunk)
+                    if n < 0 && errno == EINTR { continue }
+                    failed = n < 0
+                    count = max(n, 0)
+                    return
+                }
+            }
+            if failed { return nil }
+            if more.isEmpty { return bytes }
+            if bytes.isEmpty { bytes = more } else { bytes += more }
             if bytes.count > limit { return nil }
             chunk = 65536
         }
@@ -82,8 +88,27 @@ public enum PrivateFiles {
         return hash
     }
 
+    /// Decimal digits, by hand for the same reason as `hex`.
+    public static func decimal(_ value: UInt64) -> String {
+        digits(of: value, base: 10, count: 0)
+    }
+
+    /// Sixteen lower-case hex digits. Written out by hand: `String(_:radix:)` is cold generic code that
+    /// cost a cached launch more than the hashing.
     public static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        digits(of: value, base: 16, count: 16)
+    }
+
+    /// `value` in `base` (at most 16), left-padded with zeros to `count` digits.
+    private static func digits(of value: UInt64, base: UInt64, count: Int) -> String {
+        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: max(count, 20))
+        var rest = value, index = bytes.count
+        repeat {
+            index -= 1
+            let digit = UInt8(rest % base)
+            bytes[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+            rest /= base
+        } while rest > 0
+        return String(decoding: bytes[min(index, bytes.count - count)...], as: UTF8.self)
     }
 }

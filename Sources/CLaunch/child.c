@@ -170,13 +170,17 @@ static int child_main(void *arg) {
     fail(spec, BH_STAGE_EXEC, errno);
 }
 
+/* The page a launching thread shares with its children for failure reports: made on its first launch
+   and kept, since the thread's launches follow one another (CLONE_VFORK holds it until execve). */
+static __thread struct bh_result *result_page;
+
 int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
-    const size_t stack_size = 256 * 1024;
-    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) return -1;
-    struct bh_result *result = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (result == MAP_FAILED) { munmap(stack, stack_size); return -1; }
+    if (!result_page) {
+        void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (page == MAP_FAILED) return -1;
+        result_page = page;
+    }
+    struct bh_result *result = result_page;
     result->stage = BH_STAGE_NONE;
     result->err = 0;
     spec->result_page = result;
@@ -184,20 +188,21 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     spec->failed_errno = 0;
     spec->parent_pid = getpid();
 
+    /* The child runs on this buffer of our own stack. Without CLONE_VM it writes to its private copy of
+       the memory, and CLONE_VFORK keeps us suspended until it has exec'd; no stack to map and unmap. */
+    char stack[64 * 1024] __attribute__((aligned(64)));
+
     /* Block every signal so no handler of the parent runs on the child's stack before it resets them. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int fd = -1;
-    pid_t child = clone(child_main, (char *)stack + stack_size,
-                        CLONE_VFORK | CLONE_PIDFD | SIGCHLD, spec, &fd);
+    pid_t child = clone(child_main, stack + sizeof stack, CLONE_VFORK | CLONE_PIDFD | SIGCHLD, spec, &fd);
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     spec->failed_stage = result->stage;
     spec->failed_errno = result->err;
     spec->result_page = NULL;
-    munmap(result, 4096);
-    munmap(stack, stack_size);
     if (child < 0) { errno = saved; return -1; }
     *pid = child;
     *pidfd = fd;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,4 +44,10 @@ int bh_set_dumpable(int dumpable) {
 
 int bh_set_child_subreaper(void) {
     return (int)syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+long bh_filesystem_type(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) < 0) return -1;
+    return (long)info.f_type;
 }

@@ -152,3 +152,22 @@ private func writeEntry(_ data: Data, to path: String) throws {
 extension PolicyCache: Equatable {
     public static func == (a: PolicyCache, b: PolicyCache) -> Bool { a.directory == b.directory }
 }
+
+@Suite struct NumberTextTests {
+    @Test func digitsByHand() {
+        #expect(PrivateFiles.decimal(0) == "0")
+        #expect(PrivateFiles.decimal(268_435_456) == "268435456")
+        #expect(PrivateFiles.decimal(UInt64.max) == "18446744073709551615")
+        #expect(PrivateFiles.hex(0) == "0000000000000000")
+        #expect(PrivateFiles.hex(0xdead_beef) == "00000000deadbeef")
+        #expect(PrivateFiles.hex(UInt64.max) == "ffffffffffffffff")
+    }
+
+    @Test func decimalsParsedByHand() {
+        #expect(PolicyCodec.decimal("0") == 0)
+        #expect(PolicyCodec.decimal("18446744073709551615") == UInt64.max)
+        for bad in ["", "18446744073709551616", "99999999999999999999", "12a", "-1", "+1", " 1", "1.5"] {
+            #expect(PolicyCodec.decimal(bad) == nil, "\(bad)")
+        }
+    }
+}

@@ -1,4 +1,5 @@
 @testable import Bulkhead
+import Foundation
 import Testing
 
 @Suite struct CgroupLayoutTests {
@@ -37,5 +38,15 @@ import Testing
     @Test func controllerWords() {
         #expect(CgroupLayout.words(in: Array("cpu  memory pids\n".utf8)) == ["cpu", "memory", "pids"])
         #expect(CgroupLayout.words(in: []) == [])
+    }
+
+    @Test func theUsualMountsGiveWhatMountinfoGives() throws {
+        let membership = Array(try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8).utf8)
+        let mountinfo = Array(try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).utf8)
+        let parsed = CgroupLayout.parse(mountinfo: mountinfo, membership: membership)
+        if let usual = CgroupLayout.conventional(membership: membership) { #expect(usual == parsed) }
+        #expect(CgroupLayout.current() == parsed)
+        // A path that is not where the usual mounts say: mountinfo decides.
+        #expect(CgroupLayout.conventional(membership: Array("4:memory:/no/such/bulkhead/cgroup\n".utf8)) == nil)
     }
 }

@@ -90,6 +90,8 @@ int bh_pidfd_open(pid_t pid);
 int bh_capget_effective(uint64_t *effective, uint64_t *permitted);
 int bh_set_dumpable(int dumpable);
 int bh_set_child_subreaper(void);
+/* statfs(2) f_type of the file system holding `path` (a *_SUPER_MAGIC), or -1 with errno. */
+long bh_filesystem_type(const char *path);
 
 /* siginfo_t accessors: the fields are macros over unions. */
 int bh_siginfo_code(const siginfo_t *info);
