@@ -48,13 +48,19 @@ final class TaskCgroup: @unchecked Sendable {
     /// Takes free slots and writes the limits into them, or explains why it cannot.
     /// (Typed throws rather than `Result`: each generic type used costs a launch its run-time set-up.)
     static func create(memory: UInt64?, processes: UInt64?, layout: CgroupLayout) throws(CgroupUnavailable) -> TaskCgroup {
+        let wanted = (memory == nil ? [] : ["memory"]) + (processes == nil ? [] : ["pids"])
         var v2Problem = ""
         if let v2 = layout.v2Directory {
-            do { return try createV2(base: v2, memory: memory, processes: processes) } catch { v2Problem = " (\(error.reason))" }
+            let available = CgroupLayout.words(in: (try? readSmallBytes(v2 + "/cgroup.controllers")) ?? [])
+            if wanted.allSatisfy(available.contains) {
+                do { return try createV2(base: v2, wanted: wanted, memory: memory, processes: processes) } catch { v2Problem = " (\(error.reason))" }
+            } else if layout.memory == nil || layout.pids == nil {
+                // Said only when v1 cannot help either, and built only then: it is the rare path.
+                v2Problem = " (cgroup v2 at \(v2) offers [\(available.joined(separator: " "))], not \(wanted.joined(separator: " ")))"
+            }
         }
         var held: [Directory] = []
-        for controller in ["memory", "pids"] {
-            guard controller == "memory" ? memory != nil : processes != nil else { continue }
+        for controller in wanted {
             guard let base = layout.v1Directory(controller) else {
                 held.forEach { close($0.lock) }
                 throw CgroupUnavailable(reason: "no cgroup \(controller) controller is mounted\(v2Problem)")
@@ -62,7 +68,7 @@ final class TaskCgroup: @unchecked Sendable {
             do {
                 held.append(try claimSlot(in: base, controller: controller) { slot throws(SystemCallError) in
                     if controller == "memory", let memory { try setMemoryLimitV1(slot, memory) }
-                    if controller == "pids", let processes { try writeSmallFile("pids.max", in: slot, PrivateFiles.decimal(processes)) }
+                    if controller == "pids", let processes { try writeSmallFile("pids.max", in: slot, Digits.decimal(processes)) }
                 })
             } catch {
                 held.forEach { close($0.lock) }
@@ -72,12 +78,8 @@ final class TaskCgroup: @unchecked Sendable {
         return try openProcs(version: .v1, directories: held)
     }
 
-    private static func createV2(base: String, memory: UInt64?, processes: UInt64?) throws(CgroupUnavailable) -> TaskCgroup {
-        let available = CgroupLayout.words(in: (try? readSmallBytes(base + "/cgroup.controllers")) ?? [])
-        let wanted = (memory == nil ? [] : ["memory"]) + (processes == nil ? [] : ["pids"])
-        guard wanted.allSatisfy(available.contains) else {
-            throw CgroupUnavailable(reason: "cgroup v2 at \(base) offers [\(available.joined(separator: " "))], not \(wanted.joined(separator: " "))")
-        }
+    /// A slot in the v2 tree at `base`, which offers every controller in `wanted`.
+    private static func createV2(base: String, wanted: [String], memory: UInt64?, processes: UInt64?) throws(CgroupUnavailable) -> TaskCgroup {
         let enabled = CgroupLayout.words(in: (try? readSmallBytes(base + "/cgroup.subtree_control")) ?? [])
         for controller in wanted where !enabled.contains(controller) {
             // Fails with EBUSY when bulkhead itself lives in `base` (the no-internal-processes rule).
@@ -87,12 +89,12 @@ final class TaskCgroup: @unchecked Sendable {
         }
         let slot = try claimSlot(in: base, controller: "") { slot throws(SystemCallError) in
             if let memory {
-                try writeSmallFile("memory.max", in: slot, PrivateFiles.decimal(memory))
+                try writeSmallFile("memory.max", in: slot, Digits.decimal(memory))
                 do throws(SystemCallError) { try writeSmallFile("memory.swap.max", in: slot, "0") } catch {
                     if error.errno != ENOENT { throw error }   // no swap accounting: nothing to limit
                 }
             }
-            if let processes { try writeSmallFile("pids.max", in: slot, PrivateFiles.decimal(processes)) }
+            if let processes { try writeSmallFile("pids.max", in: slot, Digits.decimal(processes)) }
         }
         return try openProcs(version: .v2, directories: [slot])
     }
@@ -103,7 +105,7 @@ final class TaskCgroup: @unchecked Sendable {
                                   configure: (Int32) throws(SystemCallError) -> Void) throws(CgroupUnavailable) -> Directory {
         var lastProblem = "all \(slotCount) slots are in use"
         for index in 0..<slotCount {
-            let path = base + "/bulkhead-slot-" + PrivateFiles.decimal(UInt64(index))
+            let path = base + "/bulkhead-slot-" + Digits.decimal(UInt64(index))
             var fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
             if fd < 0 && errno == ENOENT {
                 guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
@@ -140,7 +142,7 @@ final class TaskCgroup: @unchecked Sendable {
     /// memory.memsw.limit_in_bytes (memory plus swap) may never be below memory.limit_in_bytes, so a
     /// slot used with another limit before must be changed in the right order.
     private static func setMemoryLimitV1(_ slot: Int32, _ bytes: UInt64) throws(SystemCallError) {
-        let limit = "memory.limit_in_bytes", memsw = "memory.memsw.limit_in_bytes", value = PrivateFiles.decimal(bytes)
+        let limit = "memory.limit_in_bytes", memsw = "memory.memsw.limit_in_bytes", value = Digits.decimal(bytes)
         do throws(SystemCallError) {
             // Without memsw, swap would let the tree exceed the limit where swap accounting is on.
             try writeSmallFile(memsw, in: slot, value)         // raising, or unchanged
@@ -223,10 +225,14 @@ final class TaskCgroup: @unchecked Sendable {
 
     /// The number after `key` in a "key value" per line file.
     private func keyedCounter(_ file: String, in directory: Directory, key: String) -> Int? {
-        guard let text = try? readSmallFile(file, in: directory.lock) else { return nil }
-        for line in Array(text.utf8).split(separator: UInt8(ascii: "\n")) {
-            let parts = line.split(separator: UInt8(ascii: " "))
-            if parts.count == 2, parts[0].elementsEqual(key.utf8) { return Int(String(decoding: parts[1], as: UTF8.self)) }
+        guard let bytes = try? readSmallBytes(file, in: directory.lock) else { return nil }
+        let prefix = Array(key.utf8) + [UInt8(ascii: " ")]
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+            let line = bytes[start..<end]
+            if line.starts(with: prefix) { return Digits.number(line.dropFirst(prefix.count)).flatMap(Int.init(exactly:)) }
+            start = end + 1
         }
         return nil
     }

@@ -27,7 +27,7 @@ public struct FilterCache: Sendable {
     /// The compiled filter for `policy`, from the cache or compiled now and stored.
     public func filter(for policy: SeccompPolicy) throws(SeccompCompileError) -> CompiledFilter {
         let key = Self.key(for: policy)
-        let path = directory + "/bpf-" + PrivateFiles.hex(PrivateFiles.fnv1a(key))
+        let path = directory + "/bpf-" + Digits.hex(PrivateFiles.fnv1a(key))
         let header = Array((Self.magic + key + "\n").utf8)
         if let bytes = PrivateFiles.readBytes(path, limit: 4 << 20, privateOnly: true),
            bytes.count > header.count, bytes.starts(with: header) {

@@ -49,10 +49,10 @@ public enum SeccompCompiler {
         var text = ""
         if let version = seccomp_version() {
             let v = version.pointee
-            text += "libseccomp=" + PrivateFiles.decimal(UInt64(v.major)) + "." + PrivateFiles.decimal(UInt64(v.minor))
-                + "." + PrivateFiles.decimal(UInt64(v.micro)) + ";"
+            text += "libseccomp=" + Digits.decimal(UInt64(v.major)) + "." + Digits.decimal(UInt64(v.minor))
+                + "." + Digits.decimal(UInt64(v.micro)) + ";"
         }
-        return text + "compiler=1 tree>" + PrivateFiles.decimal(UInt64(binaryTreeThreshold))
+        return text + "compiler=1 tree>" + Digits.decimal(UInt64(binaryTreeThreshold))
     }
 
     public static func compile(_ policy: SeccompPolicy) throws(SeccompCompileError) -> CompiledFilter {

@@ -54,7 +54,7 @@ public struct PolicyCache: Sendable {
 
     private func cached(identity: String, artifact: PolicyArtifact?,
                         load: (inout [PolicySourceText]) throws(PolicyError) -> Policy) throws(PolicyError) -> CachedPolicy {
-        let path = directory + "/policy-" + PrivateFiles.hex(PrivateFiles.fnv1a(identity + "\n" + (artifact?.key ?? "")))
+        let path = directory + "/policy-" + Digits.hex(PrivateFiles.fnv1a(identity + "\n" + (artifact?.key ?? "")))
         var key = Self.magic
         EntryBytes.append(Array(identity.utf8), to: &key)
         EntryBytes.append(Self.executableStamp(), to: &key)

@@ -49,7 +49,7 @@ public enum PolicyCodec {
             var fields = FieldCursor(line)
             guard let key = fields.next() else { return nil }
             switch key {
-            case "version": guard let v = fields.next().flatMap(decimal), v <= 1000 else { return nil }; policy.version = Int(v)
+            case "version": guard let v = fields.next().flatMap(Digits.number), v <= 1000 else { return nil }; policy.version = Int(v)
             case "name": policy.name = fields.next()
             case "description": policy.description = fields.next()
             case "seccomp":
@@ -78,7 +78,7 @@ public enum PolicyCodec {
                     if kind == .wall { policy.limits.wall = seconds } else { policy.limits.cpu = seconds }
                     continue
                 }
-                guard let n = decimal(value) else { return nil }
+                guard let n = Digits.number(value) else { return nil }
                 policy.limits[amount: kind] = n
             case "best-effort":
                 var kinds = LimitKindSet()
@@ -94,12 +94,12 @@ public enum PolicyCodec {
             case "env-pass": policy.environment.pass = fields.remaining()
             case "workdir": policy.workdir = fields.next()
             case "user":
-                guard let uid = fields.next().flatMap(decimal).flatMap(UInt32.init(exactly:)),
-                      let gid = fields.next().flatMap(decimal).flatMap(UInt32.init(exactly:)),
+                guard let uid = fields.next().flatMap(Digits.number).flatMap(UInt32.init(exactly:)),
+                      let gid = fields.next().flatMap(Digits.number).flatMap(UInt32.init(exactly:)),
                       let bestEffort = fields.next() else { return nil }
                 var groups: [UInt32] = []
                 while let value = fields.next() {
-                    guard let g = decimal(value).flatMap(UInt32.init(exactly:)) else { return nil }
+                    guard let g = Digits.number(value).flatMap(UInt32.init(exactly:)) else { return nil }
                     groups.append(g)
                 }
                 policy.user = UserPolicy(uid: uid, gid: gid, groups: groups, bestEffort: bestEffort == "1")
@@ -147,30 +147,23 @@ public enum PolicyCodec {
     }
 
     private static func condition(_ text: String) -> ArgumentCondition? {
-        let parts = Array(text.utf8).split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
-        guard parts.count == 5, let index = decimal(parts[0]), index < 6, let a = decimal(parts[2]), let b = decimal(parts[3])
-        else { return nil }
-        let name = String(decoding: parts[1], as: UTF8.self)
+        // INDEX:OP:A:B:LOW32, taken apart without building an array of parts.
+        var rest = Array(text.utf8)[...]
+        func part() -> ArraySlice<UInt8>? {
+            guard let colon = rest.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            defer { rest = rest[(colon + 1)...] }
+            return rest[..<colon]
+        }
+        guard let first = part(), let op = part(), let second = part(), let third = part(),
+              let index = Digits.number(first), index < 6, let a = Digits.number(second), let b = Digits.number(third),
+              !rest.contains(UInt8(ascii: ":")) else { return nil }
+        let name = String(decoding: op, as: UTF8.self)
         guard let comparison = name == "me" ? .maskedEqual(mask: a, value: b) : ArgumentComparison(operator: name, value: a)
         else { return nil }
-        return ArgumentCondition(index: Int(index), comparison: comparison, low32: parts[4].elementsEqual("1".utf8))
+        return ArgumentCondition(index: Int(index), comparison: comparison, low32: rest.elementsEqual("1".utf8))
     }
 
-    /// An unsigned decimal number, digits only; nil when empty, not a number, or beyond 64 bits.
-    static func decimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
-        guard !digits.isEmpty, digits.count <= 20 else { return nil }
-        var value: UInt64 = 0
-        for digit in digits {
-            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
-            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
-            if o1 || o2 { return nil }
-            value = sum
-        }
-        return value
-    }
 
-    static func decimal(_ text: String) -> UInt64? { decimal(Array(text.utf8)[...]) }
 
     static func escape(_ field: String) -> String {
         guard field.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return field }

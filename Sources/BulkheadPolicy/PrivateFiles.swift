@@ -22,7 +22,7 @@ public enum PrivateFiles {
 
     /// `path` when it is (or could be made) a directory owned by us and not group/other writable.
     public static func privateDirectory(_ path: String) -> String? {
-        guard path.hasPrefix("/"), !path.contains("\0") else { return nil }
+        guard path.utf8.first == UInt8(ascii: "/"), !path.utf8.contains(0) else { return nil }
         var info = stat()
         if lstat(path, &info) != 0 {
             let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
@@ -86,29 +86,5 @@ public enum PrivateFiles {
         var hash: UInt64 = 0xcbf29ce484222325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
         return hash
-    }
-
-    /// Decimal digits, by hand for the same reason as `hex`.
-    public static func decimal(_ value: UInt64) -> String {
-        digits(of: value, base: 10, count: 0)
-    }
-
-    /// Sixteen lower-case hex digits. Written out by hand: `String(_:radix:)` is cold generic code that
-    /// cost a cached launch more than the hashing.
-    public static func hex(_ value: UInt64) -> String {
-        digits(of: value, base: 16, count: 16)
-    }
-
-    /// `value` in `base` (at most 16), left-padded with zeros to `count` digits.
-    private static func digits(of value: UInt64, base: UInt64, count: Int) -> String {
-        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: max(count, 20))
-        var rest = value, index = bytes.count
-        repeat {
-            index -= 1
-            let digit = UInt8(rest % base)
-            bytes[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
-            rest /= base
-        } while rest > 0
-        return String(decoding: bytes[min(index, bytes.count - count)...], as: UTF8.self)
     }
 }

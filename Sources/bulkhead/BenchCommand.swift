@@ -45,8 +45,11 @@ struct BenchCommand: ParsableCommand {
         } catch {
             throw CLIError(error.description)
         }
+        // The issue's own command names the policy file; use it when run from the source tree.
+        let shippedFile = "policies/" + policy + ".yaml"
+        let cliPolicy = ShippedPolicies.names.contains(policy) && access(shippedFile, R_OK) == 0 ? shippedFile : policy
         comparisons.append(benchmark.wholeCommand(
-            subject: [directory + "/bulkhead", "run", "--quiet", "--policy", policy, "--", "/bin/true"],
+            subject: [directory + "/bulkhead", "run", "--quiet", "--policy", cliPolicy, "--", "/bin/true"],
             baseline: ["/bin/true"], target: 4.0))
 
         print("bulkhead bench: \(benchmark.rounds) rounds x \(benchmark.perRound) launches, policy \(policy) (\(plan.filter?.instructionCount ?? 0) BPF instructions)")

@@ -27,7 +27,7 @@ struct BulkheadCommand: ParsableCommand {
         do {
             let arguments = CommandLine.arguments.dropFirst()
             if arguments.first == "run", let invocation = RunInvocation.parseFast(arguments.dropFirst()) {
-                try invocation.execute()
+                Glibc.exit(try invocation.execute())
             }
             // Process mode's child: no ArgumentParser start-up cost, no stop signals held back.
             if arguments.first == "__task", arguments.count == 2, let spec = arguments.last, !spec.hasPrefix("-") {

@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
-        try RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet, command: command).execute()
+        throw ExitCode(try RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet, command: command).execute())
     }
 }
 
@@ -76,7 +76,8 @@ struct RunInvocation: Equatable {
         return invocation
     }
 
-    func execute() throws {
+    /// - Returns: the exit code for bulkhead: the task's, or what its ending maps to.
+    func execute() throws -> Int32 {
         var arguments = command
         if arguments.first == "--" {
             arguments.removeFirst()
@@ -118,10 +119,10 @@ struct RunInvocation: Equatable {
                 try RunReport(result: result, policy: loaded.policy, policySource: source, command: arguments).write(to: report)
             } catch {
                 FileHandleStderr.write("bulkhead: error: cannot write report \(report): \(error)\n")
-                throw ExitCode(ExitCodes.launcherFailed)
+                return ExitCodes.launcherFailed
             }
         }
-        throw ExitCode(result.exitCode)
+        return result.exitCode
     }
 }
 

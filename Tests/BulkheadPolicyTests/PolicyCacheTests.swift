@@ -155,19 +155,19 @@ extension PolicyCache: Equatable {
 
 @Suite struct NumberTextTests {
     @Test func digitsByHand() {
-        #expect(PrivateFiles.decimal(0) == "0")
-        #expect(PrivateFiles.decimal(268_435_456) == "268435456")
-        #expect(PrivateFiles.decimal(UInt64.max) == "18446744073709551615")
-        #expect(PrivateFiles.hex(0) == "0000000000000000")
-        #expect(PrivateFiles.hex(0xdead_beef) == "00000000deadbeef")
-        #expect(PrivateFiles.hex(UInt64.max) == "ffffffffffffffff")
+        #expect(Digits.decimal(0) == "0")
+        #expect(Digits.decimal(268_435_456) == "268435456")
+        #expect(Digits.decimal(UInt64.max) == "18446744073709551615")
+        #expect(Digits.hex(0) == "0000000000000000")
+        #expect(Digits.hex(0xdead_beef) == "00000000deadbeef")
+        #expect(Digits.hex(UInt64.max) == "ffffffffffffffff")
     }
 
     @Test func decimalsParsedByHand() {
-        #expect(PolicyCodec.decimal("0") == 0)
-        #expect(PolicyCodec.decimal("18446744073709551615") == UInt64.max)
+        #expect(Digits.number("0") == 0)
+        #expect(Digits.number("18446744073709551615") == UInt64.max)
         for bad in ["", "18446744073709551616", "99999999999999999999", "12a", "-1", "+1", " 1", "1.5"] {
-            #expect(PolicyCodec.decimal(bad) == nil, "\(bad)")
+            #expect(Digits.number(bad) == nil, "\(bad)")
         }
     }
 }
