@@ -54,11 +54,13 @@ public struct PolicyCache: Sendable {
 
     private func cached(identity: String, artifact: PolicyArtifact?,
                         load: (inout [PolicySourceText]) throws(PolicyError) -> Policy) throws(PolicyError) -> CachedPolicy {
-        let path = directory + "/policy-" + Digits.hex(PrivateFiles.fnv1a(identity + "\n" + (artifact?.key ?? "")))
         var key = Self.magic
         EntryBytes.append(Array(identity.utf8), to: &key)
         EntryBytes.append(Self.executableStamp(), to: &key)
         EntryBytes.append(Array((artifact?.key ?? "").utf8), to: &key)
+        // Named by the whole key: two bulkhead builds used in turn keep an entry each instead of
+        // replacing each other's on every run.
+        let path = directory + "/policy-" + Digits.hex(PrivateFiles.fnv1a(key))
         if let hit = lookup(path, key: key) { return hit }
 
         var sources: [PolicySourceText] = []

@@ -83,8 +83,12 @@ public enum PrivateFiles {
     }
 
     public static func fnv1a(_ text: String) -> UInt64 {
+        fnv1a(Array(text.utf8))
+    }
+
+    public static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
         var hash: UInt64 = 0xcbf29ce484222325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
         return hash
     }
 }

@@ -102,6 +102,9 @@ import Testing
         // Made another way: not the stored bytes.
         let other = PolicyArtifact(key: "v2") { _ in [7] }
         #expect(try cache.load(path: dir + "/p.yaml", artifact: other).artifact == [7])
+        // Each has its own entry: using both in turn makes nothing again.
+        #expect(try cache.load(path: dir + "/p.yaml", artifact: artifact).artifact == Array("p".utf8))
+        #expect(made.count == 1)
         // Nothing could be made: nothing stored, and the policy still loads.
         let none = PolicyArtifact(key: "v3") { _ in nil }
         let loaded = try cache.load(path: dir + "/p.yaml", artifact: none)
