@@ -16,18 +16,23 @@ enum EnvironmentBuilder {
             return !launcher[..<index].contains { variableName($0) == name }
         }
         for index in launcher.indices where !policy.clear && firstOfItsName(index) { result.append(launcher[index]) }
-        for pattern in policy.pass {
-            let isPrefix = pattern.hasSuffix("*")
-            let wanted = isPrefix ? pattern.dropLast() : pattern[...]
+        for wanted in policy.pass {
+            let isPrefix = wanted.utf8.last == UInt8(ascii: "*")
             for index in launcher.indices {
-                let name = variableName(launcher[index])
-                guard isPrefix ? name.hasPrefix(wanted) : name == wanted, firstOfItsName(index) else { continue }
+                guard pattern(wanted, matches: variableName(launcher[index]).utf8), firstOfItsName(index) else { continue }
                 put(launcher[index])
                 if !isPrefix { break }
             }
         }
         for variable in policy.set { put(variable.name + "=" + variable.value) }
         return result.sorted { variableName($0) < variableName($1) }
+    }
+
+    /// Whether a `pass` entry (a name, or a prefix ending in `*`) takes the variable called `name`.
+    static func pattern(_ pattern: String, matches name: some Collection<UInt8>) -> Bool {
+        let utf8 = pattern.utf8
+        if utf8.last == UInt8(ascii: "*") { return name.starts(with: utf8.dropLast()) }
+        return name.elementsEqual(utf8)
     }
 
     /// "NAME" of "NAME=value"; an entry without "=" is all name.

@@ -52,6 +52,22 @@ public enum ProcessEnvironment {
         return result
     }
 
+    /// Only the entries `policy` can take: all of them when it inherits the environment, otherwise those
+    /// its `pass` list names. The others never become Strings (a launch made and freed dozens of them).
+    public static func entries(for policy: EnvironmentPolicy) -> [String] {
+        if !policy.clear { return entries() }
+        guard !policy.pass.isEmpty else { return [] }
+        var result: [String] = []
+        var cursor = environ
+        while let entry = cursor.pointee {
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
+            let name = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "=")) ?? bytes.endIndex)])
+            if policy.pass.contains(where: { EnvironmentBuilder.pattern($0, matches: name) }) { result.append(String(cString: entry)) }
+            cursor += 1
+        }
+        return result
+    }
+
     /// One variable, as getenv(3) finds it.
     public static func value(of name: String) -> String? {
         getenv(name).map { String(cString: $0) }

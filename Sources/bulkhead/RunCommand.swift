@@ -102,7 +102,7 @@ struct RunInvocation: Equatable {
         SupervisorHardening.makeNonDumpable()
         let result: RunResult
         do {
-            let plan = try SandboxPlan(policy: loaded.policy, launcherEnvironment: ProcessEnvironment.entries(),
+            let plan = try SandboxPlan(policy: loaded.policy, launcherEnvironment: ProcessEnvironment.entries(for: loaded.policy.environment),
                                        compiledFilter: loaded.artifact.flatMap(CompiledFilter.init(cachedBytes:)))
             // The process ends with exit(), which runs no deinitialisers: remove the plan's cgroups here.
             defer { plan.close() }

@@ -34,4 +34,23 @@ import Testing
         for (name, value) in ProcessInfo.processInfo.environment { #expect(dictionary[name] == value) }
         #expect(ProcessEnvironment.value(of: "PATH") == ProcessInfo.processInfo.environment["PATH"])
     }
+
+    @Test func onlyTheEntriesAPolicyCanTakeAreRead() {
+        setenv("BULKHEAD_ENV_TEST_A", "a", 1)
+        setenv("BULKHEAD_ENV_TEST_PREFIX_B", "b=c", 1)
+        defer { unsetenv("BULKHEAD_ENV_TEST_A"); unsetenv("BULKHEAD_ENV_TEST_PREFIX_B") }
+        let policies = [
+            EnvironmentPolicy(clear: true, pass: ["BULKHEAD_ENV_TEST_A", "BULKHEAD_ENV_TEST_PREFIX_*", "PATH", "NOT_THERE"]),
+            EnvironmentPolicy(clear: true, pass: ["BULKHEAD_ENV_TEST_*"]),
+            EnvironmentPolicy(clear: true, set: [EnvironmentVariable(name: "X", value: "1")]),
+            EnvironmentPolicy(clear: false, pass: ["IGNORED"]),
+        ]
+        for policy in policies {
+            let all = ProcessEnvironment.entries()
+            let some = ProcessEnvironment.entries(for: policy)
+            #expect(some.allSatisfy(all.contains))
+            #expect(EnvironmentBuilder.build(policy, from: some) == EnvironmentBuilder.build(policy, from: all))
+        }
+        #expect(ProcessEnvironment.entries(for: policies[1]).sorted() == ["BULKHEAD_ENV_TEST_A=a", "BULKHEAD_ENV_TEST_PREFIX_B=b=c"])
+    }
 }
