@@ -108,7 +108,8 @@ final class TaskCgroup: @unchecked Sendable {
             let path = base + "/bulkhead-slot-" + Digits.decimal(UInt64(index))
             var fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
             if fd < 0 && errno == ENOENT {
-                guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+                // 0700: a user who could open the slot could also hold its lock forever and starve bulkhead.
+                guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
                     throw CgroupUnavailable(reason: "cannot create \(path): \(ErrnoText.describe(errno))")
                 }
                 fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)

@@ -37,6 +37,8 @@ import Testing
         #expect(slots.contains { $0.contains("/pids/") } && slots.contains { $0.contains("/memory/") }, "\(slots)")
         var checked = 0
         for slot in slots {
+            var info = stat()
+            #expect(stat(slot, &info) == 0 && info.st_mode & 0o077 == 0, "\(slot) is open to other users")
             if whileFree(slot, { #expect(members(slot).isEmpty, "\(slot) holds \(members(slot))") }) { checked += 1 }
         }
         #expect(checked > 0)
