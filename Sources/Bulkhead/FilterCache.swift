@@ -35,6 +35,7 @@ public struct FilterCache: Sendable {
         }
         let compiled = try SeccompCompiler.compile(policy)
         PrivateFiles.writeAtomically(header + compiled.bpf, to: path)
+        PrivateFiles.prune(directory, prefix: "bpf-", olderThanDays: PolicyCache.keepDays)
         return compiled
     }
 

@@ -76,8 +76,14 @@ public struct PolicyCache: Sendable {
         EntryBytes.append(UInt32(made == nil ? 0 : 1), to: &entry)
         if let made { EntryBytes.append(made, to: &entry) }
         PrivateFiles.writeAtomically(entry, to: path)
+        // Entries of other builds and edited policies are never read again: let them go on misses,
+        // which are rare and already slow.
+        PrivateFiles.prune(directory, prefix: "policy-", olderThanDays: Self.keepDays)
         return CachedPolicy(policy: policy, artifact: made)
     }
+
+    /// Entries not written for this long are removed when another entry is written.
+    public static let keepDays = 30
 
     private func lookup(_ path: String, key: [UInt8]) -> CachedPolicy? {
         guard let bytes = PrivateFiles.readBytes(path, limit: 16 << 20, privateOnly: true),

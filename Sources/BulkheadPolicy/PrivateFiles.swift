@@ -91,4 +91,21 @@ public enum PrivateFiles {
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
         return hash
     }
+
+    /// Removes the regular files in `directory` whose names start with `prefix` and that were last
+    /// written more than `days` ago. Best effort, like the caches themselves.
+    public static func prune(_ directory: String, prefix: String, olderThanDays days: Int) {
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        let descriptor = dirfd(dir)
+        let cutoff = time(nil) - time_t(days * 86_400)
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard name.utf8.starts(with: prefix.utf8) else { continue }
+            var info = stat()
+            guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG,
+                  info.st_mtim.tv_sec < cutoff else { continue }
+            unlinkat(descriptor, name, 0)
+        }
+    }
 }

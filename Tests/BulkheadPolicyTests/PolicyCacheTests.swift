@@ -145,6 +145,24 @@ import Testing
     }
 }
 
+extension PolicyCacheTests {
+    @Test func aMissLetsGoOfEntriesNotWrittenForAMonth() throws {
+        let dir = temporaryDirectory()
+        let cache = try #require(PolicyCache(directory: dir + "/cache"))
+        writeFile(dir + "/p.yaml", "version: 1\nname: p\n")
+        for (name, daysAgo) in [("policy-old", 40), ("policy-recent", 3), ("unrelated-old", 40)] {
+            writeFile(dir + "/cache/" + name, "x")
+            var times = [timespec(tv_sec: time(nil) - daysAgo * 86_400, tv_nsec: 0), timespec(tv_sec: time(nil) - daysAgo * 86_400, tv_nsec: 0)]
+            #expect(utimensat(AT_FDCWD, dir + "/cache/" + name, &times, 0) == 0)
+        }
+        _ = try cache.load(path: dir + "/p.yaml")
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/cache"))
+        #expect(!left.contains("policy-old"))
+        #expect(left.contains("policy-recent") && left.contains("unrelated-old"))
+        #expect(left.contains { $0.hasPrefix("policy-") && $0 != "policy-recent" }, "the new entry stays: \(left)")
+    }
+}
+
 private final class Counter: @unchecked Sendable { var count = 0 }
 
 private func writeEntry(_ data: Data, to path: String) throws {
