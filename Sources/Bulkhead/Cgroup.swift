@@ -18,11 +18,24 @@ import Glibc
 final class TaskCgroup: @unchecked Sendable {
     enum Version: String { case v1, v2 }
 
+    /// A held slot and the files a launch reads, kept open: a re-read from offset 0 is one pread(2)
+    /// instead of open, read and close on every launch of a plan.
     struct Directory {
         let controller: String   // "memory", "pids", or "" for the single v2 directory
         let path: String
         /// The slot's directory, open and flock-ed while this process holds it.
         let lock: Int32
+        /// cgroup.procs, read-only: who is inside.
+        let members: Int32
+        /// The file counting OOM kills (memory.oom_control, or memory.events in v2), or -1.
+        let oomEvents: Int32
+        /// pids.events, counting forks refused at pids.max, or -1.
+        let pidsEvents: Int32
+
+        /// Closes every file, which also gives up the slot.
+        func close() {
+            for fd in [members, oomEvents, pidsEvents, lock] where fd >= 0 { Glibc.close(fd) }
+        }
     }
 
     /// How many slots a parent cgroup gets: as many bulkheads may run side by side under it.
@@ -42,7 +55,7 @@ final class TaskCgroup: @unchecked Sendable {
     /// Closing the slot directories releases their locks; the slots stay for the next launch.
     deinit {
         procsFDs.forEach { close($0) }
-        directories.forEach { close($0.lock) }
+        directories.forEach { $0.close() }
     }
 
     /// Takes free slots and writes the limits into them, or explains why it cannot.
@@ -62,7 +75,7 @@ final class TaskCgroup: @unchecked Sendable {
         var held: [Directory] = []
         for controller in wanted {
             guard let base = layout.v1Directory(controller) else {
-                held.forEach { close($0.lock) }
+                held.forEach { $0.close() }
                 throw CgroupUnavailable(reason: "no cgroup \(controller) controller is mounted\(v2Problem)")
             }
             do {
@@ -71,7 +84,7 @@ final class TaskCgroup: @unchecked Sendable {
                     if controller == "pids", let processes { try writeSmallFile("pids.max", in: slot, Digits.decimal(processes)) }
                 })
             } catch {
-                held.forEach { close($0.lock) }
+                held.forEach { $0.close() }
                 throw error
             }
         }
@@ -121,17 +134,25 @@ final class TaskCgroup: @unchecked Sendable {
                 close(fd)
                 continue
             }
-            let directory = Directory(controller: controller, path: path, lock: fd)
+            func file(_ name: String) -> Int32 { openat(fd, name, O_RDONLY | O_CLOEXEC) }
+            let directory = Directory(controller: controller, path: path, lock: fd, members: file("cgroup.procs"),
+                                      oomEvents: controller == "pids" ? -1 : file(controller.isEmpty ? "memory.events" : "memory.oom_control"),
+                                      pidsEvents: controller == "memory" ? -1 : file("pids.events"))
+            guard directory.members >= 0 else {
+                let err = errno
+                directory.close()
+                throw CgroupUnavailable(reason: "cannot open \(path)/cgroup.procs: \(ErrnoText.describe(err))")
+            }
             // Free but not empty: its last holder died with the task tree still inside.
             guard emptied(directory, version: controller.isEmpty ? .v2 : .v1) else {
-                close(fd)
+                directory.close()
                 lastProblem = "\(path) cannot be emptied"
                 continue
             }
             do throws(SystemCallError) {
                 try configure(fd)
             } catch {
-                close(fd)
+                directory.close()
                 lastProblem = "cannot set the \(controller.isEmpty ? "" : controller + " ")limit in \(path): \(ErrnoText.describe(error.errno))"
                 continue
             }
@@ -162,7 +183,7 @@ final class TaskCgroup: @unchecked Sendable {
             guard fd >= 0 else {
                 let err = errno
                 fds.forEach { close($0) }
-                directories.forEach { close($0.lock) }
+                directories.forEach { $0.close() }
                 throw CgroupUnavailable(reason: "cannot open \(directory.path)/cgroup.procs: \(ErrnoText.describe(err))")
             }
             fds.append(fd)
@@ -192,8 +213,8 @@ final class TaskCgroup: @unchecked Sendable {
     }
 
     private static func pids(in directory: Directory) -> [pid_t] {
-        guard let text = try? readSmallFile("cgroup.procs", in: directory.lock) else { return [] }
-        return Array(text.utf8).split(separator: UInt8(ascii: "\n")).compactMap { pid_t(String(decoding: $0, as: UTF8.self)) }
+        guard let bytes = rereadSmallFile(directory.members) else { return [] }
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { Digits.number($0).flatMap(pid_t.init(exactly:)) }
     }
 
     /// The kernel's counters only grow; a cgroup used again counts from where the last task left them.
@@ -210,8 +231,7 @@ final class TaskCgroup: @unchecked Sendable {
     /// Processes the kernel's OOM killer ended inside this cgroup during the current task.
     var oomKills: Int {
         for directory in directories where directory.controller == "memory" || version == .v2 {
-            let file = version == .v1 ? "memory.oom_control" : "memory.events"
-            if let count = keyedCounter(file, in: directory, key: "oom_kill") { return count - oomBaseline }
+            if let count = keyedCounter(directory.oomEvents, key: "oom_kill") { return count - oomBaseline }
         }
         return 0
     }
@@ -219,14 +239,14 @@ final class TaskCgroup: @unchecked Sendable {
     /// Forks refused because pids.max was reached during the current task.
     var processLimitHits: Int {
         for directory in directories where directory.controller == "pids" || version == .v2 {
-            if let count = keyedCounter("pids.events", in: directory, key: "max") { return count - processLimitBaseline }
+            if let count = keyedCounter(directory.pidsEvents, key: "max") { return count - processLimitBaseline }
         }
         return 0
     }
 
     /// The number after `key` in a "key value" per line file.
-    private func keyedCounter(_ file: String, in directory: Directory, key: String) -> Int? {
-        guard let bytes = try? readSmallBytes(file, in: directory.lock) else { return nil }
+    private func keyedCounter(_ fd: Int32, key: String) -> Int? {
+        guard fd >= 0, let bytes = rereadSmallFile(fd) else { return nil }
         let prefix = Array(key.utf8) + [UInt8(ascii: " ")]
         var start = bytes.startIndex
         while start < bytes.endIndex {

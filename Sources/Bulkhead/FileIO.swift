@@ -29,6 +29,23 @@ func readSmallBytes(_ path: String, in directory: Int32 = AT_FDCWD, limit: Int =
     return bytes
 }
 
+/// The whole of a kernel file held open, read again from the start: /proc and /sys files are generated
+/// afresh for a read at offset 0. nil on error.
+func rereadSmallFile(_ fd: Int32, limit: Int = 1 << 20) -> [UInt8]? {
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while bytes.count < limit {
+        let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(bytes.count)) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return nil
+        }
+        if n == 0 { break }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
+    return bytes
+}
+
 func writeSmallFile(_ path: String, in directory: Int32 = AT_FDCWD, _ text: String) throws(SystemCallError) {
     let fd = openat(directory, path, O_WRONLY | O_CLOEXEC)
     guard fd >= 0 else { throw SystemCallError(errno: errno, path: path) }
