@@ -163,8 +163,6 @@ public enum PolicyCodec {
         return ArgumentCondition(index: Int(index), comparison: comparison, low32: rest.elementsEqual("1".utf8))
     }
 
-
-
     static func escape(_ field: String) -> String {
         guard field.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return field }
         var out = ""

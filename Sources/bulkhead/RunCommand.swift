@@ -104,7 +104,7 @@ struct RunInvocation: Equatable {
         do {
             let plan = try SandboxPlan(policy: loaded.policy, launcherEnvironment: ProcessEnvironment.entries(for: loaded.policy.environment),
                                        compiledFilter: loaded.artifact.flatMap(CompiledFilter.init(cachedBytes:)))
-            // The process ends with exit(), which runs no deinitialisers: remove the plan's cgroups here.
+            // The process ends with exit(), which runs no deinitialisers: let go of the plan's cgroup slots here.
             defer { plan.close() }
             result = try plan.run(arguments, options: options)
         } catch {
