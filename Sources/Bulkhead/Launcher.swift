@@ -108,13 +108,18 @@ enum Launcher {
     private static func makeCgroup(_ plan: SandboxPlan, rlimits: inout [bh_rlimit], warnings: inout [String]) throws(LaunchError) -> TaskCgroup? {
         let limits = plan.policy.limits
         let taskIsRoot = (plan.identity?.uid ?? geteuid()) == 0
-        // A non-root task's process count is already bound by RLIMIT_NPROC; the cgroup then only
-        // tightens it to the task's own tree.
+        // Without a cgroup, a non-root task's process count is still bound by RLIMIT_NPROC (per uid,
+        // not per tree); a root task's is not bound at all.
         let needsCgroup = limits.memory != nil || (limits.processes != nil && taskIsRoot)
         let wantsCgroup = limits.memory != nil || limits.processes != nil
         guard wantsCgroup else { return nil }
         do {
-            return try plan.cgroups.acquire()
+            let cgroup = try plan.cgroups.acquire()
+            // The pids cgroup bounds exactly the task's tree. RLIMIT_NPROC would count every process of
+            // the task's uid on the machine (pitfall 15): other `nobody` processes on the host would eat
+            // a strict task's budget, and it could not start a thread. It stays for when there is no cgroup.
+            if limits.processes != nil { rlimits.removeAll { $0.resource == Int32(BH_RLIMIT_NPROC.rawValue) } }
+            return cgroup
         } catch let unavailable {
             guard needsCgroup else { return nil }
             var missing: [LimitKind] = []

@@ -133,7 +133,7 @@ public struct Limits: Sendable, Equatable, Codable {
     public var cpu: Double?
     /// Bytes of memory for the whole task tree (cgroup).
     public var memory: UInt64?
-    /// Processes and threads in the task tree (cgroup pids; RLIMIT_NPROC for non-root uids).
+    /// Processes and threads in the task tree (cgroup pids; without one, RLIMIT_NPROC for non-root uids).
     public var processes: UInt64?
     public var openFiles: UInt64?
     public var fileSize: UInt64?

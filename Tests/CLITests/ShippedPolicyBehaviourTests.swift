@@ -127,6 +127,43 @@ import Testing
         #expect(ids.stdout == "65534 65534 [65534]\n" || ids.stdout == "65534 65534 []\n", "\(ids.stdout)\(ids.stderr)")
     }
 
+    @Test(.enabled(if: CLI.isRoot)) func strictBudgetIsTheTasksOwnNotTheUids() throws {
+        // 40 unrelated processes of uid 65534, more than strict's processes limit of 32. With
+        // RLIMIT_NPROC (which counts the whole uid) the task could not start a thread; the pids cgroup
+        // counts only its own tree.
+        var sleepers: [Process] = []
+        defer { sleepers.forEach { if $0.isRunning { kill($0.processIdentifier, SIGKILL) }; $0.waitUntilExit() } }
+        for _ in 0..<40 {
+            let sleeper = Process()
+            sleeper.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            sleeper.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sleep", "30"]
+            try sleeper.run()
+            sleepers.append(sleeper)
+        }
+        usleep(200_000)
+        let threads = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c", """
+            import threading
+            ts = [threading.Thread(target=lambda: None) for _ in range(4)]
+            [t.start() for t in ts]; [t.join() for t in ts]; print("threads ok")
+            """])
+        #expect(threads.stdout == "threads ok\n", "\(threads.stderr)")
+        // The tree itself is still bounded, by the cgroup.
+        let bomb = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c", """
+            import threading, time
+            n = 0
+            try:
+                for _ in range(200):
+                    threading.Thread(target=time.sleep, args=(5,), daemon=True).start(); n += 1
+            except RuntimeError:
+                pass
+            print(n)
+            """])
+        let started = Int(bomb.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        #expect(started >= 4 && started < 32, "\(bomb.stdout) \(bomb.stderr)")
+        let limits = try probe("strict", "rlimits")
+        #expect(!limits.stdout.lowercased().contains("nproc 32 32"), "\(limits.stdout)")
+    }
+
     @Test(.enabled(if: CLI.isRoot)) func strictMemoryLimitStopsAOneGiBAllocation() throws {
         let result = try CLI.bulkhead(["run", "--policy", "strict", "--", "python3", "-c", "b = bytearray(1 << 30); print('allocated')"])
         #expect(result.status != 0)
