@@ -40,10 +40,12 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Probes for tests: raw syscalls and alternate entry points that Swift cannot express.
         .executableTarget(name: "bulkhead-probe"),
+        // Helpers the test targets share; not part of the product.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"]),
-        .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy"]),
-        .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy"]),
-        .testTarget(name: "BulkheadTasksTests", dependencies: ["BulkheadTasks", "Bulkhead", "BulkheadPolicy"]),
+        .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy", "TestSupport"]),
+        .testTarget(name: "BulkheadTasksTests", dependencies: ["BulkheadTasks", "Bulkhead", "BulkheadPolicy", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import Bulkhead
 import BulkheadTasks
 import Foundation
+import TestSupport
 import Testing
 
 /// Child output as the task commands print it (the contract of `bulkhead task run`).
@@ -177,8 +178,7 @@ struct ContainmentStandInTests {
         echo "a table for people"
         exit 1
         """
-        try script.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o755)
+        try #require(ExecutableFile.write(Array(script.utf8), to: path))
         return path
     }
 

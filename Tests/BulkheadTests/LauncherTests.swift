@@ -1,6 +1,7 @@
 import Bulkhead
 import BulkheadPolicy
 import Foundation
+import TestSupport
 import Testing
 
 /// The launcher end to end: real children, real outcomes. These use a policy without a seccomp filter;
@@ -28,14 +29,13 @@ import Testing
 
     @Test func nonExecutableIs126() throws {
         let path = NSTemporaryDirectory() + "bulkhead-noexec-\(getpid())"
-        _ = FileManager.default.createFile(atPath: path, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o644])
+        ExecutableFile.write(Array("#!/bin/sh\n".utf8), to: path, mode: 0o644)
         defer { unlink(path) }
         let run = try TaskRunner.run([path], policy: TaskRunner.bare())
         #expect(run.result.outcome == .setupFailed(stage: .exec, errno: EACCES))
         #expect(run.result.exitCode == 126)
         // Executable but not a format the kernel runs.
-        chmod(path, 0o755)
-        _ = FileManager.default.createFile(atPath: path, contents: Data([0x7f, 0x45, 0x4c, 0x46, 0, 0]), attributes: [.posixPermissions: 0o755])
+        ExecutableFile.write([0x7f, 0x45, 0x4c, 0x46, 0, 0], to: path)
         let garbage = try TaskRunner.run([path], policy: TaskRunner.bare())
         #expect(garbage.result.outcome == .setupFailed(stage: .exec, errno: ENOEXEC))
         #expect(garbage.result.exitCode == 126)

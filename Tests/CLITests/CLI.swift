@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `bulkhead` binary as a user would.
@@ -68,32 +69,10 @@ enum CLI {
         let fm = FileManager.default
         try? fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         for name in ["bulkhead", "bulkhead-probe"] {
-            guard copyExecutable(binDirectory + "/" + name, to: directory + "/" + name) else { return nil }
+            guard ExecutableFile.copy(binDirectory + "/" + name, to: directory + "/" + name) else { return nil }
         }
         return directory
     }()
-
-    /// Copies through close-on-exec descriptors and renames into place: a child another test spawns
-    /// meanwhile must not inherit the file open for writing, or exec of the copy fails with ETXTBSY.
-    private static func copyExecutable(_ source: String, to target: String) -> Bool {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { return false }
-        defer { close(input) }
-        let temporary = target + ".partial"
-        unlink(temporary)
-        let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
-        guard output >= 0 else { return false }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var ok = true
-        while ok {
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if n <= 0 { ok = n == 0; break }
-            ok = buffer.withUnsafeBytes { write(output, $0.baseAddress, n) } == n
-        }
-        close(output)
-        guard ok, chmod(temporary, 0o755) == 0, rename(temporary, target) == 0 else { unlink(temporary); return false }
-        return true
-    }
 
     static func live(_ marker: String) -> Bool {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -65,11 +65,19 @@ import Testing
             if moved { planted.insert(hierarchy) }
         }
         try #require(!planted.isEmpty)
-        // Claims go to the lowest free slot: this run (or a parallel one) takes it and empties it first.
-        for _ in 0..<4 where stray.isRunning {
-            let result = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "/bin/true"])
-            #expect(result.status == 0)
+        // Claims go to the lowest free slot, and other tests hold slots meanwhile: runs side by side,
+        // more of them than there are slots, claim every free slot up to the stray's, and the run that
+        // claims it empties it first.
+        var runs: [Process] = []
+        for _ in 0..<(try slots().count + 3) {
+            let run = Process()
+            run.executableURL = URL(fileURLWithPath: CLI.bulkhead)
+            run.arguments = ["run", "--quiet", "--policy", "strict", "--timeout", "1s", "--", CLI.probe, "spin"]
+            try run.run()
+            runs.append(run)
         }
+        runs.forEach { $0.waitUntilExit() }
+        #expect(runs.allSatisfy { $0.terminationStatus == 124 })
         stray.waitUntilExit()
         #expect(stray.terminationReason == .uncaughtSignal && stray.terminationStatus == SIGKILL)
     }

@@ -128,27 +128,31 @@ import Testing
     }
 
     @Test(.enabled(if: CLI.isRoot)) func strictBudgetIsTheTasksOwnNotTheUids() throws {
-        // 40 unrelated processes of uid 65534, more than strict's processes limit of 32. With
+        // 40 unrelated processes of the task's uid, more than strict's processes limit of 32. With
         // RLIMIT_NPROC (which counts the whole uid) the task could not start a thread; the pids cgroup
-        // counts only its own tree.
+        // counts only its own tree. The uid is one of its own, so that tests running meanwhile as
+        // 65534 without a cgroup (where RLIMIT_NPROC is the fallback) are not starved by the sleepers.
+        let policy = CLI.temporaryPath("strict-as-65533.yaml")
+        try "version: 1\nextends: strict\nuser: { uid: 65533, gid: 65533 }\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        defer { unlink(policy) }
         var sleepers: [Process] = []
         defer { sleepers.forEach { if $0.isRunning { kill($0.processIdentifier, SIGKILL) }; $0.waitUntilExit() } }
         for _ in 0..<40 {
             let sleeper = Process()
             sleeper.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            sleeper.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sleep", "30"]
+            sleeper.arguments = ["--reuid=65533", "--regid=65533", "--clear-groups", "/bin/sleep", "30"]
             try sleeper.run()
             sleepers.append(sleeper)
         }
         usleep(200_000)
-        let threads = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c", """
+        let threads = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "python3", "-c", """
             import threading
             ts = [threading.Thread(target=lambda: None) for _ in range(4)]
             [t.start() for t in ts]; [t.join() for t in ts]; print("threads ok")
             """])
         #expect(threads.stdout == "threads ok\n", "\(threads.stderr)")
         // The tree itself is still bounded, by the cgroup.
-        let bomb = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c", """
+        let bomb = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "python3", "-c", """
             import threading, time
             n = 0
             try:
@@ -160,7 +164,7 @@ import Testing
             """])
         let started = Int(bomb.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         #expect(started >= 4 && started < 32, "\(bomb.stdout) \(bomb.stderr)")
-        let limits = try probe("strict", "rlimits")
+        let limits = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", CLI.probe, "rlimits"])
         #expect(!limits.stdout.lowercased().contains("nproc 32 32"), "\(limits.stdout)")
     }
 
