@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The built `bulkhead` binary and a way to run it as a child process: thread-mode faults kill the
@@ -17,41 +18,26 @@ enum BulkheadBinary {
     static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var progressLines: [String] { stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("task-done ") } }
-        func line(for task: String) -> String? { progressLines.first { $0.hasPrefix("task-done \(task) ") } }
-    }
+    /// What a run printed and how it ended, with the progress lines `task run --progress` writes.
+    typealias Result = CapturedRun
 
     /// Runs bulkhead with `arguments`; the status is the exit code, or 128+N for a death by signal N.
     /// `openFiles` lowers RLIMIT_NOFILE first (through sh's ulimit), for a fault that fills the table.
     static func run(_ arguments: [String], openFiles: Int? = nil) throws -> Result {
-        let process = Process()
         if let openFiles {
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", path] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
+            return try CapturedRun.run("/bin/sh", ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", path] + arguments,
+                                       directory: packageDirectory)
         }
-        process.currentDirectoryURL = URL(fileURLWithPath: packageDirectory)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-        return Result(status: status, stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self))
+        return try CapturedRun.run(path, arguments, directory: packageDirectory)
     }
 
     static func threadMode(_ tasks: [String], timeout: String? = nil, openFiles: Int? = nil) throws -> Result {
         try run(["task", "run", "--mode", "thread", "--progress"] + (timeout.map { ["--timeout", $0] } ?? []) + tasks,
                 openFiles: openFiles)
     }
+}
+
+extension CapturedRun {
+    var progressLines: [String] { stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("task-done ") } }
+    func line(for task: String) -> String? { progressLines.first { $0.hasPrefix("task-done \(task) ") } }
 }

@@ -3,11 +3,7 @@ import TestSupport
 import Testing
 
 /// Runs the built `bulkhead` binary as a user would.
-struct CLIResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
+typealias CLIResult = CapturedRun
 
 enum CLI {
     /// The `bulkhead` and `bulkhead-probe` executables built next to this test bundle.
@@ -29,27 +25,8 @@ enum CLI {
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     signal: Int32? = nil, signalAfter: Double = 0.5, directory: String? = nil) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        if let signal {
-            Thread.sleep(forTimeInterval: signalAfter)
-            kill(process.processIdentifier, signal)
-        }
-        // Read before waiting so a full pipe cannot stall the child.
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-        return CLIResult(status: status, stdout: String(decoding: stdoutData, as: UTF8.self),
-                         stderr: String(decoding: stderrData, as: UTF8.self))
+        try CapturedRun.run(executable, arguments, environment: environment, directory: directory,
+                            signal: signal, signalAfter: signalAfter)
     }
 
     static func bulkhead(_ arguments: [String], signal: Int32? = nil, signalAfter: Double = 0.5) throws -> CLIResult {
