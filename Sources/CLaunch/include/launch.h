@@ -1,7 +1,8 @@
 #ifndef BULKHEAD_LAUNCH_H
 #define BULKHEAD_LAUNCH_H
-/* The fork→exec path. Everything in bh_spawn_spec is prepared by the parent; the child only reads it
-   and makes raw system calls: no allocation, no locks, no libc wrappers that touch shared state. */
+/* The fork→exec path. Everything in bh_spawn_spec is prepared by the parent, and bh_spawn copies it into
+   one block before the clone; the child only reads that block and makes raw system calls: no
+   allocation, no locks, no libc (child.c). */
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -69,12 +70,13 @@ struct bh_spawn_spec {
     const void *filter;              /* struct sock_filter[], NULL: no seccomp */
     unsigned short filter_len;       /* instructions */
 
+    /* Set by bh_spawn in the child's copy. */
     pid_t parent_pid;
+    void *result_page;               /* the page the child reports a failure through */
 
     /* Set on return from bh_spawn when the child failed before execve. */
     int failed_stage;
     int failed_errno;
-    void *result_page;               /* internal: the page the child reports through */
 };
 
 /* Starts the child. Returns 0 and sets *pid and *pidfd, or -1 with errno (stage BH_STAGE_CLONE).

@@ -1,0 +1,21 @@
+/* Shared by the two halves of a launch: spawn.c (the parent) and child.c (the child before execve). */
+#ifndef BULKHEAD_CHILD_H
+#define BULKHEAD_CHILD_H
+#include "launch.h"
+
+/* The page the child reports a failure through; MAP_SHARED, so the parent sees it after clone. */
+struct bh_result { volatile int stage; volatile int err; };
+
+/* The child's entry point for clone(). `arg` is a struct bh_spawn_spec whose pointers all lead into
+   one block the parent copied them into (see spawn.c). */
+int bh_child_main(void *arg);
+
+/* 1 when the child code makes its system calls itself (no libc, no errno, no global variable), so the
+   parent may leave its own data segments out of the child's copy of memory. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define BH_CHILD_IS_SELF_CONTAINED 1
+#else
+#define BH_CHILD_IS_SELF_CONTAINED 0
+#endif
+
+#endif
