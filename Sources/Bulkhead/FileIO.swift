@@ -25,6 +25,9 @@ func readSmallBytes(_ path: String, in directory: Int32 = AT_FDCWD, limit: Int =
         }
         if n == 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
+        // Kernel files fill the whole buffer while they have more to give: a short read is the end, and
+        // saves the system call that would return 0 (two per launch on the cgroup files).
+        if n < chunk.count { break }
     }
     return bytes
 }
@@ -42,6 +45,9 @@ func rereadSmallFile(_ fd: Int32, limit: Int = 1 << 20) -> [UInt8]? {
         }
         if n == 0 { break }
         bytes.append(contentsOf: chunk[0..<n])
+        // Kernel files fill the whole buffer while they have more to give: a short read is the end, and
+        // saves the system call that would return 0 (two per launch on the cgroup files).
+        if n < chunk.count { break }
     }
     return bytes
 }

@@ -26,6 +26,9 @@ public struct LaunchBenchmark: Sendable {
         var base = Measurement(name: "plain C fork+exec+wait")
         let devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)
         defer { close(devnull) }
+        // One launch of each, not counted: first-time costs (page faults, runtime set-up) are not launch costs.
+        _ = Self.readSamples(baseline + [command[0], "1"])
+        _ = try plan.run(command, options: RunOptions(stdout: devnull, stderr: devnull))
         for _ in 0..<rounds {
             base.samples += Self.readSamples(baseline + [command[0], String(perRound)])
             for _ in 0..<perRound {
@@ -42,6 +45,8 @@ public struct LaunchBenchmark: Sendable {
     public func wholeCommand(subject command: [String], baseline: [String], target: Double) -> Comparison {
         var subject = Measurement(name: command.joined(separator: " "))
         var base = Measurement(name: baseline.joined(separator: " "))
+        _ = PlainSpawn.timeRun(baseline)
+        _ = PlainSpawn.timeRun(command)
         for _ in 0..<rounds {
             for _ in 0..<perRound {
                 if let t = PlainSpawn.timeRun(baseline) { base.samples.append(t) }
