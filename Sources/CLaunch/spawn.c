@@ -6,8 +6,8 @@
    writable segments of the executable (.data, .bss and, in static Swift binaries, .rodata too) are
    most of that: 300-500 entries, against a few dozen for the heap and stack. The child code reads
    none of them (child.c), so they are marked MADV_DONTFORK for the duration of the clone and set back
-   at once. Measured on the 2-core test VM: 45-90 µs less per launch, and the peak RSS reported for a small task
-   drops by the ~1 MiB of launcher pages the copy brought along.
+   at once. Measured on the 2-core test VM: 45-90 µs less per launch, and the peak RSS reported for a
+   small task drops by the ~1 MiB of launcher pages the copy brought along.
 
    This is only done while the process is single-threaded: another thread's fork() in that window
    would give its child a memory without those segments. Signals are blocked across it, so no handler
