@@ -105,9 +105,10 @@ import Testing
         #expect(write.status == 1)
         #expect(write.stderr.contains("PermissionError"))
         #expect(!FileManager.default.fileExists(atPath: "/tmp/bulkhead-strict-write-\(getpid())"))
-        #expect(try probe("strict", "int80-getpid").status == Self.violation || true)
-        for call in ["x32-getpid", "ioctl-tiocsti", "ptrace-traceme"] {
+        for call in ["int80-getpid", "x32-getpid", "ioctl-tiocsti", "ptrace-traceme"] {
             let result = try CLI.bulkhead(["run", "--policy", "strict", "--", CLI.probe, call])
+            // A kernel built without the i386 entry point has nothing to block there.
+            if call == "int80-getpid", result.stdout.contains("not supported") { continue }
             #expect(result.status == Self.violation, "\(call): status \(result.status), \(result.stdout) \(result.stderr)")
         }
     }
