@@ -408,7 +408,7 @@ struct PolicyFileParser {
         var uid: UInt32?, primaryGroup: UInt32?, gid: UInt32?
         var groups: [UInt32] = []
         var bestEffort = false
-        // The passwd database is consulted for the primary group only when gid is not given.
+        // /etc/passwd is consulted for the primary group only when gid is not given.
         let hasGid = entries.contains { $0.key == "gid" }
         for (key, _, value) in entries {
             switch key {
@@ -431,7 +431,7 @@ struct PolicyFileParser {
         return UserPolicy(uid: uid, gid: resolvedGid, groups: groups, bestEffort: bestEffort)
     }
 
-    /// uid and, when the passwd database knows the user, its primary group.
+    /// uid and, when /etc/passwd knows the user, its primary group.
     private func userID(_ node: YAMLNode, primaryGroup: Bool) throws(PolicyError) -> (UInt32, UInt32?) {
         let text = try reader.name(node, expected: "a user name or uid")
         if let n = YAMLReader.parseInteger(text) {
@@ -439,7 +439,7 @@ struct PolicyFileParser {
             return (UInt32(n), primaryGroup ? SystemAccounts.primaryGroup(ofUID: UInt32(n)) : nil)
         }
         guard let entry = SystemAccounts.user(named: text) else {
-            throw reader.error(node, "unknown user '\(text)'", hint: "no such entry in the passwd database")
+            throw reader.error(node, "unknown user '\(text)'", hint: "no such entry in /etc/passwd; give a user from elsewhere by uid")
         }
         return entry
     }
@@ -451,7 +451,7 @@ struct PolicyFileParser {
             return UInt32(n)
         }
         guard let gid = SystemAccounts.groupID(named: text) else {
-            throw reader.error(node, "unknown group '\(text)'", hint: "no such entry in the group database")
+            throw reader.error(node, "unknown group '\(text)'", hint: "no such entry in /etc/group; give a group from elsewhere by gid")
         }
         return gid
     }

@@ -1,49 +1,54 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// User and group lookups for `user:`. The reentrant `_r` variants, because the loader may run on any
-/// thread and getpwnam's static buffer is shared.
+/// User and group names for `user:`, read from /etc/passwd and /etc/group directly.
+///
+/// Not through glibc's NSS (getpwnam_r and friends): the release binary is static, and NSS in a static
+/// binary dlopen()s the modules /etc/nsswitch.conf names, built against the shared libc. A name missing
+/// from /etc/passwd went on to libnss_systemd and crashed bulkhead with SIGSEGV. Reading the files also
+/// keeps NSS modules out of a process that runs as root. Users that only LDAP, systemd-homed and the like
+/// know are given by number.
 enum SystemAccounts {
+    static let passwdFile = "/etc/passwd"
+    static let groupFile = "/etc/group"
+
     /// (uid, primary gid) for a user name.
-    static func user(named name: String) -> (UInt32, UInt32)? {
-        guard !name.contains("\0") else { return nil }
-        return withPasswd { pwd, buf, size, result in getpwnam_r(name, &pwd, buf, size, &result) }
+    static func user(named name: String, in file: String = passwdFile) -> (UInt32, UInt32)? {
+        guard let fields = entry(in: file, name: name), fields.count >= 4,
+              let uid = id(fields[2]), let gid = id(fields[3]) else { return nil }
+        return (uid, gid)
     }
 
-    static func primaryGroup(ofUID uid: UInt32) -> UInt32? {
-        withPasswd { pwd, buf, size, result in getpwuid_r(uid, &pwd, buf, size, &result) }?.1
+    /// The primary group of the first user with this uid.
+    static func primaryGroup(ofUID uid: UInt32, in file: String = passwdFile) -> UInt32? {
+        guard let fields = entry(in: file, where: { $0.count >= 4 && id($0[2]) == uid }) else { return nil }
+        return id(fields[3])
     }
 
-    static func groupID(named name: String) -> UInt32? {
-        guard !name.contains("\0") else { return nil }
-        var grp = group()
-        var result: UnsafeMutablePointer<group>?
-        let found = withGrowingBuffer { base, size in getgrnam_r(name, &grp, base, size, &result) }
-        return found && result != nil ? grp.gr_gid : nil
+    static func groupID(named name: String, in file: String = groupFile) -> UInt32? {
+        guard let fields = entry(in: file, name: name), fields.count >= 3 else { return nil }
+        return id(fields[2])
     }
 
-    private static func withPasswd(
-        _ call: (inout passwd, UnsafeMutablePointer<CChar>, Int, inout UnsafeMutablePointer<passwd>?) -> Int32
-    ) -> (UInt32, UInt32)? {
-        var pwd = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        let found = withGrowingBuffer { base, size in call(&pwd, base, size, &result) }
-        return found && result != nil ? (pwd.pw_uid, pwd.pw_gid) : nil
+    /// A uid or gid field; (uid_t)-1 is "no id" to the kernel, so it is not one.
+    private static func id(_ field: ArraySlice<UInt8>) -> UInt32? {
+        guard let value = Digits.number(field), value < UInt64(UInt32.max) else { return nil }
+        return UInt32(value)
     }
 
-    /// Calls a `get*_r` function with a buffer that grows while it answers ERANGE; true when it returned 0.
-    private static func withGrowingBuffer(_ call: (UnsafeMutablePointer<CChar>, Int) -> Int32) -> Bool {
-        var size = 4096
-        while size <= 1 << 20 {
-            var buffer = [CChar](repeating: 0, count: size)
-            let rc = buffer.withUnsafeMutableBufferPointer { buf -> Int32 in
-                guard let base = buf.baseAddress else { return ENOMEM }
-                return call(base, buf.count)
-            }
-            if rc == ERANGE { size *= 4; continue }
-            return rc == 0
+    private static func entry(in file: String, name: String) -> [ArraySlice<UInt8>]? {
+        let key = Array(name.utf8)
+        guard !key.isEmpty, !key.contains(0), !key.contains(UInt8(ascii: ":")) else { return nil }
+        return entry(in: file, where: { $0[0].elementsEqual(key) })
+    }
+
+    /// The colon-separated fields of the first line `matches` accepts. Comment lines and the NIS
+    /// compatibility lines of old systems (`+name`, `-name`) are not entries.
+    private static func entry(in file: String, where matches: ([ArraySlice<UInt8>]) -> Bool) -> [ArraySlice<UInt8>]? {
+        guard let bytes = PrivateFiles.readBytes(file, limit: 64 << 20) else { return nil }
+        for line in bytes[...].split(separator: UInt8(ascii: "\n")) {
+            guard let first = line.first, first != UInt8(ascii: "#"), first != UInt8(ascii: "+"),
+                  first != UInt8(ascii: "-") else { continue }
+            let fields = line.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+            if matches(fields) { return fields }
         }
-        return false
+        return nil
     }
 }

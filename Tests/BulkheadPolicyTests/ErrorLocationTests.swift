@@ -108,7 +108,9 @@ import Testing
 
     @Test func unknownUser() {
         #expect(loadError("version: 1\nuser: no-such-user-hopefully\n")
-                == "p.yaml:2:7: error: unknown user 'no-such-user-hopefully' (no such entry in the passwd database)")
+                == "p.yaml:2:7: error: unknown user 'no-such-user-hopefully' (no such entry in /etc/passwd; give a user from elsewhere by uid)")
+        #expect(loadError("version: 1\nuser: { uid: 0, gid: no-such-group-hopefully }\n")
+                == "p.yaml:2:22: error: unknown group 'no-such-group-hopefully' (no such entry in /etc/group; give a group from elsewhere by gid)")
     }
 
     @Test func missingFile() {

@@ -183,7 +183,7 @@ import Testing
         #expect(p.workdir == "/srv")
         #expect(mustLoad("version: 1\nuser: root\n").user == UserPolicy(uid: 0, gid: 0))
         #expect(loadError("version: 1\nuser: { uid: 0, gid: no-such-group-here }\n")
-                == "p.yaml:2:22: error: unknown group 'no-such-group-here' (no such entry in the group database)")
+                == "p.yaml:2:22: error: unknown group 'no-such-group-here' (no such entry in /etc/group; give a group from elsewhere by gid)")
     }
 
     @Test func jsonIsAccepted() {

@@ -6,8 +6,10 @@ import Testing
 typealias CLIResult = CapturedRun
 
 enum CLI {
-    /// The `bulkhead` and `bulkhead-probe` executables built next to this test bundle.
+    /// The `bulkhead` and `bulkhead-probe` executables built next to this test bundle, or those in
+    /// $BULKHEAD_BIN_DIR (scripts/test points it at the static release build for a second pass).
     static let binDirectory: String = {
+        if let directory = ProcessInfo.processInfo.environment["BULKHEAD_BIN_DIR"], !directory.isEmpty { return directory }
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         for _ in 0..<4 {
             url = url.deletingLastPathComponent()

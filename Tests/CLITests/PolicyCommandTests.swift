@@ -27,6 +27,22 @@ import Testing
         }
     }
 
+    @Test func userAndGroupNamesAreLookedUpWithoutCrashing() throws {
+        // Unknown names once crashed the static binary inside glibc's NSS (SIGSEGV instead of 125).
+        for (text, column) in [("user: no-such-user-bulkhead", 7), ("user: { uid: 0, gid: no-such-group-bulkhead }", 22)] {
+            let path = try write("version: 1\n\(text)\n")
+            defer { unlink(path) }
+            let result = try CLI.bulkhead(["policy", "check", path])
+            #expect(result.status == 125, "\(text): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("\(path):2:\(column): error: unknown "), "\(result.stderr)")
+        }
+        let path = try write("version: 1\nuser: { uid: nobody, gid: root }\n")
+        defer { unlink(path) }
+        let shown = try CLI.bulkhead(["policy", "show", path])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("uid: 65534") && shown.stdout.contains("gid: 0"), "\(shown.stdout)")
+    }
+
     @Test func specialFilesAreRefusedWithoutHanging() throws {
         let fifo = CLI.temporaryPath("fifo.yaml")
         #expect(mkfifo(fifo, 0o600) == 0)
