@@ -4,7 +4,7 @@ import CLaunch
 public enum LaunchStage: String, Sendable, Codable, CaseIterable {
     case plan, clone, signals, session, parentDeath = "parent-death", cgroup, stdio, closeFDs = "close-fds"
     case rlimits, workdir, boundingSet = "bounding-set", identity, capabilities
-    case noNewPrivs = "no-new-privs", seccomp, exec
+    case noNewPrivs = "no-new-privs", landlock, seccomp, exec
 
     init?(childStage: Int32) {
         switch UInt32(bitPattern: childStage) {
@@ -20,6 +20,7 @@ public enum LaunchStage: String, Sendable, Codable, CaseIterable {
         case BH_STAGE_IDENTITY.rawValue: self = .identity
         case BH_STAGE_CAPABILITIES.rawValue: self = .capabilities
         case BH_STAGE_NO_NEW_PRIVS.rawValue: self = .noNewPrivs
+        case BH_STAGE_LANDLOCK.rawValue: self = .landlock
         case BH_STAGE_SECCOMP.rawValue: self = .seccomp
         case BH_STAGE_EXEC.rawValue: self = .exec
         case BH_STAGE_CLONE.rawValue: self = .clone

@@ -74,6 +74,7 @@ enum Launcher {
                                     spec.group_count = Int32(groupList.count)
                                 }
                                 spec.drop_bounding_set = plan.dropBoundingSet ? 1 : 0
+                                spec.scope_signals = plan.scopesSignals ? 1 : 0
                                 spec.last_cap = Capabilities.lastCap
                                 spec.keep_caps = plan.keepCaps
                                 if let filter = plan.filter {

@@ -17,6 +17,8 @@ public final class SandboxPlan: @unchecked Sendable {
     let identity: (uid: uid_t, gid: gid_t, groups: [gid_t])?
     let keepCaps: UInt64
     let dropBoundingSet: Bool
+    /// True when tasks are kept from signalling any process outside their own tree (see `SignalScope`).
+    public let scopesSignals: Bool
     let environment: [String]
     let searchPath: String
     let violationIsKill: Bool
@@ -65,6 +67,7 @@ public final class SandboxPlan: @unchecked Sendable {
         // Without CAP_SETPCAP the bounding set cannot shrink; no_new_privs (always set) still stops the task
         // from gaining capabilities through set-uid or file-capability binaries.
         dropBoundingSet = held.effective & (1 << UInt64(Capabilities.setpcap)) != 0
+        scopesSignals = SignalScope.available
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: held.effective & (1 << 24) != 0)   // CAP_SYS_RESOURCE
         environment = EnvironmentBuilder.build(policy.environment, from: launcherEnvironment)

@@ -23,6 +23,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* Landlock, spelled out: the system headers may predate scopes (ABI 6, Linux 6.12). */
+#define BH_SYS_landlock_create_ruleset 444
+#define BH_SYS_landlock_restrict_self 446
+#define BH_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
+struct bh_landlock_ruleset_attr { uint64_t handled_access_fs, handled_access_net, scoped; };
+
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_RAISE 2
@@ -171,6 +177,22 @@ static void set_capabilities(struct bh_spawn_spec *spec) {
     }
 }
 
+/* A Landlock domain that handles no file or network access, only signals: the task and its descendants
+   may signal one another but nothing outside, so they cannot kill or stop the launcher (which a task
+   under the launcher's own uid otherwise can, and then survive it) or any other process of that uid.
+   Needs no_new_privs, set just before. */
+static void scope_signals(struct bh_spawn_spec *spec) {
+    struct bh_landlock_ruleset_attr attr;
+    attr.handled_access_fs = 0;
+    attr.handled_access_net = 0;
+    attr.scoped = BH_LANDLOCK_SCOPE_SIGNAL;
+    long fd = sys(BH_SYS_landlock_create_ruleset, (long)&attr, sizeof attr, 0, 0, 0);
+    if (fd < 0) fail(spec, BH_STAGE_LANDLOCK, -fd);
+    long r = sys(BH_SYS_landlock_restrict_self, fd, 0, 0, 0, 0);
+    sys(SYS_close, fd, 0, 0, 0, 0);
+    if (r < 0) fail(spec, BH_STAGE_LANDLOCK, -r);
+}
+
 int bh_child_main(void *arg) {
     struct bh_spawn_spec *spec = arg;
     reset_signals(spec);
@@ -187,6 +209,7 @@ int bh_child_main(void *arg) {
     if (spec->set_identity) set_identity(spec);
     set_capabilities(spec);
     CHECK(sys(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), BH_STAGE_NO_NEW_PRIVS);
+    if (spec->scope_signals) scope_signals(spec);
     if (spec->filter) {
         /* Last: every later call is filtered, and the filter must allow the execve below. */
         struct sock_fprog prog;

@@ -51,3 +51,8 @@ long bh_filesystem_type(const char *path) {
     if (statfs(path, &info) < 0) return -1;
     return (long)info.f_type;
 }
+
+int bh_landlock_abi(void) {
+    /* landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) */
+    return (int)syscall(444, NULL, 0, 1);
+}

@@ -13,6 +13,14 @@ import Testing
         #expect(run.result.exitCode == 7)
     }
 
+    @Test(.enabled(if: SignalScope.available)) func theTaskCannotSignalTheLauncher() throws {
+        // Signal 0 only asks whether a signal would be allowed: harmless to this test process either way.
+        let run = try TaskRunner.run(["sh", "-c", "kill -0 \(getpid()) 2>/dev/null; echo $?; kill -0 $$; echo $?"],
+                                     policy: TaskRunner.bare())
+        #expect(run.output == "1\n0\n")
+        #expect(run.result.outcome == .exited(code: 0))
+    }
+
     @Test func signalPassesThrough() throws {
         let run = try TaskRunner.run(["sh", "-c", "kill -SEGV $$"], policy: TaskRunner.bare())
         #expect(run.result.outcome == .signaled(signal: SIGSEGV, coreDumped: false) || run.result.outcome == .signaled(signal: SIGSEGV, coreDumped: true))

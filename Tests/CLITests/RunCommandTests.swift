@@ -1,3 +1,4 @@
+import Bulkhead
 import Foundation
 import Testing
 
@@ -93,6 +94,27 @@ import Testing
         #expect(run.status == 0)
         #expect(run.stdout == "started\n")
         #expect(CLI.gone("sleep \(marker)"))
+    }
+
+    /// A task under bulkhead's own uid (the default policy as root) must not be able to kill or stop
+    /// bulkhead: that would end supervision, and a descendant outside the process group would outlive it.
+    @Test(.enabled(if: SignalScope.available)) func theTaskCannotSignalBulkhead() throws {
+        let marker = "44.1\(getpid())"
+        let path = CLI.temporaryPath("scoped.json")
+        defer { unlink(path) }
+        for signal in ["KILL", "STOP", "TERM"] {
+            let run = try CLI.bulkhead(["run", "--quiet", "--report", path, "--", "sh", "-c",
+                                        "setsid sleep \(marker) & kill -\(signal) $PPID; echo $?"])
+            #expect(run.status == 0, "\(signal): \(run.stderr)")
+            #expect(run.stdout == "1\n", "\(signal): kill should fail")
+            #expect(run.stderr.contains("Operation not permitted"), "\(signal): \(run.stderr)")
+            #expect((try CLI.json(path)["outcome"] as? [String: Any])?["kind"] as? String == "exited")
+            #expect(CLI.gone("sleep \(marker)"))
+        }
+        // Within its own tree the task signals as usual.
+        let own = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "sleep 5 & kill $!; wait $!; echo $?; kill -TERM $$"])
+        #expect(own.stdout == "143\n")
+        #expect(own.status == 128 + SIGTERM)
     }
 
     @Test(arguments: [SIGTERM, SIGINT, SIGHUP])

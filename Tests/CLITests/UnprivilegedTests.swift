@@ -1,3 +1,4 @@
+import Bulkhead
 import Foundation
 import Testing
 
@@ -18,6 +19,13 @@ struct UnprivilegedTests {
                                    "import os, threading; t = threading.Thread(target=lambda: None); t.start(); t.join(); print(os.getuid())"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "65534\n")
+    }
+
+    @Test(.enabled(if: SignalScope.available)) func theTaskCannotSignalBulkheadEitherWithoutRoot() throws {
+        // Task and bulkhead share uid 65534 here: only the signal scope keeps bulkhead out of reach.
+        let result = try asNobody(["run", "--quiet", "--", "sh", "-c", "kill -STOP $PPID; echo $?; kill -0 $$ && echo self"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "1\nself\n")
     }
 
     @Test func strictStillRefusesProcessesAndSockets() throws {

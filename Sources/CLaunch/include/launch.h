@@ -35,6 +35,7 @@ enum bh_stage {
     BH_STAGE_SECCOMP = 13,
     BH_STAGE_EXEC = 14,
     BH_STAGE_CLONE = 15,
+    BH_STAGE_LANDLOCK = 16,
 };
 
 struct bh_rlimit {
@@ -67,6 +68,8 @@ struct bh_spawn_spec {
     int last_cap;                    /* /proc/sys/kernel/cap_last_cap */
     uint64_t keep_caps;              /* bit n: keep capability n in every set */
 
+    int scope_signals;               /* 1: a Landlock domain that keeps the task's signals inside its own tree */
+
     const void *filter;              /* struct sock_filter[], NULL: no seccomp */
     unsigned short filter_len;       /* instructions */
 
@@ -92,6 +95,8 @@ int bh_pidfd_open(pid_t pid);
 int bh_capget_effective(uint64_t *effective, uint64_t *permitted);
 int bh_set_dumpable(int dumpable);
 int bh_set_child_subreaper(void);
+/* The Landlock ABI version the kernel offers, or -1 with errno (ENOSYS, EOPNOTSUPP: none). */
+int bh_landlock_abi(void);
 /* statfs(2) f_type of the file system holding `path` (a *_SUPER_MAGIC), or -1 with errno. */
 long bh_filesystem_type(const char *path);
 
