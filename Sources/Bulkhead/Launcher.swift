@@ -173,8 +173,12 @@ struct CStringArray {
     }
 }
 
-func monotonicSeconds() -> Double {
+func monotonicSeconds() -> Double { seconds(on: CLOCK_MONOTONIC) }
+
+func wallClockSeconds() -> Double { seconds(on: CLOCK_REALTIME) }
+
+private func seconds(on clock: clockid_t) -> Double {
     var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
+    clock_gettime(clock, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

@@ -56,9 +56,11 @@ public final class SandboxPlan: @unchecked Sendable {
         }
 
         var notes: [String] = []
-        identity = try Self.identity(for: policy.user, warnings: &notes)
-        keepCaps = try Capabilities.mask(for: policy.capabilities.keep)
         let held = Capabilities.current()
+        let canSwitchUser = held.effective & (1 << UInt64(Capabilities.setuid)) != 0
+            && held.effective & (1 << UInt64(Capabilities.setgid)) != 0
+        identity = try Self.identity(for: policy.user, canSwitch: canSwitchUser, warnings: &notes)
+        keepCaps = try Capabilities.mask(for: policy.capabilities.keep)
         if keepCaps & ~held.permitted != 0 {
             let missing = Capabilities.names(in: keepCaps & ~held.permitted).joined(separator: ", ")
             throw LaunchError(stage: .capabilities, message: "the policy keeps \(missing), which bulkhead does not hold",
@@ -79,15 +81,17 @@ public final class SandboxPlan: @unchecked Sendable {
     /// them. Also done when the plan is deinitialised, or the process exits.
     public func close() { cgroups.drain() }
 
-    private static func identity(for user: UserPolicy?, warnings: inout [String]) throws(LaunchError) -> (uid: uid_t, gid: gid_t, groups: [gid_t])? {
+    /// - Parameter canSwitch: bulkhead holds CAP_SETUID and CAP_SETGID. Being uid 0 is not enough: root
+    ///   without capabilities (a container, or bulkhead inside a bulkhead task) cannot switch either.
+    private static func identity(for user: UserPolicy?, canSwitch: Bool, warnings: inout [String]) throws(LaunchError) -> (uid: uid_t, gid: gid_t, groups: [gid_t])? {
         guard let user else { return nil }
-        if geteuid() == 0 { return (user.uid, user.gid, user.groups) }
+        if canSwitch { return (user.uid, user.gid, user.groups) }
         if user.uid == getuid(), user.gid == getgid() { return nil }
         if user.bestEffort {
-            warnings.append("user: running as uid \(getuid()), not \(user.uid): only root can switch users (best-effort)")
+            warnings.append("user: running as uid \(getuid()), not \(user.uid): switching users needs root with CAP_SETUID and CAP_SETGID (best-effort)")
             return nil
         }
-        throw LaunchError(stage: .identity, errno: EPERM, message: "the policy runs the task as uid \(user.uid) gid \(user.gid), which needs root",
+        throw LaunchError(stage: .identity, errno: EPERM, message: "the policy runs the task as uid \(user.uid) gid \(user.gid), which needs root with CAP_SETUID and CAP_SETGID",
                           hint: "run bulkhead as root, or mark the user best-effort")
     }
 

@@ -92,7 +92,9 @@ public enum SyscallGroups {
             "inotify_rm_watch", "sched_setaffinity", "sched_setparam", "sched_setscheduler", "sched_setattr",
             "setpriority", "setrlimit", "ioprio_get", "ioprio_set", "get_mempolicy", "set_mempolicy", "mbind",
             "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents",
-            "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
+            // A program that sandboxes itself further (Landlock, a seccomp filter of its own, as libseccomp
+            // users, browsers and bulkhead do) only ever loses rights.
+            "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "seccomp",
         ]),
 
         .init(name: "@credentials", summary: "Switch between the uids/gids already held, drop groups and capabilities (raising needs capabilities)", members: [

@@ -8,10 +8,23 @@ import Testing
 
     @Test func parsesSeccompKillRecords() {
         let line = #"6,2041,3157359613,-;audit: type=1326 audit(1795687288.026:462): auid=4294967295 uid=65534 gid=65534 ses=4294967295 pid=27858 comm="bulkhead-probe" exe="/x/bulkhead-probe" sig=31 arch=c000003e syscall=56 compat=0 ip=0x7f692f1ed353 code=0x80000000"#
-        #expect(KernelAuditLog.parse(record(line)) == .init(pid: 27858, architecture: 0xC000_003E, syscall: 56))
+        #expect(KernelAuditLog.parse(record(line)) == .init(pid: 27858, architecture: 0xC000_003E, syscall: 56, time: 1795687288.026))
         #expect(KernelAuditLog.parse(record("6,1,1,-;audit: type=1400 pid=1 arch=c000003e syscall=1")) == nil)
         #expect(KernelAuditLog.parse(record("garbage")) == nil)
         #expect(KernelAuditLog.parse(record("6,1,1,-;audit: type=1326 pid=x arch=zz syscall=")) == nil)
+    }
+
+    /// pid_max is 32768: the log holds kills of earlier processes that had the task's pid, and the
+    /// task's own record may not be printed yet. Only a kill at or after the task's start is its own.
+    @Test func onlyAKillSinceTheTaskStartedIsTheTasks() {
+        let kill = KernelAuditLog.SeccompKill(pid: 42, architecture: 0xC000_003E, syscall: 56, time: 1000.5)
+        #expect(KernelAuditLog.belongs(kill, to: 42, notBefore: 1000.4))
+        #expect(KernelAuditLog.belongs(kill, to: 42, notBefore: 1000.51))   // coarse clock, truncated to ms
+        #expect(!KernelAuditLog.belongs(kill, to: 42, notBefore: 1000.6))   // an earlier process with pid 42
+        #expect(!KernelAuditLog.belongs(kill, to: 43, notBefore: 1000.4))
+        var unstamped = kill
+        unstamped.time = nil
+        #expect(!KernelAuditLog.belongs(unstamped, to: 42, notBefore: 0))
     }
 
     @Test func namesSyscallsPerEntryPoint() {

@@ -81,6 +81,27 @@ import Testing
         #expect(status.stdout.contains("CapEff:\t0000000000000000"))
     }
 
+    /// Programs that sandbox themselves further (seccomp, Landlock) work under default: bulkhead itself,
+    /// run inside a default task, applies strict to a task of its own.
+    @Test func defaultLetsATaskSandboxItselfFurther() throws {
+        let nested = try CLI.bulkhead(["run", "--quiet", "--", CLI.bulkhead, "run", "--quiet", "--policy", "strict", "--",
+                                       CLI.probe, "socket", "inet"])
+        #expect(nested.status == Self.refusedWithErrno, "\(nested.stdout)\(nested.stderr)")
+        #expect(nested.stdout.contains("EAFNOSUPPORT"), "\(nested.stdout)")
+        // Inside, bulkhead may be uid 0 but holds no capabilities: a user switch that is not best-effort
+        // is refused before anything runs, one that is best-effort keeps the uid with a warning.
+        let path = CLI.temporaryPath("nested-user.yaml")
+        defer { unlink(path) }
+        try "version: 1\nextends: default\nuser: { uid: 65534, gid: 65534 }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let refused = try CLI.bulkhead(["run", "--quiet", "--", CLI.bulkhead, "run", "--quiet", "--policy", path, "--", "true"])
+        if CLI.isRoot {
+            #expect(refused.status == 125)
+            #expect(refused.stderr.contains("needs root with CAP_SETUID and CAP_SETGID"), "\(refused.stderr)")
+        }
+        let kept = try CLI.bulkhead(["run", "--quiet", "--", CLI.bulkhead, "run", "--quiet", "--policy", "strict", "--", "true"])
+        #expect(kept.status == 0, "\(kept.stderr)")
+    }
+
     @Test func strictAllowsThreadsButNotProcesses() throws {
         #expect(try probe("strict", "thread").status == 0)
         #expect(try probe("strict", "fork").status == Self.violation)
