@@ -75,11 +75,12 @@ enum Supervisor {
 
         var outcome = classify(code: bh_siginfo_code(&info), status: bh_siginfo_status(&info), plan: plan,
                                usage: measured, timedOut: timedOut, oomKilled: oomKills > 0)
-        // The audit stamps are wall-clock time: when did the task start by that clock?
-        let startedOnWallClock = wallClockSeconds() - (monotonicSeconds() - task.started)
-        if case .violation(let signal, nil) = outcome,
-           let kill = KernelAuditLog.seccompKill(of: task.pid, notBefore: startedOnWallClock) {
-            outcome = .violation(signal: signal, syscall: KernelAuditLog.describe(kill))
+        if case .violation(let signal, nil) = outcome {
+            // The audit stamps are wall-clock time: when did the task start by that clock?
+            let startedOnWallClock = wallClockSeconds() - (monotonicSeconds() - task.started)
+            if let kill = KernelAuditLog.seccompKill(of: task.pid, notBefore: startedOnWallClock) {
+                outcome = .violation(signal: signal, syscall: KernelAuditLog.describe(kill))
+            }
         }
         return RunResult(outcome: outcome, usage: measured, limitsReached: limitsReached, interruptedBy: interruptedBy)
     }
