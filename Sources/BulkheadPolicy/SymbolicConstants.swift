@@ -73,6 +73,18 @@ public enum SymbolicConstants {
         add("O_CLOEXEC", O_CLOEXEC)
         t["O_DIRECT"] = 0o40000; t["O_LARGEFILE"] = 0o100000; t["O_NOATIME"] = 0o1000000
         t["O_PATH"] = 0o10000000; t["O_TMPFILE"] = 0o20000000 | UInt64(truncatingIfNeeded: O_DIRECTORY)
+        // The bit alone: the kernel uses the mode of open(2) when O_CREAT or this bit is set (WILL_CREATE in
+        // fs/open.c), whether or not O_DIRECTORY accompanies it.
+        t["__O_TMPFILE"] = 0o20000000
+
+        // File mode bits (sys/stat.h): set-user-ID, set-group-ID, sticky, and the permission bits.
+        add("S_ISUID", S_ISUID); add("S_ISGID", S_ISGID); add("S_ISVTX", S_ISVTX)
+        add("S_IRWXU", S_IRWXU); add("S_IRWXG", S_IRWXG); add("S_IRWXO", S_IRWXO)
+
+        // The `which` of getpriority/setpriority (sys/resource.h) and of ioprio_get/ioprio_set
+        // (linux/ioprio.h; not imported by Swift). A `who` of 0 means the caller (its process, group or uid).
+        t["PRIO_PROCESS"] = 0; t["PRIO_PGRP"] = 1; t["PRIO_USER"] = 2
+        t["IOPRIO_WHO_PROCESS"] = 1; t["IOPRIO_WHO_PGRP"] = 2; t["IOPRIO_WHO_USER"] = 3
 
         // mmap/mprotect (asm-generic/mman*.h).
         add("PROT_NONE", PROT_NONE); add("PROT_READ", PROT_READ); add("PROT_WRITE", PROT_WRITE)

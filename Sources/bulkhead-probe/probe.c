@@ -40,8 +40,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-
-enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_NOMEM = 3, EXIT_ERRNO = 10, EXIT_OTHER = 11 };
+#include "probe.h"
 
 static const char *errno_name(int e) {
     const char *n = strerrorname_np(e);
@@ -49,27 +48,27 @@ static const char *errno_name(int e) {
 }
 
 /* Reports a failed call: prints the errno's name and returns the errno exit code. */
-static int fail_errno(const char *what, int e) {
+int fail_errno(const char *what, int e) {
     printf("%s: errno %s\n", what, errno_name(e));
     fflush(stdout);
     return EXIT_ERRNO;
 }
 
 /* Result of an inline-asm syscall: the kernel returns -errno in [-4095, -1]. */
-static int report_raw(const char *what, long rc) {
+int report_raw(const char *what, long rc) {
     if (rc < 0 && rc >= -4095) return fail_errno(what, (int)-rc);
     printf("%s: ok %ld\n", what, rc);
     return EXIT_OK;
 }
 
 /* Result of libc's syscall(): -1 with errno set. */
-static int report_libc(const char *what, long rc) {
+int report_libc(const char *what, long rc) {
     if (rc == -1) return fail_errno(what, errno);
     printf("%s: ok %ld\n", what, rc);
     return EXIT_OK;
 }
 
-static long parse_num(const char *s) { return (long)strtoull(s, NULL, 0); }
+long parse_num(const char *s) { return (long)strtoull(s, NULL, 0); }
 
 #if defined(__x86_64__)
 /* The i386 entry point: the kernel treats this as a 32-bit syscall (getpid is 20 there). */
@@ -392,6 +391,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(m, "load-filter")) return mode_load_filter(argc, argv);
     if (!strcmp(m, "fork-exec-wait")) { NEED(2); return mode_fork_exec_wait(argv[2], parse_num(argv[3])); }
+    if (!strcmp(m, "pid-call")) { NEED(2); return mode_pid_call(argv[2], argv[3]); }
+    if (!strcmp(m, "setid-file")) { NEED(2); return mode_setid_file(argv[2], argv[3]); }
     fprintf(stderr, "unknown mode %s\n", m);
     return EXIT_USAGE;
 }

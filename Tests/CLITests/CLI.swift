@@ -53,6 +53,19 @@ enum CLI {
         return directory
     }()
 
+    static var canDropToNobody: Bool { isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
+
+    /// `bulkhead arguments...` run as uid and gid 65534 without capabilities, from copies every uid can run.
+    static func bulkheadAsNobody(_ arguments: [String], directory: String = "/") throws -> CLIResult {
+        let bin = try #require(unprivilegedCopies)
+        return try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                                            bin + "/bulkhead"] + arguments,
+                       environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], directory: directory)
+    }
+
+    /// The probe among the copies uid 65534 can run.
+    static func unprivilegedProbe() throws -> String { try #require(unprivilegedCopies) + "/bulkhead-probe" }
+
     static func live(_ marker: String) -> Bool {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.contains { pid in

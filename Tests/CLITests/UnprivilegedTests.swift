@@ -4,14 +4,9 @@ import Testing
 
 /// The shipped policies must work when bulkhead itself runs as an ordinary user: seccomp with
 /// no_new_privs, no cgroups (best-effort limits fall back), no uid switch. The test drops to uid 65534.
-@Suite(.enabled(if: CLI.isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+@Suite(.enabled(if: CLI.canDropToNobody))
 struct UnprivilegedTests {
-    private func asNobody(_ arguments: [String]) throws -> CLIResult {
-        let bin = try #require(CLI.unprivilegedCopies)
-        return try CLI.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-                                                bin + "/bulkhead"] + arguments,
-                           environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], directory: "/")
-    }
+    private func asNobody(_ arguments: [String]) throws -> CLIResult { try CLI.bulkheadAsNobody(arguments) }
 
     @Test(arguments: ["default", "strict"])
     func shippedPolicyRunsPython(policy: String) throws {

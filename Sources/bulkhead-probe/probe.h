@@ -1,0 +1,23 @@
+/* Shared by the probe's modes: exit codes and how a mode reports what happened (see probe.c). */
+#ifndef BULKHEAD_PROBE_H
+#define BULKHEAD_PROBE_H
+#include <sys/types.h>
+
+enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_NOMEM = 3, EXIT_ERRNO = 10, EXIT_OTHER = 11 };
+
+/* Prints "WHAT: errno NAME" and returns EXIT_ERRNO. */
+int fail_errno(const char *what, int e);
+/* The result of an inline-asm syscall (-errno on failure). */
+int report_raw(const char *what, long rc);
+/* The result of a libc call (-1 and errno on failure). */
+int report_libc(const char *what, long rc);
+long parse_num(const char *s);
+
+/* pid-call NAME PID: one call that acts on process PID ("parent": the probe's parent), made so that it
+   changes nothing if it gets through (the value read is written back). other_process.c. */
+int mode_pid_call(const char *name, const char *target);
+/* setid-file ROUTE PATH: tries to leave a set-user-ID or set-group-ID file at PATH by one route;
+   exit 0 only when such a file exists afterwards. setid_file.c. */
+int mode_setid_file(const char *route, const char *path);
+
+#endif
