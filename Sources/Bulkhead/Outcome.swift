@@ -77,6 +77,9 @@ public struct RunResult: Sendable, Equatable {
     public var interruptedBy: Int32?
     /// Protections that were requested as best-effort and could not be applied, and similar notes.
     public var warnings: [String]
+    /// Set when bulkhead could not make sure that nothing of the task is left running (the sweep for
+    /// descendants failed). The run then counts as a failure of bulkhead's, whatever the task did.
+    public var cleanupError: String?
 
     public init(outcome: Outcome, usage: Usage, limitsReached: [LimitKind] = [], interruptedBy: Int32? = nil, warnings: [String] = []) {
         self.outcome = outcome; self.usage = usage; self.limitsReached = limitsReached
@@ -84,6 +87,7 @@ public struct RunResult: Sendable, Equatable {
     }
 
     public var exitCode: Int32 {
+        if cleanupError != nil { return ExitCodes.launcherFailed }
         if let signal = interruptedBy, case .signaled = outcome { return 128 + signal }
         return outcome.exitCode
     }

@@ -30,6 +30,7 @@ public struct RunReport: Sendable {
             ("limitsReached", .array(result.limitsReached.map { .string($0.rawValue) })),
             ("interruptedBy", result.interruptedBy.map { .string(SignalNames.name(of: $0)) }),
             ("warnings", .array(result.warnings.map(JSONValue.string))),
+            ("cleanupError", result.cleanupError.map(JSONValue.string)),
         ])
     }
 

@@ -17,10 +17,10 @@ public struct RunOptions: Sendable {
     /// After the task ends, kill and reap every child of this process: descendants that escaped the
     /// process group land here once `OrphanSweeper.adoptOrphans()` made this process a subreaper. Only
     /// for a launcher running one task at a time.
-    public var sweepOrphans: Bool
+    public var sweepOrphans: OrphanSweeper?
 
     public init(timeout: Double? = nil, stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil,
-                stopSignals: [Int32] = [], sweepOrphans: Bool = false) {
+                stopSignals: [Int32] = [], sweepOrphans: OrphanSweeper? = nil) {
         self.timeout = timeout; self.stdin = stdin; self.stdout = stdout; self.stderr = stderr
         self.stopSignals = stopSignals; self.sweepOrphans = sweepOrphans
     }

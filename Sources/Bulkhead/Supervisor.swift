@@ -41,8 +41,13 @@ enum Supervisor {
             default: continue
             }
         }
-        let result = finish(task, plan: plan, timedOut: timedOut ? wallLimit : nil, interruptedBy: interruptedBy)
-        if options.sweepOrphans { OrphanSweeper.sweep() }
+        var result = finish(task, plan: plan, timedOut: timedOut ? wallLimit : nil, interruptedBy: interruptedBy)
+        if let sweeper = options.sweepOrphans, case .failure(let failure) = sweeper.sweep() {
+            // Something of the task may still run: say so, and kill what can still be named. The process
+            // group was killed in finish(); a cgroup is emptied when its slot goes back to the pool.
+            kill(-task.pid, SIGKILL)
+            result.cleanupError = failure.description
+        }
         return result
     }
 

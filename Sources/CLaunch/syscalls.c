@@ -42,6 +42,8 @@ int bh_set_dumpable(int dumpable) {
     return (int)syscall(SYS_prctl, PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 }
 
+pid_t bh_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
 int bh_set_child_subreaper(void) {
     return (int)syscall(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 }

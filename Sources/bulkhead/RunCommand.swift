@@ -114,6 +114,9 @@ struct RunInvocation: Equatable {
             for warning in result.warnings { FileHandleStderr.write("bulkhead: warning: \(warning)\n") }
             FileHandleStderr.write("bulkhead: \(OutcomeText.summary(result))\n")
         }
+        if let cleanupError = result.cleanupError {
+            FileHandleStderr.write("bulkhead: error: part of the task may still be running: \(cleanupError)\n")
+        }
         if let report {
             do {
                 try RunReport(result: result, policy: loaded.policy, policySource: source, command: arguments).write(to: report)

@@ -56,4 +56,20 @@ import Testing
         #expect(result.stdout != "0\n", "prlimit on bulkhead got through")
         #expect(CLI.gone("sleep \(marker)"), "the setsid'd descendant outlived bulkhead")
     }
+
+    /// The same attack under a policy of the user's own that lets it through (no filter at all): bulkhead
+    /// reads its list of children through a descriptor opened before the task started, so the sweep
+    /// still works at a descriptor limit of 0. Writing the report then fails, which is an error (125).
+    @Test func theCleanUpHoldsWhenAPolicyLetsPrlimitThrough() throws {
+        let directory = CLI.temporaryPath("nofilter")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "version: 1\nextends: default\nseccomp: none\n".write(toFile: directory + "/p.yaml", atomically: true, encoding: .utf8)
+        let marker = "44.3\(getpid())"
+        let result = try CLI.bulkhead(["run", "--quiet", "--policy", directory + "/p.yaml", "--report", directory + "/r.json", "--",
+                                       "sh", "-c", "setsid sleep \(marker) </dev/null >/dev/null 2>&1 & sleep 0.2; prlimit --pid $PPID --nofile=0:0; echo $?"])
+        #expect(result.stdout == "0\n", "the policy should have let prlimit through: \(result.stderr)")
+        #expect(CLI.gone("sleep \(marker)"), "the setsid'd descendant outlived bulkhead")
+        #expect(result.status == 125, "\(result.stderr)")
+    }
 }

@@ -95,6 +95,7 @@ int bh_pidfd_open(pid_t pid);
 int bh_capget_effective(uint64_t *effective, uint64_t *permitted);
 int bh_set_dumpable(int dumpable);
 int bh_set_child_subreaper(void);
+pid_t bh_gettid(void);
 /* The Landlock ABI version the kernel offers, or -1 with errno (ENOSYS, EOPNOTSUPP: none). */
 int bh_landlock_abi(void);
 /* statfs(2) f_type of the file system holding `path` (a *_SUPER_MAGIC), or -1 with errno. */
