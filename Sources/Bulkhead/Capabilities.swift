@@ -19,6 +19,7 @@ enum Capabilities {
     static let setpcap: Int32 = 8
     static let setgid: Int32 = 6
     static let setuid: Int32 = 7
+    static let sysAdmin: Int32 = 21
 
     /// Effective and permitted sets of the calling thread.
     static func current() -> (effective: UInt64, permitted: UInt64) {

@@ -4,7 +4,7 @@ import CLaunch
 public enum LaunchStage: String, Sendable, Codable, CaseIterable {
     case plan, clone, signals, session, parentDeath = "parent-death", cgroup, stdio, closeFDs = "close-fds"
     case rlimits, workdir, boundingSet = "bounding-set", identity, capabilities
-    case noNewPrivs = "no-new-privs", landlock, seccomp, exec
+    case noNewPrivs = "no-new-privs", landlock, seccomp, exec, namespaces
 
     init?(childStage: Int32) {
         switch UInt32(bitPattern: childStage) {
@@ -24,6 +24,7 @@ public enum LaunchStage: String, Sendable, Codable, CaseIterable {
         case BH_STAGE_SECCOMP.rawValue: self = .seccomp
         case BH_STAGE_EXEC.rawValue: self = .exec
         case BH_STAGE_CLONE.rawValue: self = .clone
+        case BH_STAGE_NAMESPACES.rawValue: self = .namespaces
         default: return nil
         }
     }

@@ -21,6 +21,31 @@ enum LaunchAttempt {
 /// Starts a task: prepares every byte the child needs, then hands over to the C child code.
 enum Launcher {
     static func launch(_ plan: SandboxPlan, arguments: [String], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
+        guard plan.namespaces.needsUserNamespace else {
+            return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
+        }
+        // A kernel that refuses unprivileged user namespaces fails the clone (EPERM, ENOSPC, EUSERS,
+        // EINVAL) or, under an LSM that allows the namespace but no capabilities in it, the child's first
+        // write of its uid map: run without, and say what that costs.
+        let attempt: LaunchAttempt
+        do {
+            attempt = try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
+        } catch where error.stage == .clone && [EPERM, ENOSPC, EUSERS, EINVAL, EACCES].contains(error.errno ?? 0) {
+            return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
+        }
+        if case .failedBeforeExec(.namespaces, _, _) = attempt {
+            return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
+        }
+        return attempt
+    }
+
+    private static func launchWithoutNamespaces(_ plan: SandboxPlan, arguments: [String], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
+        let attempt = try launch(plan, arguments: arguments, options: options, namespaces: TaskNamespaces())
+        guard case .running(let task, let warnings) = attempt else { return attempt }
+        return .running(task, warnings: warnings + [TaskNamespaces.fallbackWarning])
+    }
+
+    private static func launch(_ plan: SandboxPlan, arguments: [String], options: RunOptions, namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt {
         let started = monotonicSeconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
@@ -41,8 +66,9 @@ enum Launcher {
 
         let argv = CStringArray(arguments)
         let envp = CStringArray(plan.environment)
-        defer { argv.free(); envp.free() }
-        guard argv.complete, envp.complete else {
+        let procWrites = CStringPairs(namespaces.procWrites)
+        defer { argv.free(); envp.free(); procWrites.free() }
+        guard argv.complete, envp.complete, procWrites.complete else {
             cgroup.map(plan.cgroups.release)
             throw LaunchError(stage: .plan, errno: ENOMEM, message: "cannot copy the command line and environment")
         }
@@ -62,6 +88,9 @@ enum Launcher {
                                 spec.envp = UnsafePointer(envp.pointer)
                                 spec.workdir = plan.policy.workdir == nil ? nil : cWorkdir
                                 spec.stdio = (options.stdin ?? -1, options.stdout ?? -1, options.stderr ?? -1)
+                                spec.namespaces = namespaces.flags
+                                spec.proc_writes = UnsafePointer(procWrites.pointer)
+                                spec.proc_write_count = Int32(procWrites.count)
                                 spec.cgroup_procs_fds = procs.baseAddress
                                 spec.cgroup_count = Int32(procs.count)
                                 spec.rlimits = limits.baseAddress
@@ -144,6 +173,36 @@ enum Launcher {
             }
             return nil
         }
+    }
+}
+
+/// (path, text) pairs as the child reads them, owned until `free()`.
+struct CStringPairs {
+    let pointer: UnsafeMutablePointer<bh_proc_write>?
+    let count: Int
+    /// False when a copy failed (out of memory).
+    let complete: Bool
+
+    init(_ pairs: [(path: String, text: String)]) {
+        count = pairs.count
+        guard !pairs.isEmpty else { pointer = nil; complete = true; return }
+        let p = UnsafeMutablePointer<bh_proc_write>.allocate(capacity: pairs.count)
+        var complete = true
+        for (index, pair) in pairs.enumerated() {
+            p[index] = bh_proc_write(path: UnsafePointer(strdup(pair.path)), text: UnsafePointer(strdup(pair.text)))
+            if p[index].path == nil || p[index].text == nil { complete = false }
+        }
+        pointer = p
+        self.complete = complete
+    }
+
+    func free() {
+        guard let pointer else { return }
+        for index in 0..<count {
+            Glibc.free(UnsafeMutableRawPointer(mutating: pointer[index].path))
+            Glibc.free(UnsafeMutableRawPointer(mutating: pointer[index].text))
+        }
+        pointer.deallocate()
     }
 }
 

@@ -22,6 +22,8 @@ public final class SandboxPlan: @unchecked Sendable {
     let environment: [String]
     let searchPath: String
     let violationIsKill: Bool
+    /// Namespaces the task starts in (see `TaskNamespaces`).
+    let namespaces: TaskNamespaces
     /// Emptied task cgroups for the next launches; see `close()`.
     let cgroups: CgroupPool
 
@@ -70,6 +72,7 @@ public final class SandboxPlan: @unchecked Sendable {
         // from gaining capabilities through set-uid or file-capability binaries.
         dropBoundingSet = held.effective & (1 << UInt64(Capabilities.setpcap)) != 0
         scopesSignals = SignalScope.available
+        namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: held.effective & (1 << UInt64(Capabilities.sysAdmin)) != 0)
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: held.effective & (1 << 24) != 0)   // CAP_SYS_RESOURCE
         environment = EnvironmentBuilder.build(policy.environment, from: launcherEnvironment)

@@ -101,6 +101,29 @@ static void arm_parent_death(struct bh_spawn_spec *spec) {
     if (sys(SYS_getppid, 0, 0, 0, 0, 0) != spec->parent_pid) fail(spec, BH_STAGE_PARENT_DEATH, ESRCH);
 }
 
+/* A new user namespace starts without a uid or gid map: the child maps its own ids (a single line
+   mapping the writer's own id is what an unprivileged process may write, user_namespaces(7)), after
+   denying setgroups, which gid_map requires of an unprivileged writer. */
+static void write_proc_files(struct bh_spawn_spec *spec) {
+    if (spec->proc_write_count == 0) return;
+    /* The launcher is not dumpable (so a task of its uid cannot read it through /proc), and the child
+       inherited that: its /proc/self files then belong to root, and an unprivileged child cannot open
+       its own uid_map (proc(5), PR_SET_DUMPABLE). The task does not exist yet, and execve sets the flag
+       anew for the program anyway. */
+    CHECK(sys(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0), BH_STAGE_NAMESPACES);
+    for (int i = 0; i < spec->proc_write_count; i++) {
+        const struct bh_proc_write *w = &spec->proc_writes[i];
+        long fd = sys(SYS_openat, AT_FDCWD, (long)w->path, O_WRONLY | O_CLOEXEC, 0, 0);
+        if (fd < 0) fail(spec, BH_STAGE_NAMESPACES, -fd);
+        long length = 0;
+        while (w->text[length]) length++;
+        long r = sys(SYS_write, fd, (long)w->text, length, 0, 0);
+        sys(SYS_close, fd, 0, 0, 0, 0);
+        if (r < 0) fail(spec, BH_STAGE_NAMESPACES, -r);
+        if (r != length) fail(spec, BH_STAGE_NAMESPACES, EIO);
+    }
+}
+
 static void join_cgroups(struct bh_spawn_spec *spec) {
     char zero = '0'; /* "0": the writing process itself */
     for (int i = 0; i < spec->cgroup_count; i++)
@@ -199,6 +222,7 @@ int bh_child_main(void *arg) {
     /* A new session: no controlling terminal, so no TIOCSTI injection into the launcher's terminal. */
     CHECK(sys(SYS_setsid, 0, 0, 0, 0, 0), BH_STAGE_SESSION);
     arm_parent_death(spec);
+    write_proc_files(spec);
     join_cgroups(spec);
     setup_stdio(spec);
     close_other_fds(spec);

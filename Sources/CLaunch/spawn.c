@@ -88,6 +88,12 @@ static struct bh_spawn_spec *lay_out(struct block *b, const struct bh_spawn_spec
     const struct bh_rlimit *rlimits = copy_bytes(b, in->rlimits, (size_t)in->rlimit_count * sizeof(struct bh_rlimit));
     const gid_t *groups = copy_bytes(b, in->groups, (size_t)in->group_count * sizeof(gid_t));
     const void *filter = copy_bytes(b, in->filter, (size_t)in->filter_len * 8);
+    struct bh_proc_write *writes = take(b, (size_t)in->proc_write_count * sizeof *writes);
+    for (int i = 0; i < in->proc_write_count; i++) {
+        const char *path = copy_string(b, in->proc_writes[i].path);
+        const char *text = copy_string(b, in->proc_writes[i].text);
+        if (writes) { writes[i].path = path; writes[i].text = text; }
+    }
     if (out) {
         out->path = path;
         out->workdir = workdir;
@@ -97,6 +103,7 @@ static struct bh_spawn_spec *lay_out(struct block *b, const struct bh_spawn_spec
         out->rlimits = rlimits;
         out->groups = groups;
         out->filter = filter;
+        out->proc_writes = in->proc_write_count > 0 ? writes : NULL;
     }
     return out;
 }
@@ -228,7 +235,7 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     pthread_sigmask(SIG_SETMASK, &all, &old);
     if (leave_out) enter_window();
     int fd = -1;
-    pid_t child = clone(bh_child_main, stack + sizeof stack, CLONE_VFORK | CLONE_PIDFD | SIGCHLD, copy, &fd);
+    pid_t child = clone(bh_child_main, stack + sizeof stack, CLONE_VFORK | CLONE_PIDFD | SIGCHLD | (int)spec->namespaces, copy, &fd);
     int saved = errno;
     if (leave_out) leave_window();
     pthread_sigmask(SIG_SETMASK, &old, NULL);

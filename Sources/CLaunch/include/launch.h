@@ -36,6 +36,14 @@ enum bh_stage {
     BH_STAGE_EXEC = 14,
     BH_STAGE_CLONE = 15,
     BH_STAGE_LANDLOCK = 16,
+    BH_STAGE_NAMESPACES = 17,
+};
+
+/* One write the child makes to a file of its own in /proc (a user namespace's uid_map, gid_map and
+   setgroups): the parent prepares path and text, the child opens, writes and closes. */
+struct bh_proc_write {
+    const char *path;
+    const char *text;
 };
 
 struct bh_rlimit {
@@ -49,6 +57,10 @@ struct bh_spawn_spec {
     char *const *argv;
     char *const *envp;
     const char *workdir;             /* NULL: keep the current directory */
+
+    unsigned long namespaces;        /* CLONE_NEW* flags for the clone */
+    const struct bh_proc_write *proc_writes; /* made first thing in the child, in order */
+    int proc_write_count;
 
     int stdio[3];                    /* -1: keep the inherited descriptor of that number */
 
