@@ -25,7 +25,7 @@ final class TaskCgroup: @unchecked Sendable {
         let path: String
         /// The slot's directory, open and flock-ed while this process holds it.
         let lock: Int32
-        /// cgroup.procs, read-only: who is inside.
+        /// cgroup.procs, read-only: who is inside (v2; v1 is opened afresh for each read, see `pids`), or -1.
         let members: Int32
         /// The file counting OOM kills (memory.oom_control, or memory.events in v2), or -1.
         let oomEvents: Int32
@@ -135,10 +135,10 @@ final class TaskCgroup: @unchecked Sendable {
                 continue
             }
             func file(_ name: String) -> Int32 { openat(fd, name, O_RDONLY | O_CLOEXEC) }
-            let directory = Directory(controller: controller, path: path, lock: fd, members: file("cgroup.procs"),
+            let directory = Directory(controller: controller, path: path, lock: fd, members: controller.isEmpty ? file("cgroup.procs") : -1,
                                       oomEvents: controller == "pids" ? -1 : file(controller.isEmpty ? "memory.events" : "memory.oom_control"),
                                       pidsEvents: controller == "memory" ? -1 : file("pids.events"))
-            guard directory.members >= 0 else {
+            guard directory.members >= 0 || !controller.isEmpty else {
                 let err = errno
                 directory.close()
                 throw CgroupUnavailable(reason: "cannot open \(path)/cgroup.procs: \(ErrnoText.describe(err))")
@@ -199,22 +199,37 @@ final class TaskCgroup: @unchecked Sendable {
         directories.allSatisfy { Self.emptied($0, version: version) }
     }
 
+    /// True once the directory was seen empty; false when it could not be emptied or not be read (a
+    /// slot that cannot be seen into is never taken for an empty one).
     private static func emptied(_ directory: Directory, version: Version) -> Bool {
-        var members = pids(in: directory)
+        guard var members = pids(in: directory, version: version) else { return false }
         if members.isEmpty { return true }
         if version == .v2 { _ = try? writeSmallFile("cgroup.kill", in: directory.lock, "1") }
         for _ in 0..<1000 {
             members.forEach { kill($0, SIGKILL) }
             usleep(200)
-            members = pids(in: directory)
+            guard let now = pids(in: directory, version: version) else { return false }
+            members = now
             if members.isEmpty { return true }
         }
         return false
     }
 
-    private static func pids(in directory: Directory) -> [pid_t] {
-        guard let bytes = rereadSmallFile(directory.members) else { return [] }
-        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { Digits.number($0).flatMap(pid_t.init(exactly:)) }
+    /// Who is inside, or nil when that cannot be read. cgroup v1 keeps the list it built for an open
+    /// cgroup.procs and hands it out again on every read from the start of that same descriptor for about
+    /// a second (cgroup_pidlist_start in kernel/cgroup/cgroup-v1.c), so a slot that was empty when it was
+    /// claimed looked empty at the end of a short task while a descendant sat in it: v1 is read through a
+    /// descriptor of its own each time. v2 walks the members afresh on every read from offset 0.
+    private static func pids(in directory: Directory, version: Version) -> [pid_t]? {
+        let bytes: [UInt8]?
+        if version == .v1 { bytes = try? readSmallBytes("cgroup.procs", in: directory.lock) } else { bytes = rereadSmallFile(directory.members) }
+        guard let bytes else { return nil }
+        var result: [pid_t] = []
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let pid = Digits.number(line).flatMap(pid_t.init(exactly:)) else { return nil }
+            result.append(pid)
+        }
+        return result
     }
 
     /// The kernel's counters only grow; a cgroup used again counts from where the last task left them.
