@@ -20,7 +20,8 @@ enum LaunchAttempt {
 
 /// Starts a task: prepares every byte the child needs, then hands over to the C child code.
 enum Launcher {
-    static func launch(_ plan: SandboxPlan, arguments: [String], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
+    /// - Parameter arguments: the argv the task gets, byte for byte.
+    static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
         guard plan.namespaces.needsUserNamespace else {
             return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
         }
@@ -39,22 +40,22 @@ enum Launcher {
         return attempt
     }
 
-    private static func launchWithoutNamespaces(_ plan: SandboxPlan, arguments: [String], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
+    private static func launchWithoutNamespaces(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
         let attempt = try launch(plan, arguments: arguments, options: options, namespaces: TaskNamespaces())
         guard case .running(let task, let warnings) = attempt else { return attempt }
         return .running(task, warnings: warnings + [TaskNamespaces.fallbackWarning])
     }
 
-    private static func launch(_ plan: SandboxPlan, arguments: [String], options: RunOptions, namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt {
+    private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt {
         let started = monotonicSeconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
         }
         // C strings end at the first NUL: an argument with one inside would reach the task cut short.
-        if let bad = arguments.first(where: { $0.utf8.contains(0) }) {
-            throw LaunchError(stage: .plan, errno: EINVAL, message: "an argument contains a NUL byte: \(bad.debugDescription)")
+        if let bad = arguments.first(where: { $0.contains(0) }) {
+            throw LaunchError(stage: .plan, errno: EINVAL, message: "an argument contains a NUL byte: \(ArgumentText.escaped(bad).debugDescription)")
         }
-        let path: String
+        let path: [UInt8]
         switch plan.resolve(name) {
         case .success(let found): path = found
         case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err.value, started: started)
@@ -76,8 +77,9 @@ enum Launcher {
         let groups = plan.identity?.groups ?? []
         var pid: pid_t = 0
         var pidfd: Int32 = -1
-        let result: (rc: Int32, stage: Int32, errno: Int32) = path.withCString { cPath in
-            (plan.policy.workdir ?? "").withCString { cWorkdir in
+        let result: (rc: Int32, stage: Int32, errno: Int32) = path.withUnsafeBufferPointer { pathBytes in
+            let cPath = UnsafeRawPointer(pathBytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+            return (plan.policy.workdir ?? "").withCString { cWorkdir in
                 procsFDs.withUnsafeBufferPointer { procs in
                     rlimits.withUnsafeBufferPointer { limits in
                         groups.withUnsafeBufferPointer { groupList in
@@ -214,17 +216,26 @@ struct CStringArray {
     /// False when a copy failed (out of memory): the array would end early.
     let complete: Bool
 
-    init(_ strings: [String]) {
-        count = strings.count
-        pointer = .allocate(capacity: strings.count + 1)
+    /// Each string exactly these bytes (which must hold no NUL), UTF-8 or not.
+    init(_ items: [[UInt8]]) {
+        count = items.count
+        pointer = .allocate(capacity: items.count + 1)
         var complete = true
-        for (index, string) in strings.enumerated() {
-            pointer[index] = strdup(string)
-            if pointer[index] == nil { complete = false }
+        for (index, item) in items.enumerated() {
+            let copy = malloc(item.count + 1)?.assumingMemoryBound(to: CChar.self)
+            if let copy {
+                item.withUnsafeBytes { bytes in if let base = bytes.baseAddress { memcpy(copy, base, bytes.count) } }
+                copy[item.count] = 0
+            } else {
+                complete = false
+            }
+            pointer[index] = copy
         }
-        pointer[strings.count] = nil
+        pointer[items.count] = nil
         self.complete = complete
     }
+
+    init(_ strings: [String]) { self.init(strings.map { Array($0.utf8) }) }
 
     func free() {
         for index in 0..<count { Glibc.free(pointer[index]) }

@@ -8,10 +8,15 @@ public struct RunReport: Sendable {
     public var result: RunResult
     public var policyName: String?
     public var policySource: String
-    public var command: [String]
+    /// The task's argv, byte for byte.
+    public var command: [[UInt8]]
+
+    public init(result: RunResult, policy: Policy, policySource: String, command: [[UInt8]]) {
+        self.result = result; self.policyName = policy.name; self.policySource = policySource; self.command = command
+    }
 
     public init(result: RunResult, policy: Policy, policySource: String, command: [String]) {
-        self.result = result; self.policyName = policy.name; self.policySource = policySource; self.command = command
+        self.init(result: result, policy: policy, policySource: policySource, command: command.map { Array($0.utf8) })
     }
 
     public var json: JSONValue {
@@ -25,7 +30,10 @@ public struct RunReport: Sendable {
                 ("peakRSSBytes", .int(usage.peakRSSBytes)),
             ])),
             ("policy", .object([("name", policyName.map(JSONValue.string) ?? .null), ("source", .string(policySource))])),
-            ("command", .array(command.map(JSONValue.string))),
+            // JSON strings are Unicode, arguments are bytes: `command` is text (escaped where an argument
+            // is not UTF-8), and only then `commandBytes` gives every argument exactly, in hex.
+            ("command", .array(command.map { .string(ArgumentText.escaped($0)) })),
+            ("commandBytes", command.allSatisfy { ArgumentText.string($0) != nil } ? nil : .array(command.map { .string(ArgumentText.hex($0)) })),
             ("bulkheadExitCode", .int(result.exitCode)),
             ("limitsReached", .array(result.limitsReached.map { .string($0.rawValue) })),
             ("interruptedBy", result.interruptedBy.map { .string(SignalNames.name(of: $0)) }),

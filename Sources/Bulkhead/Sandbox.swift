@@ -8,6 +8,12 @@ extension SandboxPlan {
     /// Throws only when bulkhead refuses or cannot start the task; every ending of a task that started
     /// (including a failed execve) is an `Outcome`.
     public func run(_ arguments: [String], options: RunOptions = .init()) throws(LaunchError) -> RunResult {
+        try run(arguments.map { Array($0.utf8) }, options: options)
+    }
+
+    /// The same with each argument as the exact bytes the task receives; they need not be UTF-8 (a
+    /// file name may hold any byte but NUL), and no String ever repairs them on the way.
+    public func run(_ arguments: [[UInt8]], options: RunOptions = .init()) throws(LaunchError) -> RunResult {
         switch try Launcher.launch(self, arguments: arguments, options: options) {
         case .failedBeforeExec(let stage, let err, let started):
             return RunResult(outcome: .setupFailed(stage: stage, errno: err),
@@ -31,38 +37,40 @@ public enum Sandbox {
 
 /// The launcher's environment, read from `environ` without Foundation.
 public enum ProcessEnvironment {
-    /// As a dictionary; where a name repeats, the first entry counts (as for getenv).
+    /// As a dictionary; where a name repeats, the first entry counts (as for getenv). Bytes that are not
+    /// UTF-8 are repaired (U+FFFD) here: `entries()` has them exactly, as a task should get them.
     public static func current() -> [String: String] {
         var result: [String: String] = [:]
         for entry in entries().reversed() {
             let name = EnvironmentBuilder.variableName(entry)
-            result[String(name)] = String(entry[name.endIndex...].dropFirst())
+            result[String(decoding: name, as: UTF8.self)] = String(decoding: entry[name.endIndex...].dropFirst(), as: UTF8.self)
         }
         return result
     }
 
-    /// As "NAME=value" entries in `environ` order: what `SandboxPlan` reads, without building a dictionary.
-    public static func entries() -> [String] {
-        var result: [String] = []
+    /// As "NAME=value" entries in `environ` order, each exactly the bytes `environ` holds: what
+    /// `SandboxPlan` reads, without building a dictionary.
+    public static func entries() -> [[UInt8]] {
+        var result: [[UInt8]] = []
         var cursor = environ
         while let entry = cursor.pointee {
-            result.append(String(cString: entry))
+            result.append(Array(bytes(of: entry)))
             cursor += 1
         }
         return result
     }
 
     /// Only the entries `policy` can take: all of them when it inherits the environment, otherwise those
-    /// its `pass` list names. The others never become Strings (a launch made and freed dozens of them).
-    public static func entries(for policy: EnvironmentPolicy) -> [String] {
+    /// its `pass` list names. The others are never copied (a launch made and freed dozens of them).
+    public static func entries(for policy: EnvironmentPolicy) -> [[UInt8]] {
         if !policy.clear { return entries() }
         guard !policy.pass.isEmpty else { return [] }
-        var result: [String] = []
+        var result: [[UInt8]] = []
         var cursor = environ
         while let entry = cursor.pointee {
-            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
+            let bytes = bytes(of: entry)
             let name = UnsafeBufferPointer(rebasing: bytes[..<(bytes.firstIndex(of: UInt8(ascii: "=")) ?? bytes.endIndex)])
-            if policy.pass.contains(where: { EnvironmentBuilder.pattern($0, matches: name) }) { result.append(String(cString: entry)) }
+            if policy.pass.contains(where: { EnvironmentBuilder.pattern($0, matches: name) }) { result.append(Array(bytes)) }
             cursor += 1
         }
         return result
@@ -71,5 +79,9 @@ public enum ProcessEnvironment {
     /// One variable, as getenv(3) finds it.
     public static func value(of name: String) -> String? {
         getenv(name).map { String(cString: $0) }
+    }
+
+    private static func bytes(of entry: UnsafeMutablePointer<CChar>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self), count: strlen(entry))
     }
 }

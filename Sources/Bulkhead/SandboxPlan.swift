@@ -19,8 +19,9 @@ public final class SandboxPlan: @unchecked Sendable {
     let dropBoundingSet: Bool
     /// True when tasks are kept from signalling any process outside their own tree (see `SignalScope`).
     public let scopesSignals: Bool
-    let environment: [String]
-    let searchPath: String
+    /// "NAME=value" entries as bytes: a value passed through from the launcher need not be UTF-8.
+    let environment: [[UInt8]]
+    let searchPath: [UInt8]
     let violationIsKill: Bool
     /// Namespaces the task starts in (see `TaskNamespaces`).
     let namespaces: TaskNamespaces
@@ -31,20 +32,29 @@ public final class SandboxPlan: @unchecked Sendable {
     ///   - launcherEnvironment: the environment `environment.pass` and `clear: false` copy from.
     ///   - filterCache: where compiled filters are kept between runs; nil compiles every time.
     public convenience init(policy: Policy, launcherEnvironment: [String: String], filterCache: FilterCache? = nil) throws(LaunchError) {
+        try self.init(policy: policy, launcherEnvironment: launcherEnvironment.map { Array(($0.key + "=" + $0.value).utf8) },
+                      filterCache: filterCache)
+    }
+
+    /// - Parameters:
+    ///   - launcherEnvironment: "NAME=value" entries as bytes (`ProcessEnvironment.entries()`); what the
+    ///     task takes from them reaches it exactly, also values that are not UTF-8.
+    ///   - filterCache: where compiled filters are kept between runs; nil compiles every time.
+    public convenience init(policy: Policy, launcherEnvironment: [[UInt8]], filterCache: FilterCache? = nil) throws(LaunchError) {
         var filter: CompiledFilter?
         if let seccomp = policy.seccomp, let filterCache {
             do { filter = try filterCache.filter(for: seccomp) } catch {
                 throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
             }
         }
-        try self.init(policy: policy, launcherEnvironment: launcherEnvironment.map { $0.key + "=" + $0.value }, compiledFilter: filter)
+        try self.init(policy: policy, launcherEnvironment: launcherEnvironment, compiledFilter: filter)
     }
 
     /// - Parameters:
-    ///   - launcherEnvironment: "NAME=value" entries (`ProcessEnvironment.entries()`).
+    ///   - launcherEnvironment: "NAME=value" entries as bytes (`ProcessEnvironment.entries()`).
     ///   - compiledFilter: `policy.seccomp` compiled (`PolicyArtifact.seccompFilter` from the policy cache);
     ///     nil compiles it here. The caller vouches that it was compiled from this very policy.
-    package init(policy: Policy, launcherEnvironment: [String], compiledFilter: CompiledFilter?) throws(LaunchError) {
+    package init(policy: Policy, launcherEnvironment: [[UInt8]], compiledFilter: CompiledFilter?) throws(LaunchError) {
         self.policy = policy
         cgroups = CgroupPool(memory: policy.limits.memory, processes: policy.limits.processes)
         if let seccomp = policy.seccomp {
@@ -76,7 +86,8 @@ public final class SandboxPlan: @unchecked Sendable {
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: held.effective & (1 << 24) != 0)   // CAP_SYS_RESOURCE
         environment = EnvironmentBuilder.build(policy.environment, from: launcherEnvironment)
-        searchPath = environment.first { EnvironmentBuilder.variableName($0) == "PATH" }.map { String($0.utf8.dropFirst(5))! } ?? "/usr/local/bin:/usr/bin:/bin"
+        searchPath = environment.first { EnvironmentBuilder.variableName($0).elementsEqual("PATH".utf8) }.map { Array($0.dropFirst(5)) }
+            ?? Array("/usr/local/bin:/usr/bin:/bin".utf8)
         warnings = notes
     }
 
@@ -125,15 +136,23 @@ public final class SandboxPlan: @unchecked Sendable {
     }
 
     /// The executable for a command name: a name with a slash is taken as it is, a bare name is looked up
-    /// in the task's PATH (not the launcher's). Returns the errno an exec would give when nothing fits.
-    func resolve(_ name: String) -> Result<String, LaunchErrno> {
+    /// in the task's PATH (not the launcher's). Bytes, not text, so that a name that is not UTF-8 finds
+    /// exactly that file. Returns the path NUL-terminated for execve, or the errno an exec would give when
+    /// nothing fits.
+    func resolve(_ name: [UInt8]) -> Result<[UInt8], LaunchErrno> {
         guard !name.isEmpty else { return .failure(LaunchErrno(ENOENT)) }
-        if name.utf8.contains(UInt8(ascii: "/")) { return .success(name) }
+        if name.contains(UInt8(ascii: "/")) { return .success(name + [0]) }
         var sawNonExecutable = false
-        for directory in searchPath.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
-            let candidate = (directory.isEmpty ? "." : String(Substring(directory))) + "/" + name
+        for directory in searchPath.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
+            var candidate: [UInt8] = []
+            candidate.reserveCapacity(max(directory.count, 1) + name.count + 2)
+            if directory.isEmpty { candidate.append(UInt8(ascii: ".")) } else { candidate.append(contentsOf: directory) }
+            candidate.append(UInt8(ascii: "/"))
+            candidate.append(contentsOf: name)
+            candidate.append(0)
             var info = stat()
-            guard stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            let found = candidate.withUnsafeBufferPointer { stat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &info) } == 0
+            guard found, info.st_mode & S_IFMT == S_IFREG else { continue }
             if info.st_mode & 0o111 != 0 { return .success(candidate) }
             sawNonExecutable = true
         }

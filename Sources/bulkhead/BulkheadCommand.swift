@@ -25,14 +25,15 @@ struct BulkheadCommand: ParsableCommand {
         // for the supervisor's signalfd: bulkhead always lives long enough to kill the task tree.
         StopSignals.block()
         do {
-            let arguments = CommandLine.arguments.dropFirst()
-            if arguments.first == "run", let invocation = RunInvocation.parseFast(arguments.dropFirst()) {
+            let arguments = RawArguments.current()
+            if arguments.first?.elementsEqual("run".utf8) == true, let invocation = RunInvocation.parseFast(arguments.dropFirst()) {
                 Glibc.exit(try invocation.execute())
             }
             // Process mode's child: no ArgumentParser start-up cost, no stop signals held back.
-            if arguments.first == "__task", arguments.count == 2, let spec = arguments.last, !spec.hasPrefix("-") {
+            if arguments.first?.elementsEqual("__task".utf8) == true, arguments.count == 2, let spec = arguments.last,
+               spec.first != UInt8(ascii: "-") {
                 StopSignals.unblock()
-                Glibc.exit(TaskEntryPoint.main(spec))
+                Glibc.exit(TaskEntryPoint.main(String(decoding: spec, as: UTF8.self)))
             }
             var command = try parseAsRoot()
             if !(command is RunCommand) { StopSignals.unblock() }

@@ -27,7 +27,18 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
-        throw ExitCode(try RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet, command: command).execute())
+        throw ExitCode(try RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet,
+                                         command: Self.commandBytes(command)).execute())
+    }
+
+    /// The captured command as the bytes bulkhead was given. ArgumentParser hands it over as Strings,
+    /// which have repaired any byte that is not UTF-8; but passthrough capture takes everything from
+    /// where it starts to the end, so the same arguments are the tail of the raw argv.
+    static func commandBytes(_ command: [String]) -> [[UInt8]] {
+        let tail = Array(RawArguments.current().suffix(command.count))
+        if tail.count == command.count, zip(tail, command).allSatisfy({ String(decoding: $0, as: UTF8.self).utf8.elementsEqual($1.utf8) }) { return tail }
+        // Not the tail after all (no form of `run` is known to do that): the Strings are what was parsed.
+        return command.map { Array($0.utf8) }
     }
 }
 
@@ -37,40 +48,43 @@ struct RunInvocation: Equatable {
     var timeout: String?
     var report: String?
     var quiet = false
-    var command: [String] = []
+    /// Bytes, not Strings: the task gets exactly what bulkhead was given (see `RawArguments`).
+    var command: [[UInt8]] = []
 
     /// The common forms of `bulkhead run` parsed by hand: ArgumentParser's reflection costs about a
     /// millisecond at start-up, more than the whole sandboxed launch. Anything unusual (help, an unknown
     /// or malformed option) returns nil and goes through ArgumentParser, which explains the problem.
     /// `RunCommandParsingTests` checks both parsers agree.
     /// Looks at bytes, not Characters: grapheme breaking is cold code a launch need not page in.
-    static func parseFast(_ arguments: ArraySlice<String>) -> RunInvocation? {
-        func isOption(_ text: String) -> Bool { text.utf8.first == UInt8(ascii: "-") }
+    static func parseFast(_ arguments: ArraySlice<[UInt8]>) -> RunInvocation? {
+        func isOption(_ argument: [UInt8]) -> Bool { argument.first == UInt8(ascii: "-") }
         var invocation = RunInvocation()
         var rest = arguments
         while let argument = rest.first {
-            if argument == "--" || !isOption(argument) || argument == "-" {
+            if argument.elementsEqual("--".utf8) || !isOption(argument) || argument.elementsEqual("-".utf8) {
                 invocation.command = Array(rest)
                 return invocation
             }
             rest.removeFirst()
-            if argument == "--quiet" { invocation.quiet = true; continue }
-            let name: String, value: String
-            let utf8 = argument.utf8
-            if let equals = utf8.firstIndex(of: UInt8(ascii: "=")) {
-                name = String(Substring(utf8[..<equals]))
-                value = String(Substring(utf8[utf8.index(after: equals)...]))
+            if argument.elementsEqual("--quiet".utf8) { invocation.quiet = true; continue }
+            let name: ArraySlice<UInt8>, value: String
+            if let equals = argument.firstIndex(of: UInt8(ascii: "=")) {
+                name = argument[..<equals]
+                value = String(decoding: argument[(equals + 1)...], as: UTF8.self)
             } else {
                 guard let next = rest.first, !isOption(next) else { return nil }
-                name = argument
-                value = next
+                name = argument[...]
+                value = String(decoding: next, as: UTF8.self)
                 rest.removeFirst()
             }
-            switch name {
-            case "--policy": invocation.policy = value
-            case "--timeout": invocation.timeout = value
-            case "--report": invocation.report = value
-            default: return nil
+            if name.elementsEqual("--policy".utf8) {
+                invocation.policy = value
+            } else if name.elementsEqual("--timeout".utf8) {
+                invocation.timeout = value
+            } else if name.elementsEqual("--report".utf8) {
+                invocation.report = value
+            } else {
+                return nil
             }
         }
         return invocation
@@ -79,13 +93,13 @@ struct RunInvocation: Equatable {
     /// - Returns: the exit code for bulkhead: the task's, or what its ending maps to.
     func execute() throws -> Int32 {
         var arguments = command
-        if arguments.first == "--" {
+        if let first = arguments.first, first.elementsEqual("--".utf8) {
             arguments.removeFirst()
-        } else if arguments.first == "--help" || arguments.first == "-h" {
+        } else if let first = arguments.first, first.elementsEqual("--help".utf8) || first.elementsEqual("-h".utf8) {
             throw CleanExit.helpRequest(RunCommand.self)
-        } else if let first = arguments.first, first.utf8.first == UInt8(ascii: "-") {
+        } else if let first = arguments.first, first.first == UInt8(ascii: "-") {
             // Passthrough capture also swallows a mistyped option before the command.
-            throw CLIError("unknown option '\(first)' (put -- before a command that starts with '-')")
+            throw CLIError("unknown option '\(ArgumentText.escaped(first))' (put -- before a command that starts with '-')")
         }
         guard !arguments.isEmpty else { throw CLIError("no command given: bulkhead run [--policy FILE] -- COMMAND [ARGS...]") }
         let cache = PrivateFiles.cacheDirectory().flatMap(PolicyCache.init(directory:))

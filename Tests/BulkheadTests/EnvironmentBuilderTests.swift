@@ -4,27 +4,27 @@ import Foundation
 import Testing
 
 @Suite struct EnvironmentBuilderTests {
-    private let launcher = ["HOME=/root", "PATH=/bin", "LC_ALL=C", "LC_TIME=x", "PATH=/second", "EMPTY=", "ODD", "A=1=2"]
+    private let launcher = bytes(["HOME=/root", "PATH=/bin", "LC_ALL=C", "LC_TIME=x", "PATH=/second", "EMPTY=", "ODD", "A=1=2"])
 
     @Test func clearedEnvironmentTakesOnlyWhatThePolicyNames() {
         let policy = EnvironmentPolicy(clear: true, set: [EnvironmentVariable(name: "HOME", value: "/nowhere")], pass: ["PATH", "LC_*", "MISSING"])
-        #expect(EnvironmentBuilder.build(policy, from: launcher) == ["HOME=/nowhere", "LC_ALL=C", "LC_TIME=x", "PATH=/bin"])
+        #expect(EnvironmentBuilder.build(policy, from: launcher) == bytes(["HOME=/nowhere", "LC_ALL=C", "LC_TIME=x", "PATH=/bin"]))
     }
 
     @Test func inheritedEnvironmentKeepsTheFirstOfEachNameAndSetWins() {
         let policy = EnvironmentPolicy(clear: false, set: [EnvironmentVariable(name: "PATH", value: "/usr/bin"), EnvironmentVariable(name: "NEW", value: "n")])
-        #expect(EnvironmentBuilder.build(policy, from: launcher) == ["A=1=2", "EMPTY=", "HOME=/root", "LC_ALL=C", "LC_TIME=x", "NEW=n", "ODD", "PATH=/usr/bin"])
+        #expect(EnvironmentBuilder.build(policy, from: launcher) == bytes(["A=1=2", "EMPTY=", "HOME=/root", "LC_ALL=C", "LC_TIME=x", "NEW=n", "ODD", "PATH=/usr/bin"]))
     }
 
     @Test func laterSetEntriesWinAndValuesMayHoldEquals() {
         let policy = EnvironmentPolicy(set: [EnvironmentVariable(name: "X", value: "1"), EnvironmentVariable(name: "X", value: "a=b")], pass: ["A"])
-        #expect(EnvironmentBuilder.build(policy, from: launcher) == ["A=1=2", "X=a=b"])
+        #expect(EnvironmentBuilder.build(policy, from: launcher) == bytes(["A=1=2", "X=a=b"]))
     }
 
     @Test func sortedByNameNotByEntry() {
         // "A1=" sorts before "A=" as text; by name "A" comes first, as with the dictionary it replaced.
         let policy = EnvironmentPolicy(set: [EnvironmentVariable(name: "A1", value: "x"), EnvironmentVariable(name: "A", value: "y")])
-        #expect(EnvironmentBuilder.build(policy, from: []) == ["A=y", "A1=x"])
+        #expect(EnvironmentBuilder.build(policy, from: []) == bytes(["A=y", "A1=x"]))
     }
 
     @Test func processEnvironmentMatchesGetenv() {
@@ -51,6 +51,9 @@ import Testing
             #expect(some.allSatisfy(all.contains))
             #expect(EnvironmentBuilder.build(policy, from: some) == EnvironmentBuilder.build(policy, from: all))
         }
-        #expect(ProcessEnvironment.entries(for: policies[1]).sorted() == ["BULKHEAD_ENV_TEST_A=a", "BULKHEAD_ENV_TEST_PREFIX_B=b=c"])
+        #expect(ProcessEnvironment.entries(for: policies[1]).sorted { $0.lexicographicallyPrecedes($1) }
+                == bytes(["BULKHEAD_ENV_TEST_A=a", "BULKHEAD_ENV_TEST_PREFIX_B=b=c"]))
     }
 }
+
+private func bytes(_ entries: [String]) -> [[UInt8]] { entries.map { Array($0.utf8) } }

@@ -96,6 +96,20 @@ import Testing
         #expect(lines == ["PATH=/usr/bin:/bin", "GREETING=hi", "BULKHEAD_PASSED=yes", "BULKHEAD_PREFIX_A=a"])
     }
 
+    /// The byte form of `run` and of the launcher's environment: nothing on the way is a String that
+    /// would repair what is not UTF-8.
+    @Test func argumentAndEnvironmentBytesReachTheTaskExactly() throws {
+        let invalid: [UInt8] = [0x61, 0xff, 0x62, 0x5c, 0xc3, 0x28, 0xe2, 0x82]
+        var policy = TaskRunner.bare()
+        policy.environment.pass = ["BULKHEAD_BYTES"]
+        let plan = try SandboxPlan(policy: policy, launcherEnvironment: [Array("BULKHEAD_BYTES=".utf8) + invalid])
+        let script = #"printf %s "$1"; printf %s "$BULKHEAD_BYTES""#
+        let run = try TaskRunner.run(bytes: [Array("sh".utf8), Array("-c".utf8), Array(script.utf8), Array("sh".utf8), invalid], plan: plan)
+        #expect(run.result.outcome == .exited(code: 0))
+        #expect(run.output == invalid + invalid)
+        #expect(throws: LaunchError.self) { try plan.run([Array("true".utf8), [0x61, 0, 0x62]]) }
+    }
+
     @Test func workdirIsApplied() throws {
         var policy = TaskRunner.bare()
         policy.workdir = "/usr"

@@ -11,16 +11,25 @@ struct Captured {
 enum TaskRunner {
     static func run(_ arguments: [String], policy: Policy, timeout: Double? = 30,
                     environment: [String: String] = ProcessEnvironment.current()) throws -> Captured {
+        let plan = try SandboxPlan(policy: policy, launcherEnvironment: environment)
+        let (result, output) = try capture { stdout in try plan.run(arguments, options: RunOptions(timeout: timeout, stdout: stdout)) }
+        return Captured(result: result, output: String(bytes: output, encoding: .utf8) ?? "")
+    }
+
+    /// Through the byte form of `SandboxPlan.run`, with stdout as the bytes the task wrote.
+    static func run(bytes arguments: [[UInt8]], plan: SandboxPlan) throws -> (result: RunResult, output: [UInt8]) {
+        try capture { stdout in try plan.run(arguments, options: RunOptions(timeout: 30, stdout: stdout)) }
+    }
+
+    private static func capture(_ launch: (Int32) throws -> RunResult) throws -> (RunResult, [UInt8]) {
         let path = NSTemporaryDirectory() + "bulkhead-test-\(UUID().uuidString)"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         // Readable by a task that runs as another uid.
         fchmod(fd, 0o666)
         defer { close(fd); unlink(path) }
-        let plan = try SandboxPlan(policy: policy, launcherEnvironment: environment)
-        let result = try plan.run(arguments, options: RunOptions(timeout: timeout, stdout: fd))
-        let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        return Captured(result: result, output: output)
+        let result = try launch(fd)
+        return (result, [UInt8](FileManager.default.contents(atPath: path) ?? Data()))
     }
 
     /// A policy with no seccomp filter and nothing else: for testing the launcher itself.
