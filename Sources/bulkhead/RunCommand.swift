@@ -20,7 +20,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Wall-clock limit such as 10s or 1.5m; overrides limits.wall.")
     var timeout: String?
 
-    @Option(name: .long, help: "Write the outcome as JSON to this file (atomically).")
+    @Option(name: .long, help: "Write the outcome as JSON to this file (replaced atomically), FIFO or character device (e.g. /dev/stdout).")
     var report: String?
 
     @Flag(name: .long, help: "Do not print the one-line summary to stderr.")
@@ -134,7 +134,7 @@ struct RunInvocation: Equatable {
             do {
                 try RunReport(result: result, policy: loaded.policy, policySource: source, command: arguments).write(to: report)
             } catch {
-                FileHandleStderr.write("bulkhead: error: cannot write report \(report): \(error)\n")
+                FileHandleStderr.write("bulkhead: error: cannot write report \(report): \(error.reason)\n")
                 return ExitCodes.launcherFailed
             }
         }
