@@ -44,7 +44,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"]),
         .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy", "TestSupport"]),
+        // CLITests spawn the built binary; `bulkhead` is linked in only to compare its two parsers of `run`.
+        .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy", "TestSupport", "bulkhead"]),
         .testTarget(name: "BulkheadTasksTests", dependencies: ["BulkheadTasks", "Bulkhead", "BulkheadPolicy", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -97,7 +97,9 @@ public enum PolicyLoader {
 
     /// The text and source of an `extends` target: a shipped name, or a path relative to the extending file.
     private static func locate(_ target: String, from source: Source, line: Int?, column: Int?) throws(PolicyError) -> (String, Source) {
-        if let text = ShippedPolicies.text(named: target) { return (text, shippedSource(target)) }
+        if case .shipped(let name) = PolicyReference(argument: target), let text = ShippedPolicies.text(named: name) {
+            return (text, shippedSource(name))
+        }
         let looksLikePath = target.contains("/") || [".yaml", ".yml", ".json"].contains { target.hasSuffix($0) }
         guard looksLikePath else {
             throw PolicyError(file: source.display, line: line, column: column,

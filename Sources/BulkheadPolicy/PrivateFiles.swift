@@ -72,14 +72,10 @@ public enum PrivateFiles {
         readBytes(path, limit: limit, privateOnly: privateOnly).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Best effort: a temporary file beside `path`, then rename(2). Failure only costs the next run time.
+    /// Best effort, never throws: `path` replaced whole (mode 0600) by `AtomicReplacement`, which replaces
+    /// only a regular file or nothing. Failure only costs the next run time.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) {
-        let temporary = path + ".\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { return }
-        let ok = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
-        close(fd)
-        if !ok || rename(temporary, path) != 0 { unlink(temporary) }
+        try? AtomicReplacement.write(bytes, to: path, mode: 0o600)
     }
 
     public static func fnv1a(_ text: String) -> UInt64 {

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Rounds; each round measures every subject and baseline once more.") var rounds = 10
     @Option(name: .customLong("per-round"), help: "Launches per subject in each round.") var perRound = 20
-    @Option(help: "Policy for the launches (file or shipped name).") var policy = "strict"
+    @Option(help: "Policy for the launches: a shipped name (always the shipped policy) or a file (./strict for a file of that name).") var policy = "strict"
     @Option(help: "Also write the figures as JSON to this file.") var json: String?
 
     func run() throws {
@@ -46,8 +46,10 @@ struct BenchCommand: ParsableCommand {
             throw CLIError(error.description)
         }
         // The issue's own command names the policy file; use it when run from the source tree.
-        let shippedFile = "policies/" + policy + ".yaml"
-        let cliPolicy = ShippedPolicies.names.contains(policy) && access(shippedFile, R_OK) == 0 ? shippedFile : policy
+        var cliPolicy = policy
+        if case .shipped(let name) = PolicyReference(argument: policy), access("policies/\(name).yaml", R_OK) == 0 {
+            cliPolicy = "policies/\(name).yaml"
+        }
         comparisons.append(benchmark.wholeCommand(
             subject: [directory + "/bulkhead", "run", "--quiet", "--policy", cliPolicy, "--", "/bin/true"],
             baseline: ["/bin/true"], target: 4.0))

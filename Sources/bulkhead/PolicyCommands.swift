@@ -13,7 +13,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate a policy file: exit 0 when it is valid, 125 with located errors when not.")
-        @Argument(help: "Policy file, or a shipped policy name.") var file: String
+        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).") var file: String
 
         func run() throws {
             let policy = try PolicySource.load(file).0.policy
@@ -23,7 +23,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the fully resolved policy (after extends and group expansion) as YAML.")
-        @Argument(help: "Policy file, or a shipped policy name.") var file: String
+        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).") var file: String
 
         func run() throws {
             let policy = try PolicySource.load(file).0.policy
@@ -33,7 +33,7 @@ struct PolicyCommand: ParsableCommand {
 
     struct Compile: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "compile", abstract: "Print the policy's seccomp filter as libseccomp pseudo-filter code, or raw BPF with --bpf.")
-        @Argument(help: "Policy file, or a shipped policy name.") var file: String
+        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).") var file: String
         @Flag(name: .long, help: "Write the raw BPF program (struct sock_filter[]) to stdout.") var bpf = false
 
         func run() throws {

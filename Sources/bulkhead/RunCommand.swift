@@ -11,24 +11,34 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a command under a policy and report how it ended.",
         discussion: "Without --policy the embedded default policy applies. Use -- before the command.")
 
-    @Option(name: .long, help: "Policy file (YAML or JSON), or the name of a shipped policy (default, strict).")
+    @Option(name: .long, help: """
+        A shipped policy by name (default, strict, tasks) or a policy file (YAML or JSON). A shipped name \
+        always means the shipped policy, even when a file of that name exists: write ./strict for the file.
+        """)
     var policy: String?
 
     @Option(name: .long, help: "Wall-clock limit such as 10s or 1.5m; overrides limits.wall.")
     var timeout: String?
 
-    @Option(name: .long, help: "Write the outcome as JSON to this file (atomically).")
+    @Option(name: .long, help: "Write the outcome as JSON to this file (replaced atomically), FIFO or character device (e.g. /dev/stdout).")
     var report: String?
 
     @Flag(name: .long, help: "Do not print the one-line summary to stderr.")
     var quiet = false
 
+    @Flag(name: .long, help: "Before the task starts, print to stderr which policy applies and where it came from.")
+    var verbose = false
+
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.")
     var command: [String] = []
 
+    /// The same invocation `RunInvocation.parseFast` makes of the same arguments.
+    var invocation: RunInvocation {
+        RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet, verbose: verbose, command: Self.commandBytes(command))
+    }
+
     func run() throws {
-        throw ExitCode(try RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet,
-                                         command: Self.commandBytes(command)).execute())
+        throw ExitCode(try invocation.execute())
     }
 
     /// The captured command as the bytes bulkhead was given. ArgumentParser hands it over as Strings,
@@ -48,6 +58,7 @@ struct RunInvocation: Equatable {
     var timeout: String?
     var report: String?
     var quiet = false
+    var verbose = false
     /// Bytes, not Strings: the task gets exactly what bulkhead was given (see `RawArguments`).
     var command: [[UInt8]] = []
 
@@ -67,6 +78,7 @@ struct RunInvocation: Equatable {
             }
             rest.removeFirst()
             if argument.elementsEqual("--quiet".utf8) { invocation.quiet = true; continue }
+            if argument.elementsEqual("--verbose".utf8) { invocation.verbose = true; continue }
             let name: ArraySlice<UInt8>, value: String
             if let equals = argument.firstIndex(of: UInt8(ascii: "=")) {
                 name = argument[..<equals]
@@ -103,7 +115,10 @@ struct RunInvocation: Equatable {
         }
         guard !arguments.isEmpty else { throw CLIError("no command given: bulkhead run [--policy FILE] -- COMMAND [ARGS...]") }
         let cache = PrivateFiles.cacheDirectory().flatMap(PolicyCache.init(directory:))
-        let (loaded, source) = try PolicySource.load(policy, cache: cache, artifact: .seccompFilter)
+        let (loaded, reference) = try PolicySource.load(policy, cache: cache, artifact: .seccompFilter)
+        // Resolved only when shown: realpath costs path walks a quiet launch need not pay.
+        let source = report != nil || verbose ? PolicySource.describe(reference) : ""
+        if verbose { FileHandleStderr.write("bulkhead: policy \(loaded.policy.name ?? "(unnamed)") from \(source)\n") }
         var options = RunOptions(stopSignals: StopSignals.all, sweepOrphans: OrphanSweeper.adoptOrphans())
         if let timeout {
             switch Units.parseDuration(timeout) {
@@ -135,7 +150,7 @@ struct RunInvocation: Equatable {
             do {
                 try RunReport(result: result, policy: loaded.policy, policySource: source, command: arguments).write(to: report)
             } catch {
-                FileHandleStderr.write("bulkhead: error: cannot write report \(report): \(error)\n")
+                FileHandleStderr.write("bulkhead: error: cannot write report \(report): \(error.reason)\n")
                 return ExitCodes.launcherFailed
             }
         }
@@ -143,25 +158,36 @@ struct RunInvocation: Equatable {
     }
 }
 
-/// Finds the policy a command names: a file path, else a shipped policy, else the embedded default.
+/// Finds the policy a command names, by the one rule of `PolicyReference`: a shipped name is the embedded
+/// policy, anything else a file; no argument is the embedded default.
 enum PolicySource {
     /// - Parameters:
     ///   - cache: resolved policies from earlier runs; nil loads and validates from scratch.
     ///   - artifact: bytes to keep in the cache entry beside the policy (none without a cache).
-    /// - Returns: the policy with its cached artifact, and how reports name where it came from.
-    static func load(_ name: String?, cache: PolicyCache? = nil, artifact: PolicyArtifact? = nil) throws -> (CachedPolicy, String) {
-        // No --policy is always the embedded default, never a file that happens to be called "default".
-        let isShipped = name == nil || (access(name!, F_OK) != 0 && ShippedPolicies.names.contains(name!))
-        let name = name ?? "default"
+    /// - Returns: the policy with its cached artifact, and what it was loaded from.
+    static func load(_ argument: String?, cache: PolicyCache? = nil, artifact: PolicyArtifact? = nil) throws -> (CachedPolicy, PolicyReference) {
+        let reference = argument.map(PolicyReference.init(argument:)) ?? .shipped("default")
         do throws(PolicyError) {
-            switch (isShipped, cache) {
-            case (true, let cache?): return (try cache.loadShipped(name: name, artifact: artifact), "embedded:\(name)")
-            case (true, nil): return (CachedPolicy(policy: try PolicyLoader.loadShipped(name: name), artifact: nil), "embedded:\(name)")
-            case (false, let cache?): return (try cache.load(path: name, artifact: artifact), name)
-            case (false, nil): return (CachedPolicy(policy: try PolicyLoader.load(path: name), artifact: nil), name)
+            switch (reference, cache) {
+            case (.shipped(let name), let cache?): return (try cache.loadShipped(name: name, artifact: artifact), reference)
+            case (.shipped(let name), nil): return (CachedPolicy(policy: try PolicyLoader.loadShipped(name: name), artifact: nil), reference)
+            case (.file(let path), let cache?): return (try cache.load(path: path, artifact: artifact), reference)
+            case (.file(let path), nil): return (CachedPolicy(policy: try PolicyLoader.load(path: path), artifact: nil), reference)
             }
         } catch {
             throw CLIError(located: error.description)
+        }
+    }
+
+    /// How reports and `--verbose` name where a policy came from: `embedded:strict`, or the file's
+    /// absolute path with symlinks resolved (the file that was read, whatever the working directory).
+    static func describe(_ reference: PolicyReference) -> String {
+        switch reference {
+        case .shipped(let name): return "embedded:\(name)"
+        case .file(let path):
+            guard !path.utf8.contains(0), let resolved = realpath(path, nil) else { return path }
+            defer { free(resolved) }
+            return String(cString: resolved)
         }
     }
 }

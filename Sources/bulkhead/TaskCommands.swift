@@ -58,13 +58,13 @@ struct TaskRunCommand: ParsableCommand {
     @Option(name: .long, help: "thread or process.")
     var mode: TaskMode = .process
 
-    @Option(name: .long, help: "Process mode: policy file or shipped name (default: tasks).")
+    @Option(name: .long, help: "Process mode: a shipped name (always the shipped policy) or a policy file (./tasks for a file of that name); default: tasks.")
     var policy: String?
 
     @Option(name: .long, help: "Wall-clock limit per task such as 2s; in thread mode, for all tasks.")
     var timeout: String?
 
-    @Option(name: .long, help: "Write the results as JSON to this file (atomically).")
+    @Option(name: .long, help: "Write the results as JSON to this file (replaced atomically), FIFO or character device (e.g. /dev/stdout).")
     var report: String?
 
     @Flag(name: .long, help: "Print `task-done NAME ok|failed SUMMARY` as each task finishes (flushed at once).")
@@ -118,7 +118,7 @@ struct TaskRunCommand: ParsableCommand {
             do {
                 try AtomicFile.write(TaskTable.json(results, mode: mode, policy: policyName).rendered(), to: reportPath)
             } catch {
-                FileHandleStderr.write("bulkhead: error: cannot write report \(reportPath): \(error)\n")
+                FileHandleStderr.write("bulkhead: error: cannot write report \(reportPath): \(error.reason)\n")
                 throw ExitCode(ExitCodes.launcherFailed)
             }
         }

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why bulkhead could not write a file: the path, and the failing call's errno or what stood at the
+/// path instead of something bulkhead writes to.
+public struct FileWriteError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    /// The errno of the call that failed; nil when bulkhead refused what it found at the path.
+    public let errno: Int32?
+    /// "No space left on device (ENOSPC)", or why the path was refused.
+    public let reason: String
+
+    public init(path: String, errno: Int32) {
+        self.path = path
+        self.errno = errno
+        reason = Self.describe(errno)
+    }
+
+    public init(path: String, errno: Int32? = nil, refused reason: String) {
+        self.path = path
+        self.errno = errno
+        self.reason = reason
+    }
+
+    /// "PATH: REASON"
+    public var description: String { "\(path): \(reason)" }
+
+    /// "No space left on device (ENOSPC)"
+    public static func describe(_ code: Int32) -> String {
+        let text = strerror(code).map { String(cString: $0) } ?? "errno \(code)"
+        guard let name = ErrnoNames.name(of: code) else { return text }
+        return "\(text) (\(name))"
+    }
+}
