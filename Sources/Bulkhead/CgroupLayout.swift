@@ -100,6 +100,38 @@ struct CgroupLayout: Equatable {
         return layout
     }
 
+    /// Where cgroup file systems (v1 and v2) are mounted, from /proc/self/mountinfo; empty when unreadable.
+    static func cgroupMountPoints() -> [String] {
+        guard let mountinfo = try? readSmallBytes("/proc/self/mountinfo") else { return [] }
+        var points: [String] = []
+        forEachLine(mountinfo) { line in
+            var fields = Words(line, separator: UInt8(ascii: " "))
+            for _ in 0..<4 { _ = fields.next() }
+            guard let point = fields.next() else { return }
+            while let field = fields.next(), !field.elementsEqual("-".utf8) {}
+            guard let type = fields.next(), type.elementsEqual("cgroup".utf8) || type.elementsEqual("cgroup2".utf8) else { return }
+            points.append(unescaped(point))
+        }
+        return points
+    }
+
+    /// mountinfo writes space, tab, newline and backslash in paths as three octal digits after a backslash.
+    private static func unescaped(_ field: ArraySlice<UInt8>) -> String {
+        var bytes: [UInt8] = []
+        var i = field.startIndex
+        while i < field.endIndex {
+            if field[i] == UInt8(ascii: "\\"), field.endIndex - i >= 4,
+               let value = UInt8(String(decoding: field[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                i += 4
+            } else {
+                bytes.append(field[i])
+                i += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The words of a controller list file such as cgroup.controllers.
     static func words(in bytes: [UInt8]) -> [String] {
         var result: [String] = []

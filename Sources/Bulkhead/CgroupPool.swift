@@ -14,6 +14,9 @@ final class CgroupPool: Sendable {
     private struct State: ~Copyable {
         var layout: CgroupLayout?
         var idle: [TaskCgroup] = []
+        /// The Landlock ruleset that keeps tasks out of the cgroup file systems (`CgroupShield`), made
+        /// on the first launch that needs it.
+        var shield: Int32 = -1
     }
 
     init(memory: UInt64?, processes: UInt64?) {
@@ -33,6 +36,17 @@ final class CgroupPool: Sendable {
         return try TaskCgroup.create(memory: memory, processes: processes, layout: layout)
     }
 
+    /// The `CgroupShield` ruleset for the hierarchies this pool's slots are in; made once, kept open.
+    func shield() throws(LaunchError) -> Int32 {
+        try state.withLock { (state: inout State) throws(LaunchError) -> Int32 in
+            if state.shield >= 0 { return state.shield }
+            let layout = state.layout ?? CgroupLayout.current()
+            state.layout = layout
+            state.shield = try CgroupShield.ruleset(denying: CgroupShield.deniedRoots(layout: layout))
+            return state.shield
+        }
+    }
+
     /// Takes a cgroup back after its task ended, its counters rebased by the caller (or not yet used).
     /// One that cannot be emptied is let go: whoever claims the slot next empties it first.
     func release(_ cgroup: TaskCgroup) {
@@ -45,5 +59,8 @@ final class CgroupPool: Sendable {
         state.withLock { $0.idle.removeAll() }
     }
 
-    deinit { drain() }
+    deinit {
+        drain()
+        state.withLock { if $0.shield >= 0 { close($0.shield) } }
+    }
 }

@@ -64,6 +64,11 @@ enum Launcher {
         var warnings: [String] = []
         var rlimits = plan.rlimits
         let cgroup = try makeCgroup(plan, rlimits: &rlimits, warnings: &warnings)
+        let shield: Int32
+        do throws(LaunchError) { shield = try cgroupShield(plan, cgroup: cgroup, warnings: &warnings) } catch {
+            cgroup.map(plan.cgroups.release)
+            throw error
+        }
 
         let argv = CStringArray(arguments)
         let envp = CStringArray(plan.environment)
@@ -106,6 +111,7 @@ enum Launcher {
                                 }
                                 spec.drop_bounding_set = plan.dropBoundingSet ? 1 : 0
                                 spec.scope_signals = plan.scopesSignals ? 1 : 0
+                                spec.landlock_ruleset = shield
                                 spec.last_cap = Capabilities.lastCap
                                 spec.keep_caps = plan.keepCaps
                                 if let filter = plan.filter {
@@ -133,6 +139,26 @@ enum Launcher {
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
         }
         return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started), warnings: warnings)
+    }
+
+    /// The Landlock ruleset that keeps a task in `cgroup` from writing into the cgroup file systems, or -1
+    /// when it needs none (no cgroup, or a uid that owns no cgroup files). Without Landlock the limits
+    /// the cgroup enforces cannot be promised: refused, unless they are all best-effort.
+    private static func cgroupShield(_ plan: SandboxPlan, cgroup: TaskCgroup?, warnings: inout [String]) throws(LaunchError) -> Int32 {
+        let taskUID = plan.identity?.uid ?? geteuid()
+        guard cgroup != nil, CgroupShield.isNeeded(taskUID: taskUID) else { return -1 }
+        if bh_landlock_abi() >= 1 { return try plan.cgroups.shield() }
+        let limits = plan.policy.limits
+        var held: [LimitKind] = []
+        if limits.memory != nil { held.append(.memory) }
+        if limits.processes != nil { held.append(.processes) }
+        let names = held.map { "limits.\($0.rawValue)" }.joined(separator: " and ")
+        if held.allSatisfy(limits.bestEffort.contains) {
+            warnings.append("\(names) may not hold (best-effort): a task running as uid \(taskUID) can leave its cgroup, and this kernel has no Landlock to stop it")
+            return -1
+        }
+        throw LaunchError(stage: .landlock, message: "\(names) cannot be enforced: a task running as uid \(taskUID) can move itself out of its cgroup, and this kernel has no Landlock to stop it",
+                          hint: "run the task as another user (user:), or add them to limits.best-effort")
     }
 
     /// A cgroup when the policy limits memory or processes. Where none can be made, a best-effort limit

@@ -23,9 +23,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Landlock, spelled out: the system headers may predate scopes (ABI 6, Linux 6.12). */
-#define BH_SYS_landlock_create_ruleset 444
-#define BH_SYS_landlock_restrict_self 446
 #define BH_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 struct bh_landlock_ruleset_attr { uint64_t handled_access_fs, handled_access_net, scoped; };
 
@@ -143,15 +140,25 @@ static void setup_stdio(struct bh_spawn_spec *spec) {
     }
 }
 
-static void close_other_fds(struct bh_spawn_spec *spec) {
-    long r = sys(SYS_close_range, 3, ~0U, 0, 0, 0);
+/* Closes [first, last]; the kernel caps `last` at its table size. */
+static void close_between(struct bh_spawn_spec *spec, unsigned first, unsigned last) {
+    if (first > last) return;
+    long r = sys(SYS_close_range, first, last, 0, 0, 0);
     if (r == 0) return;
     if (r != -ENOSYS) fail(spec, BH_STAGE_CLOSE_FDS, -r);
     /* Kernels before 5.9: close up to the hard descriptor limit; /proc/self/fd would need opendir(). */
     struct { uint64_t cur, max; } lim;
     CHECK(sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&lim, 0), BH_STAGE_CLOSE_FDS);
     uint64_t top = lim.max > (1u << 20) ? (1u << 20) : lim.max;
-    for (uint64_t fd = 3; fd < top; fd++) sys(SYS_close, (long)fd, 0, 0, 0, 0);
+    for (uint64_t fd = first; fd < top && fd <= last; fd++) sys(SYS_close, (long)fd, 0, 0, 0, 0);
+}
+
+/* Everything but stdio and the prepared Landlock ruleset, which is closed once entered. */
+static void close_other_fds(struct bh_spawn_spec *spec) {
+    int keep = spec->landlock_ruleset;
+    if (keep < 3) { close_between(spec, 3, ~0U); return; }
+    close_between(spec, 3, (unsigned)keep - 1);
+    close_between(spec, (unsigned)keep + 1, ~0U);
 }
 
 static void apply_rlimits(struct bh_spawn_spec *spec) {
@@ -216,6 +223,13 @@ static void scope_signals(struct bh_spawn_spec *spec) {
     if (r < 0) fail(spec, BH_STAGE_LANDLOCK, -r);
 }
 
+/* The ruleset the parent prepared (today: no writes into the cgroup file systems, see CgroupShield.swift). */
+static void enter_prepared_ruleset(struct bh_spawn_spec *spec) {
+    long r = sys(BH_SYS_landlock_restrict_self, spec->landlock_ruleset, 0, 0, 0, 0);
+    sys(SYS_close, spec->landlock_ruleset, 0, 0, 0, 0);
+    if (r < 0) fail(spec, BH_STAGE_LANDLOCK, -r);
+}
+
 int bh_child_main(void *arg) {
     struct bh_spawn_spec *spec = arg;
     reset_signals(spec);
@@ -234,6 +248,7 @@ int bh_child_main(void *arg) {
     set_capabilities(spec);
     CHECK(sys(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), BH_STAGE_NO_NEW_PRIVS);
     if (spec->scope_signals) scope_signals(spec);
+    if (spec->landlock_ruleset >= 3) enter_prepared_ruleset(spec);
     if (spec->filter) {
         /* Last: every later call is filtered, and the filter must allow the execve below. */
         struct sock_fprog prog;

@@ -3,6 +3,12 @@
 #define BULKHEAD_CHILD_H
 #include "launch.h"
 
+/* Landlock system call numbers, spelled out: the system headers may predate Landlock (Linux 5.13). The
+   same on every architecture (asm-generic/unistd.h numbering). */
+#define BH_SYS_landlock_create_ruleset 444
+#define BH_SYS_landlock_add_rule 445
+#define BH_SYS_landlock_restrict_self 446
+
 /* The page the child reports a failure through; MAP_SHARED, so the parent sees it after clone. */
 struct bh_result { volatile int stage; volatile int err; };
 

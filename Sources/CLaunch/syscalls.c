@@ -1,6 +1,6 @@
 /* Raw system call wrappers for the parent side (Swift cannot call variadic syscall()). */
 #define _GNU_SOURCE
-#include "launch.h"
+#include "child.h"
 #include <errno.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -54,7 +54,19 @@ long bh_filesystem_type(const char *path) {
     return (long)info.f_type;
 }
 
+int bh_landlock_fs_ruleset(uint64_t handled_fs) {
+    /* Only the first field: a kernel of any Landlock ABI accepts that size. */
+    uint64_t attr = handled_fs;
+    return (int)syscall(BH_SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+}
+
+int bh_landlock_allow_beneath(int ruleset, int parent_fd, uint64_t access) {
+    /* struct landlock_path_beneath_attr is packed: 12 bytes. */
+    struct __attribute__((packed)) { uint64_t allowed_access; int32_t parent_fd; } rule = { access, parent_fd };
+    return (int)syscall(BH_SYS_landlock_add_rule, ruleset, 1 /* LANDLOCK_RULE_PATH_BENEATH */, &rule, 0);
+}
+
 int bh_landlock_abi(void) {
     /* landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) */
-    return (int)syscall(444, NULL, 0, 1);
+    return (int)syscall(BH_SYS_landlock_create_ruleset, NULL, 0, 1);
 }

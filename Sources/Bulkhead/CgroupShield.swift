@@ -1,0 +1,95 @@
+import CLaunch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps a task from writing into the cgroup file systems, for a task whose uid owns cgroup files.
+///
+/// cgroup files are owned by root (or, with delegation, by the user bulkhead runs as), and ownership is
+/// all the kernel asks of a writer: a task running as root without capabilities wrote its pid into a
+/// parent cgroup's `cgroup.procs` and left its memory limit behind, or wrote a host process's pid into
+/// its own slot, which bulkhead's clean-up then killed. So a task in a slot whose uid could write
+/// there enters a Landlock domain (ABI 1, Linux 5.13; no privilege needed) in which writing files,
+/// making and removing directories is allowed everywhere except beneath the cgroup mount points.
+/// Landlock grants rights beneath directories and has no "everywhere but", so the ruleset grants them
+/// beneath every sibling along the way instead: each entry of `/` but `sys`, each of `/sys` but `fs`,
+/// each of `/sys/fs` but `cgroup`. What does not exist when the ruleset is made (a new top-level
+/// directory) is not writable for the task.
+enum CgroupShield {
+    static let writeFile: UInt64 = 1 << 1, removeDir: UInt64 = 1 << 4, makeDir: UInt64 = 1 << 7
+    static let handled = writeFile | removeDir | makeDir
+    /// O_PATH (asm-generic/fcntl.h): Swift's Glibc module does not import it.
+    private static let openPath: Int32 = 0o10000000
+
+    /// Whether a task running as `taskUID` needs the shield: it owns the cgroup files, as root or as
+    /// the uid that owns the delegated tree bulkhead created its slots in.
+    static func isNeeded(taskUID: uid_t) -> Bool { taskUID == 0 || taskUID == geteuid() }
+
+    /// The cgroup mount points to keep the task out of: /sys/fs/cgroup, plus every cgroup file system
+    /// mounted elsewhere when the layout in use lies elsewhere.
+    static func deniedRoots(layout: CgroupLayout) -> [String] {
+        let used = [layout.memory, layout.pids, layout.v2Directory].compactMap { $0 }
+        var roots = ["/sys/fs/cgroup"]
+        if used.contains(where: { !$0.hasPrefix("/sys/fs/cgroup/") && $0 != "/sys/fs/cgroup" }) {
+            roots += CgroupLayout.cgroupMountPoints().filter { !$0.hasPrefix("/sys/fs/cgroup/") && $0 != "/sys/fs/cgroup" }
+        }
+        return roots
+    }
+
+    /// A ruleset descriptor (3 or above, close-on-exec) for the child to enter.
+    static func ruleset(denying roots: [String]) throws(LaunchError) -> Int32 {
+        let created = bh_landlock_fs_ruleset(handled)
+        guard created >= 0 else {
+            throw LaunchError(stage: .landlock, errno: errno, message: "cannot make a Landlock ruleset that keeps the task out of its cgroup",
+                              hint: "run the task as another user (user:), or add memory and processes to limits.best-effort")
+        }
+        // Stdio numbers are taken over by the child's stdio: keep the ruleset above them.
+        var fd = created
+        if fd < 3 {
+            fd = fcntl(created, F_DUPFD_CLOEXEC, 3)
+            let err = errno
+            close(created)
+            guard fd >= 0 else { throw LaunchError(stage: .landlock, errno: err, message: "cannot keep the Landlock ruleset open") }
+        }
+        do throws(LaunchError) {
+            try grant(beneathAllBut: roots, in: "/", ruleset: fd)
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
+    }
+
+    private static func grant(beneathAllBut roots: [String], in directory: String, ruleset: Int32) throws(LaunchError) {
+        guard let dir = opendir(directory) else {
+            throw LaunchError(stage: .landlock, errno: errno, message: "cannot list \(directory) for the Landlock ruleset")
+        }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            let path = (directory == "/" ? "" : directory) + "/" + name
+            if roots.contains(path) { continue }
+            if roots.contains(where: { $0.hasPrefix(path + "/") }) {
+                try grant(beneathAllBut: roots, in: path, ruleset: ruleset)
+                continue
+            }
+            let fd = open(path, openPath | O_NOFOLLOW | O_CLOEXEC)
+            if fd < 0 {
+                if errno == ENOENT { continue }   // gone since it was listed
+                throw LaunchError(stage: .landlock, errno: errno, message: "cannot open \(path) for the Landlock ruleset")
+            }
+            defer { close(fd) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else {
+                throw LaunchError(stage: .landlock, errno: errno, message: "cannot stat \(path) for the Landlock ruleset")
+            }
+            let type = info.st_mode & S_IFMT
+            // A symbolic link leads to what its target's own rule says; directory rights only go on directories.
+            if type == S_IFLNK { continue }
+            guard bh_landlock_allow_beneath(ruleset, fd, type == S_IFDIR ? handled : writeFile) == 0 else {
+                throw LaunchError(stage: .landlock, errno: errno, message: "cannot add \(path) to the Landlock ruleset")
+            }
+        }
+    }
+}
