@@ -42,7 +42,7 @@ final class CgroupPool: Sendable {
             if state.shield >= 0 { return state.shield }
             let layout = state.layout ?? CgroupLayout.current()
             state.layout = layout
-            state.shield = try CgroupShield.ruleset(denying: CgroupShield.deniedRoots(layout: layout))
+            state.shield = try CgroupShield.ruleset(denying: CgroupShield.deniedRoots(layout: layout), scopeSignals: SignalScope.available)
             return state.shield
         }
     }

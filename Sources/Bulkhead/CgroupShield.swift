@@ -16,8 +16,11 @@ import Glibc
 /// each of `/sys/fs` but `cgroup`. What does not exist when the ruleset is made (a new top-level
 /// directory) is not writable for the task.
 enum CgroupShield {
-    static let writeFile: UInt64 = 1 << 1, removeDir: UInt64 = 1 << 4, makeDir: UInt64 = 1 << 7
-    static let handled = writeFile | removeDir | makeDir
+    static let writeFile: UInt64 = 1 << 1, removeDir: UInt64 = 1 << 4, makeDir: UInt64 = 1 << 7, refer: UInt64 = 1 << 13
+    /// Reparenting a file (a rename or link into another directory) is denied by any ruleset unless it
+    /// handles and grants LANDLOCK_ACCESS_FS_REFER (ABI 2): without it, `mv a/f b/` would fail with EXDEV.
+    /// On ABI 1 it cannot be granted, and such renames fail there (mv falls back to copying).
+    static let handled: UInt64 = writeFile | removeDir | makeDir | (bh_landlock_abi() >= 2 ? refer : 0)
     /// O_PATH (asm-generic/fcntl.h): Swift's Glibc module does not import it.
     private static let openPath: Int32 = 0o10000000
 
@@ -37,8 +40,10 @@ enum CgroupShield {
     }
 
     /// A ruleset descriptor (3 or above, close-on-exec) for the child to enter.
-    static func ruleset(denying roots: [String]) throws(LaunchError) -> Int32 {
-        let created = bh_landlock_fs_ruleset(handled)
+    /// - Parameter scopeSignals: the ruleset also keeps signals inside the task's tree (`SignalScope`):
+    ///   the child enters this one domain instead of the signal-only one.
+    static func ruleset(denying roots: [String], scopeSignals: Bool) throws(LaunchError) -> Int32 {
+        let created = bh_landlock_fs_ruleset(handled, scopeSignals ? 1 : 0)
         guard created >= 0 else {
             throw LaunchError(stage: .landlock, errno: errno, message: "cannot make a Landlock ruleset that keeps the task out of its cgroup",
                               hint: "run the task as another user (user:), or add memory and processes to limits.best-effort")

@@ -23,7 +23,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define BH_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 struct bh_landlock_ruleset_attr { uint64_t handled_access_fs, handled_access_net, scoped; };
 
 #ifndef PR_CAP_AMBIENT
@@ -223,7 +222,8 @@ static void scope_signals(struct bh_spawn_spec *spec) {
     if (r < 0) fail(spec, BH_STAGE_LANDLOCK, -r);
 }
 
-/* The ruleset the parent prepared (today: no writes into the cgroup file systems, see CgroupShield.swift). */
+/* The ruleset the parent prepared (today: no writes into the cgroup file systems, see CgroupShield.swift;
+   it scopes signals too when the kernel can). */
 static void enter_prepared_ruleset(struct bh_spawn_spec *spec) {
     long r = sys(BH_SYS_landlock_restrict_self, spec->landlock_ruleset, 0, 0, 0, 0);
     sys(SYS_close, spec->landlock_ruleset, 0, 0, 0, 0);
@@ -247,8 +247,10 @@ int bh_child_main(void *arg) {
     if (spec->set_identity) set_identity(spec);
     set_capabilities(spec);
     CHECK(sys(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), BH_STAGE_NO_NEW_PRIVS);
-    if (spec->scope_signals) scope_signals(spec);
+    /* One domain, not two: a second layer that handles file rights would make the kernel refuse every
+       rename into another directory for lack of LANDLOCK_ACCESS_FS_REFER in the signal-only layer. */
     if (spec->landlock_ruleset >= 3) enter_prepared_ruleset(spec);
+    else if (spec->scope_signals) scope_signals(spec);
     if (spec->filter) {
         /* Last: every later call is filtered, and the filter must allow the execve below. */
         struct sock_fprog prog;

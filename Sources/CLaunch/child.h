@@ -8,6 +8,7 @@
 #define BH_SYS_landlock_create_ruleset 444
 #define BH_SYS_landlock_add_rule 445
 #define BH_SYS_landlock_restrict_self 446
+#define BH_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 
 /* The page the child reports a failure through; MAP_SHARED, so the parent sees it after clone. */
 struct bh_result { volatile int stage; volatile int err; };

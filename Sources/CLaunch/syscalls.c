@@ -54,10 +54,12 @@ long bh_filesystem_type(const char *path) {
     return (long)info.f_type;
 }
 
-int bh_landlock_fs_ruleset(uint64_t handled_fs) {
-    /* Only the first field: a kernel of any Landlock ABI accepts that size. */
-    uint64_t attr = handled_fs;
-    return (int)syscall(BH_SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+int bh_landlock_fs_ruleset(uint64_t handled_fs, int scope_signals) {
+    /* struct landlock_ruleset_attr: handled_access_fs, handled_access_net (ABI 4), scoped (ABI 6). Only
+       as long as needed: a kernel of an older ABI refuses a size it does not know. */
+    uint64_t attr[3] = { handled_fs, 0, scope_signals ? BH_LANDLOCK_SCOPE_SIGNAL : 0 };
+    size_t size = scope_signals ? sizeof attr : sizeof attr[0];
+    return (int)syscall(BH_SYS_landlock_create_ruleset, attr, size, 0);
 }
 
 int bh_landlock_allow_beneath(int ruleset, int parent_fd, uint64_t access) {

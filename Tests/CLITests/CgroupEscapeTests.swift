@@ -1,3 +1,4 @@
+import Bulkhead
 import Foundation
 import Testing
 
@@ -57,8 +58,10 @@ import Testing
         let (policy, directory) = try limited()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c",
-                                       "mkdir \(directory)/d && echo x > \(directory)/d/f && rm -r \(directory)/d && echo ok > /dev/null && echo done"])
-        #expect(result.stdout == "done\n", "\(result.stdout)\(result.stderr)")
+                                       "mkdir \(directory)/d \(directory)/e && echo x > \(directory)/d/f && mv \(directory)/d/f \(directory)/e/ && python3 -c 'import os; os.rename(\"\(directory)/e/f\", \"\(directory)/f\")' && rm -r \(directory)/d \(directory)/e && echo ok > /dev/null && echo done; kill -0 $PPID 2>/dev/null || echo scoped"])
+        // One Landlock domain holds both the shield and the signal scope (two layers would refuse the
+        // rename into another directory): bulkhead is still out of the task's reach.
+        #expect(result.stdout == "done\n" + (SignalScope.available ? "scoped\n" : ""), "\(result.stdout)\(result.stderr)")
     }
 
     @Test func strictNeedsNoShield() throws {

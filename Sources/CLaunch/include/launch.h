@@ -81,7 +81,8 @@ struct bh_spawn_spec {
     uint64_t keep_caps;              /* bit n: keep capability n in every set */
 
     int scope_signals;               /* 1: a Landlock domain that keeps the task's signals inside its own tree */
-    int landlock_ruleset;            /* >= 3: a prepared Landlock ruleset the child also enters; -1: none */
+    int landlock_ruleset;            /* >= 3: a prepared Landlock ruleset the child enters instead of
+                                        the signal-only one (it scopes signals itself); -1: none */
 
     const void *filter;              /* struct sock_filter[], NULL: no seccomp */
     unsigned short filter_len;       /* instructions */
@@ -111,9 +112,9 @@ int bh_set_child_subreaper(void);
 pid_t bh_gettid(void);
 /* The Landlock ABI version the kernel offers, or -1 with errno (ENOSYS, EOPNOTSUPP: none). */
 int bh_landlock_abi(void);
-/* A Landlock ruleset handling the file-system rights `handled_fs` (ABI 1 rights only): its descriptor
-   (close-on-exec), or -1 with errno. */
-int bh_landlock_fs_ruleset(uint64_t handled_fs);
+/* A Landlock ruleset handling the file-system rights `handled_fs` and, with `scope_signals`, scoping
+   signals (ABI 6): its descriptor (close-on-exec), or -1 with errno. */
+int bh_landlock_fs_ruleset(uint64_t handled_fs, int scope_signals);
 /* Adds a rule granting `access` beneath the file or directory open as `parent_fd` (O_PATH is enough). */
 int bh_landlock_allow_beneath(int ruleset, int parent_fd, uint64_t access);
 /* statfs(2) f_type of the file system holding `path` (a *_SUPER_MAGIC), or -1 with errno. */
