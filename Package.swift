@@ -22,8 +22,10 @@ let package = Package(
                        providers: [.apt(["libyaml-dev"])]),
         // The only code that runs between fork and exec. libc only, no allocation.
         .target(name: "CLaunch"),
+        // HMAC-SHA-256 and the kernel keyring that holds its key: what seals cache entries.
+        .target(name: "CSeal"),
         .target(name: "BulkheadPolicy",
-                dependencies: ["CYAML", "CSeccomp"],
+                dependencies: ["CYAML", "CSeccomp", "CSeal"],
                 resources: [.embedInCode("Resources/default.yaml"), .embedInCode("Resources/strict.yaml"),
                            .embedInCode("Resources/tasks.yaml")]),
         .target(name: "Bulkhead",

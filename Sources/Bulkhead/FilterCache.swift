@@ -13,15 +13,19 @@ import Glibc
 /// the effective uid and be writable by nobody else; otherwise the cache is not used at all.
 public struct FilterCache: Sendable {
     public let directory: String
+    /// Entries are sealed like the policy cache's (`CacheSeal`): a task of the same uid can write them.
+    private let seal: CacheSeal
 
     /// The per-user cache directory (`PrivateFiles.cacheDirectory`), when there is a usable one.
     public static func forCurrentUser(environment: [String: String] = ProcessEnvironment.current()) -> FilterCache? {
-        PrivateFiles.cacheDirectory(environment: environment).flatMap(FilterCache.init(directory:))
+        PrivateFiles.cacheDirectory(environment: environment).flatMap { FilterCache(directory: $0) }
     }
 
-    public init?(directory: String) {
-        guard let checked = PrivateFiles.privateDirectory(directory) else { return nil }
+    /// nil when `directory` is not private to this uid, or when there is no seal (no kernel keyring).
+    public init?(directory: String, seal: CacheSeal? = CacheSeal.current()) {
+        guard let seal, let checked = PrivateFiles.privateDirectory(directory) else { return nil }
         self.directory = checked
+        self.seal = seal
     }
 
     /// The compiled filter for `policy`, from the cache or compiled now and stored.
@@ -29,17 +33,17 @@ public struct FilterCache: Sendable {
         let key = Self.key(for: policy)
         let path = directory + "/bpf-" + Digits.hex(PrivateFiles.fnv1a(key))
         let header = Array((Self.magic + key + "\n").utf8)
-        if let bytes = PrivateFiles.readBytes(path, limit: 4 << 20, privateOnly: true),
+        if let sealed = PrivateFiles.readBytes(path, limit: 4 << 20, privateOnly: true), let bytes = seal.open(sealed),
            bytes.count > header.count, bytes.starts(with: header) {
-            if let cached = CompiledFilter(cachedBytes: Array(bytes[header.count...])) { return cached }
+            if let cached = CompiledFilter(cachedBytes: Array(bytes.dropFirst(header.count))) { return cached }
         }
         let compiled = try SeccompCompiler.compile(policy)
-        PrivateFiles.writeAtomically(header + compiled.bpf, to: path)
+        PrivateFiles.writeAtomically(seal.seal(header + compiled.bpf), to: path)
         PrivateFiles.prune(directory, prefix: "bpf-", olderThanDays: PolicyCache.keepDays)
         return compiled
     }
 
-    private static let magic = "bulkhead-bpf-cache 1\n"
+    private static let magic = "bulkhead-bpf-cache 2\n"
 
     /// Everything the compiler's output depends on, as one line-free text. Written out field by field:
     /// string interpolation of enums goes through reflection, which costs more than the lookup saves.

@@ -14,6 +14,10 @@ extension SandboxPlan {
     /// The same with each argument as the exact bytes the task receives; they need not be UTF-8 (a
     /// file name may hold any byte but NUL), and no String ever repairs them on the way.
     public func run(_ arguments: [[UInt8]], options: RunOptions = .init()) throws(LaunchError) -> RunResult {
+        // A task that may call keyctl could read the key sealing the caches and forge entries for later
+        // runs: the key goes before the task starts (it finds none) and again once its tree is gone
+        // (whatever key another run made meanwhile, and every entry sealed with it, is worthless then).
+        if policy.letsTaskReachTheKeyring { try Self.invalidateCacheSeal() }
         switch try Launcher.launch(self, arguments: arguments, options: options) {
         case .failedBeforeExec(let stage, let err, let started):
             return RunResult(outcome: .setupFailed(stage: stage, errno: err),
@@ -21,7 +25,18 @@ extension SandboxPlan {
         case .running(let task, let launchWarnings):
             var result = Supervisor.supervise(task, plan: self, options: options)
             result.warnings = warnings + launchWarnings
+            if policy.letsTaskReachTheKeyring, !CacheSeal.invalidate() {
+                result.cleanupError = (result.cleanupError.map { $0 + "; " } ?? "")
+                    + "cannot invalidate the key sealing bulkhead's caches, which the task could read"
+            }
             return result
+        }
+    }
+
+    private static func invalidateCacheSeal() throws(LaunchError) {
+        guard CacheSeal.invalidate() else {
+            throw LaunchError(stage: .plan, errno: errno, message: "the policy lets the task reach the kernel keyring, and the key sealing bulkhead's caches cannot be invalidated before it starts",
+                              hint: "refuse add_key, keyctl and request_key in the policy, or remove the key: keyctl purge user bulkhead:cache-seal:1")
         }
     }
 }

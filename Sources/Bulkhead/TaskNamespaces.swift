@@ -48,18 +48,5 @@ struct TaskNamespaces: Equatable {
     static let ipcCreators = ["shmget", "msgget", "semget", "mq_open"]
 
     /// False only when the filter refuses every one of them whatever the arguments.
-    static func mayCreateIPCObjects(_ seccomp: SeccompPolicy) -> Bool {
-        ipcCreators.contains { name in
-            let rules = seccomp.rules.filter { $0.syscall == name }
-            if !rules.isEmpty { return rules.contains { permits($0.action) } }
-            return seccomp.allow.contains(name) || permits(seccomp.defaultAction)
-        }
-    }
-
-    private static func permits(_ action: SeccompAction) -> Bool {
-        switch action {
-        case .allow, .log: return true
-        case .kill, .trap, .errno: return false
-        }
-    }
+    static func mayCreateIPCObjects(_ seccomp: SeccompPolicy) -> Bool { seccomp.mayPermit(anyOf: ipcCreators) }
 }

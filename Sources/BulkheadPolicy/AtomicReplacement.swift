@@ -1,4 +1,4 @@
-import CSeccomp
+import CSeal
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,8 +55,8 @@ public enum AtomicReplacement {
         var lastError = EEXIST
         for _ in 0..<attempts {
             var random: UInt64 = 0
-            let got = withUnsafeMutableBytes(of: &random) { bh_getrandom($0.baseAddress, $0.count) }
-            guard got == MemoryLayout<UInt64>.size else { throw FileWriteError(path: path, errno: got < 0 ? errno : EIO) }
+            let got = withUnsafeMutableBytes(of: &random) { bh_random_bytes($0.baseAddress!.assumingMemoryBound(to: UInt8.self), $0.count) }
+            guard got == 0 else { throw FileWriteError(path: path, errno: errno) }
             let temporary = directory + "." + base + "." + Digits.hex(random) + ".tmp"
             // O_EXCL fails on anything already under the name, a symlink included (open(2)); O_NOFOLLOW
             // says so once more.

@@ -12,13 +12,18 @@ import Glibc
 /// - the bulkhead executable that wrote it (another build may resolve or compile differently);
 /// - the artifact's key (how the bytes were made: compiler and library versions).
 /// Entries live in a directory only this uid can write (`PrivateFiles.cacheDirectory`), are binary
-/// and compared with memcmp: a lookup costs less than a tenth of a parse.
+/// and compared with memcmp: a lookup costs less than a tenth of a parse. A task of the same uid can
+/// still write them, so each is sealed (`CacheSeal`): an entry whose MAC does not hold is a miss.
 public struct PolicyCache: Sendable {
     public let directory: String
+    private let seal: CacheSeal
 
-    public init?(directory: String) {
-        guard let checked = PrivateFiles.privateDirectory(directory) else { return nil }
+    /// nil when `directory` is not private to this uid, or when there is no seal (no kernel keyring):
+    /// an unsealed cache could hand a run a filter a task wrote.
+    public init?(directory: String, seal: CacheSeal? = CacheSeal.current()) {
+        guard let seal, let checked = PrivateFiles.privateDirectory(directory) else { return nil }
         self.directory = checked
+        self.seal = seal
     }
 
     /// Same result and errors as `PolicyLoader.load(path:)`.
@@ -50,7 +55,7 @@ public struct PolicyCache: Sendable {
         }
     }
 
-    private static let magic = Array("bulkhead-policy-cache 2\n".utf8)
+    private static let magic = Array("bulkhead-policy-cache 3\n".utf8)
 
     private func cached(identity: String, artifact: PolicyArtifact?,
                         load: (inout [PolicySourceText]) throws(PolicyError) -> Policy) throws(PolicyError) -> CachedPolicy {
@@ -75,7 +80,7 @@ public struct PolicyCache: Sendable {
         EntryBytes.append(Array(PolicyCodec.encode(policy).utf8), to: &entry)
         EntryBytes.append(UInt32(made == nil ? 0 : 1), to: &entry)
         if let made { EntryBytes.append(made, to: &entry) }
-        PrivateFiles.writeAtomically(entry, to: path)
+        PrivateFiles.writeAtomically(seal.seal(entry), to: path)
         // Entries of other builds and edited policies are never read again: let them go on misses,
         // which are rare and already slow.
         PrivateFiles.prune(directory, prefix: "policy-", olderThanDays: Self.keepDays)
@@ -86,9 +91,10 @@ public struct PolicyCache: Sendable {
     public static let keepDays = 30
 
     private func lookup(_ path: String, key: [UInt8]) -> CachedPolicy? {
-        guard let bytes = PrivateFiles.readBytes(path, limit: 16 << 20, privateOnly: true),
-              bytes.count >= key.count, EntryBytes.equal(bytes[..<key.count], key) else { return nil }
-        var reader = EntryBytes.Reader(bytes[key.count...])
+        guard let sealed = PrivateFiles.readBytes(path, limit: 16 << 20, privateOnly: true),
+              let bytes = seal.open(sealed),
+              bytes.count >= key.count, EntryBytes.equal(bytes.prefix(key.count), key[...]) else { return nil }
+        var reader = EntryBytes.Reader(bytes.dropFirst(key.count))
         guard let count = reader.number(), count <= 64 else { return nil }
         for _ in 0..<count {
             guard let location = reader.field(), let text = reader.field(),

@@ -6,7 +6,6 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <linux/memfd.h>
-#include <sys/random.h>
 
 /* The SCMP_ACT_* values are function-like macros that Swift cannot import. */
 static inline uint32_t bh_act_kill_process(void) { return SCMP_ACT_KILL_PROCESS; }
@@ -29,11 +28,6 @@ static inline struct scmp_arg_cmp bh_arg_cmp(unsigned int arg, enum scmp_compare
 /* memfd_create without depending on _GNU_SOURCE in the Swift importer; the descriptor is close-on-exec. */
 static inline int bh_memfd_create(const char *name) {
     return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);
-}
-
-/* getrandom(2) for unpredictable temporary file names; Swift's Glibc module leaves out <sys/random.h>. */
-static inline ssize_t bh_getrandom(void *buffer, size_t length) {
-    return getrandom(buffer, length, 0);
 }
 
 /* glibc >= 2.32; declared here because Swift's Glibc module is imported without _GNU_SOURCE. */

@@ -114,7 +114,7 @@ struct RunInvocation: Equatable {
             throw CLIError("unknown option '\(ArgumentText.escaped(first))' (put -- before a command that starts with '-')")
         }
         guard !arguments.isEmpty else { throw CLIError("no command given: bulkhead run [--policy FILE] -- COMMAND [ARGS...]") }
-        let cache = PrivateFiles.cacheDirectory().flatMap(PolicyCache.init(directory:))
+        let cache = PrivateFiles.cacheDirectory().flatMap { PolicyCache(directory: $0) }
         let (loaded, reference) = try PolicySource.load(policy, cache: cache, artifact: .seccompFilter)
         // Resolved only when shown: realpath costs path walks a quiet launch need not pay.
         let source = report != nil || verbose ? PolicySource.describe(reference) : ""

@@ -124,7 +124,10 @@ import Testing
         #expect(PolicyCache(directory: "relative/path") == nil)
     }
 
-    @Test func ignoresEntriesOthersCouldHaveWritten() throws {
+    /// A task of the same uid can write a private entry as well as bulkhead can (the review's attack: a
+    /// default task rewrote the filter inside the `strict` entry). Sealed entries turn every such edit
+    /// into a miss, private or not.
+    @Test func forgedEntriesAreMissesEvenWhenPrivate() throws {
         let dir = temporaryDirectory()
         let cache = try #require(PolicyCache(directory: dir + "/cache"))
         writeFile(dir + "/p.yaml", "version: 1\nname: real\n")
@@ -138,7 +141,8 @@ import Testing
             let at = try #require((0...(bytes.count - real.count)).first { Array(bytes[$0..<($0 + real.count)]) == real })
             bytes.replaceSubrange(at..<(at + real.count), with: forged)
             try writeEntry(Data(bytes), to: path)
-            #expect(try cache.load(path: dir + "/p.yaml").name == "fake", "a private entry is trusted")
+            #expect(try cache.load(path: dir + "/p.yaml").name == "real", "a forged private entry was trusted")
+            try writeEntry(Data(bytes), to: path)
             chmod(path, 0o666)
         }
         #expect(try cache.load(path: dir + "/p.yaml").name == "real")
