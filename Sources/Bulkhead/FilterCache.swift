@@ -4,7 +4,7 @@ import CSeccomp
 import Glibc
 #endif
 
-/// Compiled BPF programs kept on disk, so a launch does not pay for libseccomp again (pitfall 17: a
+/// Compiled BPF programs kept on disk, so a launch does not pay for libseccomp again (a
 /// 300-syscall policy costs over a millisecond to compile, more than the launch itself).
 ///
 /// The key is the exact text the compiler consumes (the resolved seccomp section, the compiler format

@@ -174,7 +174,7 @@ enum Launcher {
         do {
             let cgroup = try plan.cgroups.acquire()
             // The pids cgroup bounds exactly the task's tree. RLIMIT_NPROC would count every process of
-            // the task's uid on the machine (pitfall 15): other `nobody` processes on the host would eat
+            // the task's uid on the machine (setrlimit(2)): other `nobody` processes on the host would eat
             // a strict task's budget, and it could not start a thread. It stays for when there is no cgroup.
             if limits.processes != nil { rlimits.removeAll { $0.resource == Int32(BH_RLIMIT_NPROC.rawValue) } }
             return cgroup

@@ -6,7 +6,7 @@ import Glibc
 
 /// A policy compiled for this machine and this launcher: the BPF program, capability masks, rlimits,
 /// identity and environment. Build it once and launch any number of tasks from it; compiling the filter
-/// is the expensive part (pitfall 17), launching is not.
+/// is the expensive part (about a millisecond for a 300-syscall allowlist), launching is not.
 public final class SandboxPlan: @unchecked Sendable {
     public let policy: Policy
     public let filter: CompiledFilter?

@@ -38,9 +38,9 @@ public enum SeccompFilterLayout: Sendable, Equatable {
 
 /// Compiles a resolved `SeccompPolicy` with libseccomp and exports the BPF. The filter is exported and
 /// handed to the launcher, never loaded here (no `seccomp_load`), and only for the native architecture:
-/// any other architecture, i386 `int 0x80` and the x32 ABI included, kills the process (pitfall 9).
+/// any other architecture, i386 `int 0x80` and the x32 ABI included, kills the process.
 public enum SeccompCompiler {
-    /// Above this many syscalls the binary tree is cheaper for the task (pitfall 17; measured in the tests).
+    /// Above this many syscalls the binary tree is cheaper for the task (measured in SeccompCompilerMeasurements).
     public static let binaryTreeThreshold = 32
 
     /// What the compiler's output depends on besides the policy: the libseccomp version and this

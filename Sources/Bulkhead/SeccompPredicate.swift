@@ -4,8 +4,8 @@ import CSeccomp
 /// One argument condition in the form libseccomp can express, after `low32` has been applied.
 ///
 /// libseccomp compares all 64 bits of an argument. The kernel reads `int` arguments (an `ioctl` request,
-/// a `socket` domain) as 32 bits, so a 64-bit comparison is bypassed by setting high bits (pitfall 8,
-/// CVE-2019-10063). `low32` conditions therefore become masked comparisons with mask 0xffffffff.
+/// a `socket` domain) as 32 bits, so a 64-bit comparison is bypassed by setting high bits
+/// (CVE-2019-10063). `low32` conditions therefore become masked comparisons with mask 0xffffffff.
 enum SeccompPredicate: Equatable, Hashable {
     /// `(arg & mask) == value`
     case masked(mask: UInt64, value: UInt64)

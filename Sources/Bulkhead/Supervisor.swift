@@ -6,7 +6,7 @@ import Glibc
 
 /// Waits for one task with epoll: its pidfd, an optional signalfd for the launcher's stop signals, and
 /// the wall-clock deadline as the epoll timeout. No thread per child, no SIGCHLD handler, no wait(-1):
-/// only this task's pidfd is ever reaped (pitfall 12).
+/// only this task's pidfd is ever reaped (a global reaper steals other components' children: mono issue 837, boost-process issue 145).
 enum Supervisor {
     static func supervise(_ task: RunningTask, plan: SandboxPlan, options: RunOptions) -> RunResult {
         let wallLimit = options.timeout ?? plan.policy.limits.wall

@@ -60,7 +60,7 @@ public struct ArgumentCondition: Sendable, Equatable, Hashable, Codable {
     public var index: Int
     public var comparison: ArgumentComparison
     /// When true (the default for `eq`/`ne`/masked comparisons whose operands fit in 32 bits) only the low
-    /// 32 bits of the argument are compared, as the kernel reads `int` arguments (pitfall 8: a filter
+    /// 32 bits of the argument are compared, as the kernel reads `int` arguments (CVE-2019-10063: a filter
     /// comparing all 64 bits is bypassed by setting high bits).
     public var low32: Bool
 

@@ -193,7 +193,7 @@ struct PolicyFileParser {
     /// are therefore rewritten here into equivalent alternative rules, each a single masked-eq on that
     /// argument (see `ArgumentExclusion`). A single 32-bit `ne` is rewritten too: libseccomp has no
     /// masked not-equal, and a 64-bit `ne` is true for TIOCSTI with a high bit set, which the kernel
-    /// then runs as TIOCSTI (pitfall 8). Only a 64-bit (`width: 64`) lone `ne` stays a `notEqual`.
+    /// then runs as TIOCSTI (CVE-2019-10063). Only a 64-bit (`width: 64`) lone `ne` stays a `notEqual`.
     /// Other repeated comparisons of one argument are errors.
     private func expandExclusions(_ conditions: [ArgumentCondition], nodes: [YAMLNode]) throws(PolicyError) -> [[ArgumentCondition]] {
         var alternatives: [[ArgumentCondition]] = [[]]
@@ -280,7 +280,7 @@ struct PolicyFileParser {
         if width == 32, !fits32 {
             throw reader.error(widthNode, "an operand does not fit in 32 bits", hint: "use width: 64")
         }
-        // Compare 32 bits unless told otherwise: the kernel reads int arguments as 32 bits (pitfall 8).
+        // Compare 32 bits unless told otherwise: the kernel reads int arguments as 32 bits (CVE-2019-10063).
         return ArgumentCondition(index: index, comparison: comparison, low32: width != 64 && fits32)
     }
 

@@ -69,7 +69,7 @@ public enum SyscallGroups {
             "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
             "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2", "pipe", "pipe2",
         ]),
-        .init(name: "@network", summary: "Sockets of any family (restrict `socket` by family with a rule, pitfall 11)", members: [
+        .init(name: "@network", summary: "Sockets of any family (restrict `socket` by family with a rule)", members: [
             "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4", "sendto", "recvfrom",
             "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "getsockname", "getpeername",
             "getsockopt", "setsockopt",

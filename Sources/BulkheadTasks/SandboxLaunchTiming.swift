@@ -8,7 +8,7 @@ import Glibc
 enum SandboxLaunchTiming {
     struct Failure: Error { let reason: String }
 
-    /// A plan for a shipped policy, compiled once before timing as a long-running launcher would (pitfall 17).
+    /// A plan for a shipped policy, compiled once before timing as a long-running launcher would.
     static func plan(policy name: String) -> Result<SandboxPlan, Failure> {
         let policy: Policy
         do { policy = try PolicyLoader.loadShipped(name: name) } catch {

@@ -93,7 +93,7 @@ static void reset_signals(struct bh_spawn_spec *spec) {
 
 static void arm_parent_death(struct bh_spawn_spec *spec) {
     CHECK(sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0), BH_STAGE_PARENT_DEATH);
-    /* The parent may have died before the signal was armed (pitfall 13). */
+    /* The parent may have died before the signal was armed (prctl(2), PR_SET_PDEATHSIG). */
     if (sys(SYS_getppid, 0, 0, 0, 0, 0) != spec->parent_pid) fail(spec, BH_STAGE_PARENT_DEATH, ESRCH);
 }
 

@@ -127,7 +127,7 @@ struct RunInvocation: Equatable {
             case .failure(let error): throw CLIError("--timeout \(timeout): \(error.message) (\(Units.durationHint))")
             }
         }
-        // The task may run as our uid: keep it from ptracing or reading the supervisor (pitfall 14).
+        // The task may run as our uid: keep it from ptracing or reading the supervisor (runc CVE-2016-9962).
         SupervisorHardening.makeNonDumpable()
         let result: RunResult
         do {

@@ -8,7 +8,7 @@ import Testing
 /// The shipped policies must be expressible in libseccomp: every rule must be accepted by
 /// `seccomp_rule_add_array`. This is a plain translation for checking, not the launcher's compiler
 /// (which lives in the Bulkhead module); rules whose action equals the default are skipped, as
-/// libseccomp refuses them (pitfall 10).
+/// libseccomp refuses them.
 @Suite struct LibseccompAcceptanceTests {
     static func action(_ a: SeccompAction) -> UInt32 {
         switch a {

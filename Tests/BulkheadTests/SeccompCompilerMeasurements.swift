@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// Compile time and program size for allowlists of about 60 and 250 syscalls, linear and binary tree.
-/// Printed for the record (pitfall 17); the assertions only check what must hold on any machine.
+/// Printed for the record; the assertions only check what must hold on any machine.
 @Suite(.serialized) struct SeccompCompilerMeasurements {
     /// The first `count` native syscall names by number (x86_64: read, write, open, ...).
     static func nativeSyscalls(_ count: Int) -> [String] {

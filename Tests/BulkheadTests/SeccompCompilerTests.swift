@@ -5,7 +5,7 @@ import Testing
 
 // These tests run the compiled BPF for real: `bulkhead-probe load-filter FILE -- bulkhead-probe MODE`
 // sets no_new_privs, installs the filter and execs the probe again, which then tries one thing.
-// Testing the compiled filter instead of the policy text is the point (pitfall 10).
+// Testing the compiled filter instead of the policy text is the point: several conditions on one argument are ANDed (moby issue 52494) and rules whose action equals the default get dropped (containerd issue 13330).
 
 // MARK: - Fixtures
 
@@ -187,7 +187,7 @@ enum Probe {
             SyscallRule(syscall: "clone", action: .allow,
                         conditions: [ArgumentCondition(index: 0, comparison: .maskedEqual(mask: CLONE_THREAD, value: CLONE_THREAD),
                                                        low32: false)]),
-            // glibc tries clone3 first and falls back to clone on ENOSYS (pitfall 7).
+            // glibc tries clone3 first and falls back to clone on ENOSYS.
             SyscallRule(syscall: "clone3", action: .errno(ENOSYSValue)),
         ])
         let filter = try SeccompCompiler.compile(p)

@@ -2,7 +2,7 @@
 #define BULKHEAD_MEASURE_H
 /*
  * The C halves of the process-vs-thread measurements. Everything that runs in a forked child lives
- * here: a forked child of a multi-threaded Swift process must never run Swift (pitfall 1), so the
+ * here: a forked child of a multi-threaded Swift process must never run Swift (swift-subprocess issue 374: it can deadlock), so the
  * children below only make raw system calls (read, write, memcpy, execve, _exit).
  *
  * Conventions: functions taking `double *seconds, int count` fill up to `count` per-iteration timings
