@@ -26,12 +26,13 @@ enum Launcher {
             return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
         }
         // A kernel that refuses unprivileged user namespaces fails the clone (EPERM, ENOSPC, EUSERS,
-        // EINVAL) or, under an LSM that allows the namespace but no capabilities in it, the child's first
-        // write of its uid map: run without, and say what that costs.
+        // EINVAL), so does a seccomp filter bulkhead itself runs under (ENOSYS from the default policy),
+        // and under an LSM that allows the namespace but no capabilities in it, the child's first write
+        // of its uid map fails: run without, and say what that costs.
         let attempt: LaunchAttempt
         do {
             attempt = try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
-        } catch where error.stage == .clone && [EPERM, ENOSPC, EUSERS, EINVAL, EACCES].contains(error.errno ?? 0) {
+        } catch where error.stage == .clone && [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS].contains(error.errno ?? 0) {
             return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
         }
         if case .failedBeforeExec(.namespaces, _, _) = attempt {

@@ -392,7 +392,7 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "load-filter")) return mode_load_filter(argc, argv);
     if (!strcmp(m, "fork-exec-wait")) { NEED(2); return mode_fork_exec_wait(argv[2], parse_num(argv[3])); }
     if (!strcmp(m, "pid-call")) { NEED(2); return mode_pid_call(argv[2], argv[3]); }
-    if (!strcmp(m, "ipc-leave")) { NEED(2); return mode_ipc_leave(argv[2], argv[3]); }
+    if (!strcmp(m, "ipc-leave")) { NEED(2); return mode_ipc_leave(argv[2], argv[3], argc > 4 && !strcmp(argv[4], "sysv")); }
     if (!strcmp(m, "ipc-check")) { NEED(1); return mode_ipc_check(argv[2]); }
     if (!strcmp(m, "setid-file")) { NEED(2); return mode_setid_file(argv[2], argv[3]); }
     fprintf(stderr, "unknown mode %s\n", m);

@@ -19,9 +19,10 @@ int mode_pid_call(const char *name, const char *target);
 /* setid-file ROUTE PATH: tries to leave a set-user-ID or set-group-ID file at PATH by one route;
    exit 0 only when such a file exists afterwards. setid_file.c. */
 int mode_setid_file(const char *route, const char *path);
-/* ipc-leave KEY BYTES: creates a shared-memory segment of BYTES (touched), a message queue and a
-   semaphore set under KEY, and a POSIX message queue /bulkhead-probe-KEY, and leaves them. ipc_objects.c. */
-int mode_ipc_leave(const char *key, const char *bytes);
+/* ipc-leave KEY BYTES [sysv]: creates a shared-memory segment of BYTES (touched), a message queue and a
+   semaphore set under KEY, and (without `sysv`) a POSIX message queue /bulkhead-probe-KEY, and leaves
+   them. ipc_objects.c. */
+int mode_ipc_leave(const char *key, const char *bytes, int sysv_only);
 /* ipc-check KEY: exit 0 when none of those objects exists here; else names and removes them. */
 int mode_ipc_check(const char *key);
 
