@@ -79,20 +79,26 @@ enum CgroupShield {
                 try grant(beneathAllBut: roots, in: path, ruleset: ruleset)
                 continue
             }
-            let fd = open(path, openPath | O_NOFOLLOW | O_CLOEXEC)
+            // A symbolic link leads to what its target's own rule says; directory rights only go on
+            // directories. The entry's type comes with it, except on file systems that leave it unknown.
+            var type = UInt8(entry.pointee.d_type)
+            if type == UInt8(DT_LNK) { continue }
+            let fd = openat(dirfd(dir), name, openPath | O_NOFOLLOW | O_CLOEXEC)
             if fd < 0 {
                 if errno == ENOENT { continue }   // gone since it was listed
                 throw LaunchError(stage: .landlock, errno: errno, message: "cannot open \(path) for the Landlock ruleset")
             }
             defer { close(fd) }
-            var info = stat()
-            guard fstat(fd, &info) == 0 else {
-                throw LaunchError(stage: .landlock, errno: errno, message: "cannot stat \(path) for the Landlock ruleset")
+            if type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                guard fstat(fd, &info) == 0 else {
+                    throw LaunchError(stage: .landlock, errno: errno, message: "cannot stat \(path) for the Landlock ruleset")
+                }
+                let mode = info.st_mode & S_IFMT
+                if mode == S_IFLNK { continue }
+                type = mode == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
             }
-            let type = info.st_mode & S_IFMT
-            // A symbolic link leads to what its target's own rule says; directory rights only go on directories.
-            if type == S_IFLNK { continue }
-            guard bh_landlock_allow_beneath(ruleset, fd, type == S_IFDIR ? handled : writeFile) == 0 else {
+            guard bh_landlock_allow_beneath(ruleset, fd, type == UInt8(DT_DIR) ? handled : writeFile) == 0 else {
                 throw LaunchError(stage: .landlock, errno: errno, message: "cannot add \(path) to the Landlock ruleset")
             }
         }

@@ -56,11 +56,12 @@ enum CLI {
     static var canDropToNobody: Bool { isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
 
     /// `bulkhead arguments...` run as uid and gid 65534 without capabilities, from copies every uid can run.
-    static func bulkheadAsNobody(_ arguments: [String], directory: String = "/") throws -> CLIResult {
+    /// - Parameter environment: added to PATH and HOME (/nonexistent unless given: no cache).
+    static func bulkheadAsNobody(_ arguments: [String], directory: String = "/", environment: [String: String] = [:]) throws -> CLIResult {
         let bin = try #require(unprivilegedCopies)
         return try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
                                             bin + "/bulkhead"] + arguments,
-                       environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], directory: directory)
+                       environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"].merging(environment) { $1 }, directory: directory)
     }
 
     /// The probe among the copies uid 65534 can run.

@@ -48,6 +48,28 @@ import Testing
         #expect(after.status == 128 + SIGSYS, "strict ran with the rewritten filter: \(after.stdout)")
     }
 
+    /// The same as uid 65534: an unprivileged bulkhead and its task always share the cache's uid.
+    @Test(.enabled(if: CLI.canDropToNobody)) func anUnprivilegedTaskCannotRewriteItEither() throws {
+        let directory = CLI.temporaryPath("poison-nobody")
+        try FileManager.default.createDirectory(atPath: directory + "/cache", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        chown(directory, 65534, 65534)
+        chown(directory + "/cache", 65534, 65534)
+        chmod(directory + "/cache", 0o700)
+        let environment = ["HOME": directory, "XDG_CACHE_HOME": directory + "/cache"]
+        let bin = try #require(CLI.unprivilegedCopies)
+        let raw = try CLI.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c",
+                                                   "\(bin)/bulkhead policy compile strict --bpf > \(directory)/strict.bpf"],
+                              environment: ["PATH": "/usr/bin:/bin"], directory: "/")
+        #expect(raw.status == 0, "\(raw.stderr)")
+        #expect(try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", "strict", "--", "/bin/true"], environment: environment).status == 0)
+        let attack = try CLI.bulkheadAsNobody(["run", "--quiet", "--", "python3", "-c", Self.rewriteFilter,
+                                               directory + "/strict.bpf", directory + "/cache"], environment: environment)
+        #expect(attack.stdout == "1\n", "the attack should have found the cached filter: \(attack.stdout)\(attack.stderr)")
+        let after = try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", "strict", "--", bin + "/bulkhead-probe", "fork"], environment: environment)
+        #expect(after.status == 128 + SIGSYS, "strict ran with the rewritten filter: \(after.stdout)\(after.stderr)")
+    }
+
     /// A policy that lets its task reach the keyring (no filter at all): the task reads no key (it was
     /// invalidated first), plants one of its own and seals a forged entry with it; bulkhead invalidates
     /// that key once the task is gone, so the forged entry is a miss.
