@@ -120,6 +120,11 @@ struct RunInvocation: Equatable {
         let source = report != nil || verbose ? PolicySource.describe(reference) : ""
         if verbose { FileHandleStderr.write("bulkhead: policy \(loaded.policy.name ?? "(unnamed)") from \(source)\n") }
         var options = RunOptions(stopSignals: StopSignals.all, sweepOrphans: OrphanSweeper.adoptOrphans())
+        if options.sweepOrphans == nil, !quiet {
+            // Not a refusal (no policy asks for it), but no silence either: nothing catches descendants
+            // that leave the process group outside a cgroup.
+            FileHandleStderr.write("bulkhead: warning: cannot adopt the task's orphans (PR_SET_CHILD_SUBREAPER or /proc unavailable): descendants that leave its process group are not cleaned up\n")
+        }
         if let timeout {
             switch Units.parseDuration(timeout) {
             case .success(let seconds) where seconds > 0: options.timeout = seconds
