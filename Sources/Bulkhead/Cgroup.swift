@@ -31,10 +31,13 @@ final class TaskCgroup: @unchecked Sendable {
         let oomEvents: Int32
         /// pids.events, counting forks refused at pids.max, or -1.
         let pidsEvents: Int32
+        /// pids.current of a v1 pids slot, or -1: a counter, read afresh on every pread, where the v1
+        /// member list is not (see `pids`).
+        let taskCount: Int32
 
         /// Closes every file, which also gives up the slot.
         func close() {
-            for fd in [members, oomEvents, pidsEvents, lock] where fd >= 0 { Glibc.close(fd) }
+            for fd in [members, oomEvents, pidsEvents, taskCount, lock] where fd >= 0 { Glibc.close(fd) }
         }
     }
 
@@ -137,7 +140,8 @@ final class TaskCgroup: @unchecked Sendable {
             func file(_ name: String) -> Int32 { openat(fd, name, O_RDONLY | O_CLOEXEC) }
             let directory = Directory(controller: controller, path: path, lock: fd, members: controller.isEmpty ? file("cgroup.procs") : -1,
                                       oomEvents: controller == "pids" ? -1 : file(controller.isEmpty ? "memory.events" : "memory.oom_control"),
-                                      pidsEvents: controller == "memory" ? -1 : file("pids.events"))
+                                      pidsEvents: controller == "memory" ? -1 : file("pids.events"),
+                                      taskCount: controller == "pids" ? file("pids.current") : -1)
             guard directory.members >= 0 || !controller.isEmpty else {
                 let err = errno
                 directory.close()
@@ -221,6 +225,9 @@ final class TaskCgroup: @unchecked Sendable {
     /// claimed looked empty at the end of a short task while a descendant sat in it: v1 is read through a
     /// descriptor of its own each time. v2 walks the members afresh on every read from offset 0.
     private static func pids(in directory: Directory, version: Version) -> [pid_t]? {
+        // A v1 pids slot that counts no task is empty: one pread instead of open, read and close.
+        if directory.taskCount >= 0, let count = rereadSmallFile(directory.taskCount),
+           Digits.number(count.prefix { $0 != UInt8(ascii: "\n") }) == 0 { return [] }
         let bytes: [UInt8]?
         if version == .v1 { bytes = try? readSmallBytes("cgroup.procs", in: directory.lock) } else { bytes = rereadSmallFile(directory.members) }
         guard let bytes else { return nil }

@@ -17,7 +17,7 @@ extension SandboxPlan {
         // A task that may call keyctl could read the key sealing the caches and forge entries for later
         // runs: the key goes before the task starts (it finds none) and again once its tree is gone
         // (whatever key another run made meanwhile, and every entry sealed with it, is worthless then).
-        if policy.letsTaskReachTheKeyring { try Self.invalidateCacheSeal() }
+        if taskReachesTheKeyring { try Self.invalidateCacheSeal() }
         switch try Launcher.launch(self, arguments: arguments, options: options) {
         case .failedBeforeExec(let stage, let err, let started):
             return RunResult(outcome: .setupFailed(stage: stage, errno: err),
@@ -25,7 +25,7 @@ extension SandboxPlan {
         case .running(let task, let launchWarnings):
             var result = Supervisor.supervise(task, plan: self, options: options)
             result.warnings = warnings + launchWarnings
-            if policy.letsTaskReachTheKeyring, !CacheSeal.invalidate() {
+            if taskReachesTheKeyring, !CacheSeal.invalidate() {
                 result.cleanupError = (result.cleanupError.map { $0 + "; " } ?? "")
                     + "cannot invalidate the key sealing bulkhead's caches, which the task could read"
             }

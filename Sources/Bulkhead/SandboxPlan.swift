@@ -25,6 +25,8 @@ public final class SandboxPlan: @unchecked Sendable {
     let violationIsKill: Bool
     /// Namespaces the task starts in (see `TaskNamespaces`).
     let namespaces: TaskNamespaces
+    /// The task may call into the kernel keyring, where the key sealing the caches lives (`CacheSeal`).
+    let taskReachesTheKeyring: Bool
     /// Emptied task cgroups for the next launches; see `close()`.
     let cgroups: CgroupPool
 
@@ -83,6 +85,7 @@ public final class SandboxPlan: @unchecked Sendable {
         dropBoundingSet = held.effective & (1 << UInt64(Capabilities.setpcap)) != 0
         scopesSignals = SignalScope.available
         namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: held.effective & (1 << UInt64(Capabilities.sysAdmin)) != 0)
+        taskReachesTheKeyring = policy.letsTaskReachTheKeyring
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: held.effective & (1 << 24) != 0)   // CAP_SYS_RESOURCE
         environment = EnvironmentBuilder.build(policy.environment, from: launcherEnvironment)
