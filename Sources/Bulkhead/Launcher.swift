@@ -218,7 +218,7 @@ struct CStringPairs {
         let p = UnsafeMutablePointer<bh_proc_write>.allocate(capacity: pairs.count)
         var complete = true
         for (index, pair) in pairs.enumerated() {
-            p[index] = bh_proc_write(path: UnsafePointer(strdup(pair.path)), text: UnsafePointer(strdup(pair.text)))
+            p[index] = bh_proc_write(path: UnsafePointer(strdup(pair.path)), text: UnsafePointer(strdup(pair.text)), length: pair.text.utf8.count)
             if p[index].path == nil || p[index].text == nil { complete = false }
         }
         pointer = p

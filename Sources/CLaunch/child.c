@@ -111,12 +111,10 @@ static void write_proc_files(struct bh_spawn_spec *spec) {
         const struct bh_proc_write *w = &spec->proc_writes[i];
         long fd = sys(SYS_openat, AT_FDCWD, (long)w->path, O_WRONLY | O_CLOEXEC, 0, 0);
         if (fd < 0) fail(spec, BH_STAGE_NAMESPACES, -fd);
-        long length = 0;
-        while (w->text[length]) length++;
-        long r = sys(SYS_write, fd, (long)w->text, length, 0, 0);
+        long r = sys(SYS_write, fd, (long)w->text, w->length, 0, 0);
         sys(SYS_close, fd, 0, 0, 0, 0);
         if (r < 0) fail(spec, BH_STAGE_NAMESPACES, -r);
-        if (r != length) fail(spec, BH_STAGE_NAMESPACES, EIO);
+        if (r != w->length) fail(spec, BH_STAGE_NAMESPACES, EIO);
     }
 }
 

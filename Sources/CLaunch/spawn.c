@@ -92,7 +92,7 @@ static struct bh_spawn_spec *lay_out(struct block *b, const struct bh_spawn_spec
     for (int i = 0; i < in->proc_write_count; i++) {
         const char *path = copy_string(b, in->proc_writes[i].path);
         const char *text = copy_string(b, in->proc_writes[i].text);
-        if (writes) { writes[i].path = path; writes[i].text = text; }
+        if (writes) { writes[i].path = path; writes[i].text = text; writes[i].length = (long)strlen(in->proc_writes[i].text); }
     }
     if (out) {
         out->path = path;

@@ -101,7 +101,10 @@ import Testing
             """
         let attack = try bulkhead(["run", "--quiet", "--policy", unfiltered, "--", "python3", "-c", forge,
                                    directory + "/strict.bpf", directory + "/cache"], environment)
-        #expect(attack.stdout == "no key\nforged\n", "\(attack.stdout)\(attack.stderr)")
+        // "no key" when nothing else ran meanwhile; another bulkhead of this uid (the tests run side by
+        // side) may have made a new key since the invalidation, which the task can then read. Either way
+        // the key is invalidated again once the task is gone, and the forgery must not hold.
+        #expect(attack.stdout.hasSuffix("forged\n"), "\(attack.stdout)\(attack.stderr)")
         let after = try bulkhead(["run", "--quiet", "--policy", "strict", "--", CLI.probe, "fork"], environment)
         #expect(after.status == 128 + SIGSYS, "strict ran with a forged filter: \(after.stdout)")
     }

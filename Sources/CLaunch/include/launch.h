@@ -44,6 +44,7 @@ enum bh_stage {
 struct bh_proc_write {
     const char *path;
     const char *text;
+    long length;                     /* of text: the child calls no strlen, not even one the compiler writes */
 };
 
 struct bh_rlimit {
