@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "Bulkhead",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "bulkhead", targets: ["bulkhead"]),
         .library(name: "Bulkhead", targets: ["Bulkhead"]),

@@ -1,3 +1,4 @@
+import BulkheadPolicy
 import CCap
 import CLaunch
 #if canImport(Glibc)
@@ -16,10 +17,6 @@ enum Capabilities {
         return 40
     }()
 
-    static let setpcap: Int32 = 8
-    static let setgid: Int32 = 6
-    static let setuid: Int32 = 7
-    static let sysAdmin: Int32 = 21
 
     /// Effective and permitted sets of the calling thread.
     static func current() -> (effective: UInt64, permitted: UInt64) {
@@ -28,12 +25,14 @@ enum Capabilities {
         return (effective, permitted)
     }
 
-    /// Bit mask for canonical names such as "CAP_NET_BIND_SERVICE", resolved by libcap.
+    /// Whether `mask` (a capability set as `current()` returns it) holds capability `number`.
+    static func holds(_ mask: UInt64, _ number: Int) -> Bool { mask & (1 << UInt64(number)) != 0 }
+
+    /// Bit mask for names such as "CAP_NET_BIND_SERVICE" (`CapabilityNames`, the one table of them).
     static func mask(for names: [String]) throws(LaunchError) -> UInt64 {
         var mask: UInt64 = 0
         for name in names {
-            var value: cap_value_t = 0
-            guard cap_from_name(name.lowercased(), &value) == 0, value >= 0, value < 64 else {
+            guard let value = CapabilityNames.number(named: name), value < 64 else {
                 throw LaunchError(stage: .plan, message: "unknown capability \(name)")
             }
             guard value <= lastCap else {
@@ -45,10 +44,6 @@ enum Capabilities {
     }
 
     static func names(in mask: UInt64) -> [String] {
-        (0..<64).compactMap { bit -> String? in
-            guard mask & (1 << UInt64(bit)) != 0, let raw = cap_to_name(cap_value_t(bit)) else { return nil }
-            defer { cap_free(raw) }
-            return String(cString: raw).uppercased()
-        }
+        (0..<64).compactMap { bit in mask & (1 << UInt64(bit)) != 0 ? CapabilityNames.name(of: bit) ?? "capability \(bit)" : nil }
     }
 }

@@ -1,3 +1,4 @@
+import BulkheadPolicy
 import SystemPackage
 
 /// Bulkhead refused to start a task, or could not: the policy asks for something this machine or this
@@ -24,7 +25,7 @@ enum ErrnoText {
     /// "EPERM (Operation not permitted)"
     static func describe(_ value: Int32) -> String {
         let text = Errno(rawValue: value).description
-        if let name = BulkheadErrnoName.name(of: value) { return "\(name) (\(text))" }
+        if let name = ErrnoNames.name(of: value) { return "\(name) (\(text))" }
         return "errno \(value) (\(text))"
     }
 }

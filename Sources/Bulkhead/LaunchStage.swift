@@ -1,7 +1,7 @@
 import CLaunch
 
 /// Where a launch failed before the task's first instruction ran. Mirrors `enum bh_stage` in launch.h.
-public enum LaunchStage: String, Sendable, Codable, CaseIterable {
+public enum LaunchStage: String, Sendable, CaseIterable {
     case plan, clone, signals, session, parentDeath = "parent-death", cgroup, stdio, closeFDs = "close-fds"
     case rlimits, workdir, boundingSet = "bounding-set", identity, capabilities
     case noNewPrivs = "no-new-privs", landlock, seccomp, exec, namespaces

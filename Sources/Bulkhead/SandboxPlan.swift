@@ -71,8 +71,8 @@ public final class SandboxPlan: @unchecked Sendable {
 
         var notes: [String] = []
         let held = Capabilities.current()
-        let canSwitchUser = held.effective & (1 << UInt64(Capabilities.setuid)) != 0
-            && held.effective & (1 << UInt64(Capabilities.setgid)) != 0
+        let canSwitchUser = Capabilities.holds(held.effective, CapabilityNames.setuid)
+            && Capabilities.holds(held.effective, CapabilityNames.setgid)
         identity = try Self.identity(for: policy.user, canSwitch: canSwitchUser, warnings: &notes)
         keepCaps = try Capabilities.mask(for: policy.capabilities.keep)
         if keepCaps & ~held.permitted != 0 {
@@ -82,12 +82,12 @@ public final class SandboxPlan: @unchecked Sendable {
         }
         // Without CAP_SETPCAP the bounding set cannot shrink; no_new_privs (always set) still stops the task
         // from gaining capabilities through set-uid or file-capability binaries.
-        dropBoundingSet = held.effective & (1 << UInt64(Capabilities.setpcap)) != 0
+        dropBoundingSet = Capabilities.holds(held.effective, CapabilityNames.setpcap)
         scopesSignals = SignalScope.available
-        namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: held.effective & (1 << UInt64(Capabilities.sysAdmin)) != 0)
+        namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: Capabilities.holds(held.effective, CapabilityNames.sysAdmin))
         taskReachesTheKeyring = policy.letsTaskReachTheKeyring
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
-                                   canRaise: held.effective & (1 << 24) != 0)   // CAP_SYS_RESOURCE
+                                   canRaise: Capabilities.holds(held.effective, CapabilityNames.sysResource))
         environment = EnvironmentBuilder.build(policy.environment, from: launcherEnvironment)
         searchPath = environment.first { EnvironmentBuilder.variableName($0).elementsEqual("PATH".utf8) }.map { Array($0.dropFirst(5)) }
             ?? Array("/usr/local/bin:/usr/bin:/bin".utf8)

@@ -15,6 +15,9 @@ public enum CapabilityNames {
         "CAP_CHECKPOINT_RESTORE",
     ]
 
+    /// The numbers bulkhead itself asks about, named once; a test checks each against `all`.
+    public static let setgid = 6, setuid = 7, setpcap = 8, sysAdmin = 21, sysResource = 24
+
     /// The highest capability number this table knows (CAP_LAST_CAP of Linux 5.9+).
     public static var last: Int { all.count - 1 }
 

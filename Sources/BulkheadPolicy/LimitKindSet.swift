@@ -1,6 +1,6 @@
 /// A set of limit kinds as a bit mask. `Set<LimitKind>` would do, but its generic metadata is built at
 /// run time on first use, which cost `bulkhead run` tens of microseconds on every launch.
-public struct LimitKindSet: Sendable, Equatable, Hashable, ExpressibleByArrayLiteral, Codable {
+public struct LimitKindSet: Sendable, Equatable, Hashable, ExpressibleByArrayLiteral {
     private var bits: UInt16 = 0
 
     public init() {}
@@ -34,15 +34,5 @@ public struct LimitKindSet: Sendable, Equatable, Hashable, ExpressibleByArrayLit
         case .stack: return 1 << 7
         case .addressSpace: return 1 << 8
         }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        var container = try decoder.unkeyedContainer()
-        while !container.isAtEnd { insert(try container.decode(LimitKind.self)) }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.unkeyedContainer()
-        for kind in members { try container.encode(kind) }
     }
 }

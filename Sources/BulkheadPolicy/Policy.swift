@@ -2,7 +2,7 @@
 // Everything here is plain data; compiling it into a launch plan happens in the Bulkhead module.
 
 /// A fully resolved policy. `PolicyLoader` produces it; nothing else should construct one from user input.
-public struct Policy: Sendable, Equatable, Codable {
+public struct Policy: Sendable, Equatable {
     public var version: Int = 1
     public var name: String?
     public var description: String?
@@ -20,7 +20,7 @@ public struct Policy: Sendable, Equatable, Codable {
 
 // MARK: - seccomp
 
-public enum SeccompAction: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+public enum SeccompAction: Sendable, Equatable, Hashable, CustomStringConvertible {
     case allow
     /// Kills the whole process (SECCOMP_RET_KILL_PROCESS).
     case kill
@@ -44,7 +44,7 @@ public enum SeccompAction: Sendable, Equatable, Hashable, Codable, CustomStringC
 }
 
 /// How an argument is compared. Values are raw 64-bit register contents.
-public enum ArgumentComparison: Sendable, Equatable, Hashable, Codable {
+public enum ArgumentComparison: Sendable, Equatable, Hashable {
     case equal(UInt64)
     case notEqual(UInt64)
     case less(UInt64)
@@ -55,7 +55,7 @@ public enum ArgumentComparison: Sendable, Equatable, Hashable, Codable {
     case maskedEqual(mask: UInt64, value: UInt64)
 }
 
-public struct ArgumentCondition: Sendable, Equatable, Hashable, Codable {
+public struct ArgumentCondition: Sendable, Equatable, Hashable {
     /// 0...5
     public var index: Int
     public var comparison: ArgumentComparison
@@ -70,7 +70,7 @@ public struct ArgumentCondition: Sendable, Equatable, Hashable, Codable {
 }
 
 /// One `rules:` entry. All conditions must hold (AND); several rules for one syscall are alternatives (OR).
-public struct SyscallRule: Sendable, Equatable, Codable {
+public struct SyscallRule: Sendable, Equatable {
     public var syscall: String
     public var action: SeccompAction
     public var conditions: [ArgumentCondition]
@@ -80,7 +80,7 @@ public struct SyscallRule: Sendable, Equatable, Codable {
     }
 }
 
-public struct SeccompPolicy: Sendable, Equatable, Codable {
+public struct SeccompPolicy: Sendable, Equatable {
     /// Action for every syscall not named by `allow` or `rules`.
     public var defaultAction: SeccompAction = .kill
     /// Syscall names, with every `@group` already expanded, sorted and unique.
@@ -96,13 +96,13 @@ public struct SeccompPolicy: Sendable, Equatable, Codable {
 
 // MARK: - capabilities, user
 
-public struct CapabilityPolicy: Sendable, Equatable, Codable {
+public struct CapabilityPolicy: Sendable, Equatable {
     /// Canonical upper-case names with the CAP_ prefix, e.g. "CAP_NET_BIND_SERVICE". Empty: drop everything.
     public var keep: [String] = []
     public init(keep: [String] = []) { self.keep = keep }
 }
 
-public struct UserPolicy: Sendable, Equatable, Codable {
+public struct UserPolicy: Sendable, Equatable {
     public var uid: UInt32
     public var gid: UInt32
     /// Supplementary groups; empty clears them.
@@ -117,7 +117,7 @@ public struct UserPolicy: Sendable, Equatable, Codable {
 
 // MARK: - limits
 
-public enum LimitKind: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
+public enum LimitKind: String, Sendable, Equatable, Hashable, CaseIterable {
     case wall, cpu, memory, processes
     case openFiles = "open-files"
     case fileSize = "file-size"
@@ -126,7 +126,7 @@ public enum LimitKind: String, Sendable, Equatable, Hashable, Codable, CaseItera
     case addressSpace = "address-space"
 }
 
-public struct Limits: Sendable, Equatable, Codable {
+public struct Limits: Sendable, Equatable {
     /// Seconds of wall-clock time before the task tree is killed.
     public var wall: Double?
     /// Seconds of CPU time (RLIMIT_CPU; SIGXCPU at the limit).
@@ -149,7 +149,7 @@ public struct Limits: Sendable, Equatable, Codable {
 
 // MARK: - environment
 
-public struct EnvironmentPolicy: Sendable, Equatable, Codable {
+public struct EnvironmentPolicy: Sendable, Equatable {
     /// Start from an empty environment (the default). When false the launcher's environment is inherited.
     public var clear: Bool = true
     /// Variables set to a fixed value, in file order; later entries win.
@@ -162,7 +162,7 @@ public struct EnvironmentPolicy: Sendable, Equatable, Codable {
     }
 }
 
-public struct EnvironmentVariable: Sendable, Equatable, Codable {
+public struct EnvironmentVariable: Sendable, Equatable {
     public var name: String
     public var value: String
     public init(name: String, value: String) { self.name = name; self.value = value }

@@ -88,28 +88,41 @@ struct PolicyFileParser {
                     allow += try syscallNames(item)
                 }
             default:
-                var unconditional: [String: (SeccompAction, YAMLNode)] = [:]
+                var located: [(rule: SyscallRule, node: YAMLNode)] = []
                 for item in try reader.list(value, expected: "a list of rules") {
                     let added = try rule(item)
-                    for r in added where r.conditions.isEmpty {
-                        if unconditional[r.syscall] == nil { unconditional[r.syscall] = (r.action, item) }
-                    }
+                    located += added.map { ($0, item) }
                     rules += added
                 }
-                try checkShadowing(rules, unconditional: unconditional)
+                try checkExceptions(located)
             }
         }
         return .filter(defaultAction: defaultAction, allow: Array(Set(allow)).sorted(), rules: rules)
     }
 
-    /// libseccomp lets a rule without conditions silently win over conditional rules of another
-    /// action for the same syscall: `ioctl: allow` next to `ioctl: kill when TIOCSTI` compiles to a
-    /// plain allow. Such a combination is a policy bug, so it is an error here, at the unconditional rule.
-    private func checkShadowing(_ rules: [SyscallRule], unconditional: [String: (SeccompAction, YAMLNode)]) throws(PolicyError) {
-        for r in rules {
-            guard let (action, node) = unconditional[r.syscall], r.action != action else { continue }
-            throw reader.error(node, "this rule for '\(r.syscall)' has no conditions, so it would override its rule with action '\(r.action)'",
-                               hint: "give it conditions that exclude the other rule's, or remove one of them")
+    /// A rule without conditions is its syscall's general case, and one conditional rule with another
+    /// action may be an exception to it, which wins where it matches (`ioctl` allowed, except TIOCSTI
+    /// killed): the compiler writes the general action under the exact complement of the exception's
+    /// conditions (`SeccompRulePlanner`). Refused here, at the rule that breaks it, as the compiler would
+    /// refuse it later without a location: two rules without conditions and different actions, and a
+    /// second exception.
+    private func checkExceptions(_ rules: [(rule: SyscallRule, node: YAMLNode)]) throws(PolicyError) {
+        var general: [String: SeccompAction] = [:]
+        for (r, node) in rules where r.conditions.isEmpty {
+            if let action = general[r.syscall], action != r.action {
+                throw reader.error(node, "'\(r.syscall)' already has a rule without conditions with action '\(action)'",
+                                   hint: "keep one rule without conditions per syscall; give the other conditions")
+            }
+            general[r.syscall] = r.action
+        }
+        var exception: [String: SeccompAction] = [:]
+        for (r, node) in rules where !r.conditions.isEmpty {
+            guard let action = general[r.syscall], r.action != action else { continue }
+            if exception[r.syscall] != nil {
+                throw reader.error(node, "'\(r.syscall)' has a rule without conditions and already one exception to it; only one is supported",
+                                   hint: "merge the exceptions into one rule, or replace the rule without conditions by conditional rules")
+            }
+            exception[r.syscall] = r.action
         }
     }
 

@@ -21,10 +21,6 @@ int bh_waitid_pidfd(int pidfd, siginfo_t *info, int options, struct rusage *usag
     return (int)syscall(SYS_waitid, P_PIDFD, pidfd, info, options, usage);
 }
 
-int bh_pidfd_open(pid_t pid) {
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 int bh_capget_effective(uint64_t *effective, uint64_t *permitted) {
     struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2];
@@ -36,7 +32,6 @@ int bh_capget_effective(uint64_t *effective, uint64_t *permitted) {
 
 int bh_siginfo_code(const siginfo_t *info) { return info->si_code; }
 int bh_siginfo_status(const siginfo_t *info) { return info->si_status; }
-pid_t bh_siginfo_pid(const siginfo_t *info) { return info->si_pid; }
 
 int bh_set_dumpable(int dumpable) {
     return (int)syscall(SYS_prctl, PR_SET_DUMPABLE, dumpable, 0, 0, 0);

@@ -59,7 +59,8 @@ import Testing
                                                     conditions: [ArgumentCondition(index: 0, comparison: .notEqual(0), low32: false)])])
     }
 
-    @Test func unconditionalRuleMayNotShadowOthers() {
+    /// What the compiler supports, the parser accepts: a rule without conditions with one exception.
+    @Test func aRuleWithoutConditionsTakesOneException() {
         let yaml = """
             version: 1
             seccomp:
@@ -67,8 +68,19 @@ import Testing
                 - { syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCSTI }] }
                 - { syscall: ioctl }
             """
-        #expect(loadError(yaml) == "p.yaml:5:7: error: this rule for 'ioctl' has no conditions, so it would override its rule with action 'kill' (give it conditions that exclude the other rule's, or remove one of them)")
+        #expect(loadError(yaml) == nil)
         #expect(loadError("version: 1\nseccomp:\n  rules: [{ syscall: read }, { syscall: read, when: [{ arg: 0, eq: 1 }] }]\n") == nil)
+        let second = """
+            version: 1
+            seccomp:
+              rules:
+                - { syscall: ioctl }
+                - { syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCSTI }] }
+                - { syscall: ioctl, action: errno EPERM, when: [{ arg: 1, eq: TIOCLINUX }] }
+            """
+        #expect(loadError(second) == "p.yaml:6:7: error: 'ioctl' has a rule without conditions and already one exception to it; only one is supported (merge the exceptions into one rule, or replace the rule without conditions by conditional rules)")
+        let twoGeneral = "version: 1\nseccomp:\n  rules:\n    - { syscall: read }\n    - { syscall: read, action: kill }\n"
+        #expect(loadError(twoGeneral) == "p.yaml:5:7: error: 'read' already has a rule without conditions with action 'allow' (keep one rule without conditions per syscall; give the other conditions)")
     }
 
     @Test func otherRepeatedComparisonsAreErrors() {

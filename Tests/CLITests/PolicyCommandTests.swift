@@ -100,3 +100,23 @@ import Testing
         }
     }
 }
+
+/// A policy file with a rule without conditions and one exception to it runs as the compiler makes it:
+/// the exception wins where it matches, the general rule everywhere else.
+@Suite struct PolicyExceptionTests {
+    @Test func anExceptionToAnAllowIsEnforced() throws {
+        let path = CLI.temporaryPath("exception.yaml")
+        defer { unlink(path) }
+        try """
+            version: 1
+            extends: default
+            seccomp:
+              rules:
+                - { syscall: ioctl }
+                - { syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCSTI }] }
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try CLI.bulkhead(["run", "--quiet", "--policy", path, "--", CLI.probe, "ioctl-tiocsti-high"]).status == 128 + SIGSYS)
+        let allowed = try CLI.bulkhead(["run", "--quiet", "--policy", path, "--", "sh", "-c", "test -t 0; stty size </dev/null 2>/dev/null; echo ran"])
+        #expect(allowed.status == 0 && allowed.stdout.hasSuffix("ran\n"), "\(allowed.stdout)\(allowed.stderr)")
+    }
+}

@@ -17,7 +17,8 @@ enum bh_resource {
     BH_RLIMIT_NPROC = RLIMIT_NPROC,
 };
 
-/* Setup stages, reported when the child fails before execve. Keep in sync with LaunchStage.swift. */
+/* Setup stages, reported when the child fails before execve. LaunchStage.swift names each; CMirrorTests
+   checks that the two agree. */
 enum bh_stage {
     BH_STAGE_NONE = 0,
     BH_STAGE_SIGNALS = 1,
@@ -106,7 +107,6 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd);
 int bh_pidfd_send_signal(int pidfd, int sig);
 /* waitid(P_PIDFD) with the rusage argument of the raw system call. */
 int bh_waitid_pidfd(int pidfd, siginfo_t *info, int options, struct rusage *usage);
-int bh_pidfd_open(pid_t pid);
 int bh_capget_effective(uint64_t *effective, uint64_t *permitted);
 int bh_set_dumpable(int dumpable);
 int bh_set_child_subreaper(void);
@@ -124,6 +124,5 @@ long bh_filesystem_type(const char *path);
 /* siginfo_t accessors: the fields are macros over unions. */
 int bh_siginfo_code(const siginfo_t *info);
 int bh_siginfo_status(const siginfo_t *info);
-pid_t bh_siginfo_pid(const siginfo_t *info);
 
 #endif
