@@ -4,10 +4,12 @@
 /// They are strict on purpose: a limit that silently means something else than its author thought
 /// (megabytes vs mebibytes, minutes vs months) is a sandbox bug.
 public enum Units {
-    public struct ParseError: Error, Equatable, Sendable {
+    public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         public var message: String
         public var hint: String?
         public init(_ message: String, hint: String? = nil) { self.message = message; self.hint = hint }
+        /// "MESSAGE (HINT)", as the command line prints it.
+        public var description: String { message + (hint.map { " (\($0))" } ?? "") }
     }
 
     public static let durationHint = "expected a duration such as 10s, 1.5m, 250ms or 2h"
@@ -24,6 +26,16 @@ public enum Units {
         ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
         ("kB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("TB", 1_000_000_000_000),
     ]
+
+    /// A wall-clock limit given on a command line (`--timeout 10s`): a duration of more than zero. The
+    /// message names the option and says what was expected.
+    public static func parseTimeout(_ text: String, option: String = "--timeout") -> Result<Double, ParseError> {
+        switch parseDuration(text) {
+        case .success(let seconds) where seconds > 0: return .success(seconds)
+        case .success: return .failure(.init("\(option) \(text): must be more than zero"))
+        case .failure(let error): return .failure(.init("\(option) \(text): \(error.message)", hint: durationHint))
+        }
+    }
 
     /// Seconds from "10s", "1.5m", "250ms", "2h" or "30" / "2.5".
     public static func parseDuration(_ text: String) -> Result<Double, ParseError> {

@@ -126,10 +126,9 @@ struct RunInvocation: Equatable {
             FileHandleStderr.write("bulkhead: warning: cannot adopt the task's orphans (PR_SET_CHILD_SUBREAPER or /proc unavailable): descendants that leave its process group are not cleaned up\n")
         }
         if let timeout {
-            switch Units.parseDuration(timeout) {
-            case .success(let seconds) where seconds > 0: options.timeout = seconds
-            case .success: throw CLIError("--timeout \(timeout): must be more than zero")
-            case .failure(let error): throw CLIError("--timeout \(timeout): \(error.message) (\(Units.durationHint))")
+            switch Units.parseTimeout(timeout) {
+            case .success(let value): options.timeout = value
+            case .failure(let error): throw CLIError(error.description)
             }
         }
         // The task may run as our uid: keep it from ptracing or reading the supervisor (runc CVE-2016-9962).

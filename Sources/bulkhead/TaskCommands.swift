@@ -77,10 +77,9 @@ struct TaskRunCommand: ParsableCommand {
         }
         var seconds: Double?
         if let timeout {
-            switch Units.parseDuration(timeout) {
-            case .success(let value) where value > 0: seconds = value
-            case .success: throw CLIError("--timeout \(timeout): must be more than zero")
-            case .failure(let error): throw CLIError("--timeout \(timeout): \(error.message) (\(Units.durationHint))")
+            switch Units.parseTimeout(timeout) {
+            case .success(let value): seconds = value
+            case .failure(let error): throw CLIError(error.description)
             }
         }
         // Thread-mode tasks may change the working directory: fix the report's path first.
