@@ -52,7 +52,7 @@ import Testing
         let policy = directory + "/p.yaml"
         try "version: 1\nextends: default\nlimits: { memory: 256MiB }\n".write(toFile: policy, atomically: true, encoding: .utf8)
         let key = Self.key()
-        // System V only: a root task in a slot cannot open POSIX message queues (see the README on the
+        // System V only: a root task in a slot cannot open POSIX message queues (see docs/design.md on the
         // cgroup shield), and the slot's memory is what this is about.
         let leave = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", CLI.probe, "ipc-leave", key, String(200 << 20), "sysv"])
         #expect(leave.status == 0, "\(leave.stdout)\(leave.stderr)")
