@@ -57,8 +57,8 @@ public struct Usage: Sendable, Equatable {
     public var wallSeconds: Double
     public var userSeconds: Double
     public var systemSeconds: Double
-    /// Peak resident set size in bytes: the largest single process, or the whole tree when a memory
-    /// cgroup measured it.
+    /// Peak resident set size in bytes: that of the largest single process of the tree (the kernel's
+    /// ru_maxrss for the task and the descendants it reaped), not the tree's sum.
     public var peakRSSBytes: UInt64
 
     public init(wallSeconds: Double = 0, userSeconds: Double = 0, systemSeconds: Double = 0, peakRSSBytes: UInt64 = 0) {
