@@ -39,7 +39,7 @@ public enum AtomicFile {
                 let err = errno
                 throw WriteError(path: path, errno: err, refused: err == ENOENT
                     ? "a symbolic link to nothing: refused (bulkhead does not create files through links)"
-                    : "a symbolic link that cannot be followed: \(FileWriteError.describe(err))")
+                    : "a symbolic link that cannot be followed: \(ErrnoText.describe(err))")
             }
             guard target.st_mode & S_IFMT == S_IFIFO || isStandardOutputOrError(target) else {
                 throw WriteError(path: path, refused: "a symbolic link to \(FileKind.describe(target.st_mode)): refused "
@@ -63,7 +63,7 @@ public enum AtomicFile {
             let err = errno
             var info = stat()
             if err == ENXIO, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFIFO {
-                throw WriteError(path: path, errno: err, refused: "a FIFO without a reader: \(FileWriteError.describe(err))")
+                throw WriteError(path: path, errno: err, refused: "a FIFO without a reader: \(ErrnoText.describe(err))")
             }
             throw WriteError(path: path, errno: err)
         }

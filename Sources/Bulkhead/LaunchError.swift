@@ -20,12 +20,3 @@ public struct LaunchError: Error, CustomStringConvertible, Equatable {
         return text
     }
 }
-
-enum ErrnoText {
-    /// "EPERM (Operation not permitted)"
-    static func describe(_ value: Int32) -> String {
-        let text = Errno(rawValue: value).description
-        if let name = ErrnoNames.name(of: value) { return "\(name) (\(text))" }
-        return "errno \(value) (\(text))"
-    }
-}

@@ -1,3 +1,4 @@
+import BulkheadPolicy
 import CLaunch
 #if canImport(Glibc)
 import Glibc

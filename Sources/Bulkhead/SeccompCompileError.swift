@@ -64,17 +64,12 @@ public enum SeccompCompileError: Error, CustomStringConvertible, Equatable, Send
         case .tooManyAlternatives(let syscall, let count):
             return "\(syscall): the rule expands into \(count) BPF alternatives (limit \(SeccompRulePlanner.maxAlternatives))"
         case .libseccomp(let operation, let syscall, let errno):
-            return "\(Self.at(syscall))libseccomp \(operation) failed: \(Self.errnoName(errno))"
-                + (errno == 17 ? " (a rule with the same conditions and another action exists)" : "")
+            return "\(Self.at(syscall))libseccomp \(operation) failed: \(ErrnoText.describe(errno))"
+                + (errno == EEXIST ? " (a rule with the same conditions and another action exists)" : "")
         case .io(let operation, let errno):
-            return "\(operation) failed: \(Self.errnoName(errno))"
+            return "\(operation) failed: \(ErrnoText.describe(errno))"
         }
     }
 
     private static func at(_ syscall: String?) -> String { syscall.map { "\($0): " } ?? "" }
-
-    static func errnoName(_ e: Int32) -> String {
-        if let name = bh_errno_name(e) { return "\(String(cString: name)) (\(e))" }
-        return "errno \(e)"
-    }
 }

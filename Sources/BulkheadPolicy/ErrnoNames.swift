@@ -52,3 +52,13 @@ public enum ErrnoNames {
         return table.first { $0.0 == upper }?.1
     }
 }
+
+/// errno as people read it: "No space left on device (ENOSPC)". The one way bulkhead turns an errno into
+/// text, in every message and report.
+public enum ErrnoText {
+    public static func describe(_ code: Int32) -> String {
+        let text = strerror(code).map { String(cString: $0) } ?? "errno \(code)"
+        guard let name = ErrnoNames.name(of: code) else { return "\(text) (errno \(code))" }
+        return "\(text) (\(name))"
+    }
+}

@@ -14,7 +14,7 @@ public struct FileWriteError: Error, Sendable, CustomStringConvertible {
     public init(path: String, errno: Int32) {
         self.path = path
         self.errno = errno
-        reason = Self.describe(errno)
+        reason = ErrnoText.describe(errno)
     }
 
     public init(path: String, errno: Int32? = nil, refused reason: String) {
@@ -26,10 +26,4 @@ public struct FileWriteError: Error, Sendable, CustomStringConvertible {
     /// "PATH: REASON"
     public var description: String { "\(path): \(reason)" }
 
-    /// "No space left on device (ENOSPC)"
-    public static func describe(_ code: Int32) -> String {
-        let text = strerror(code).map { String(cString: $0) } ?? "errno \(code)"
-        guard let name = ErrnoNames.name(of: code) else { return text }
-        return "\(text) (\(name))"
-    }
 }

@@ -149,7 +149,7 @@ public enum PolicyLoader {
         }
         // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are policies.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw PolicyError(file: displayName, message: "cannot open: \(describeErrno(errno))") }
+        guard fd >= 0 else { throw PolicyError(file: displayName, message: "cannot open: \(ErrnoText.describe(errno))") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
@@ -161,7 +161,7 @@ public enum PolicyLoader {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw PolicyError(file: displayName, message: "cannot read: \(describeErrno(errno))")
+                throw PolicyError(file: displayName, message: "cannot read: \(ErrnoText.describe(errno))")
             }
             if n == 0 { break }
             bytes += chunk[0..<n]
@@ -173,10 +173,5 @@ public enum PolicyLoader {
             throw PolicyError(file: displayName, message: "file is not UTF-8 text")
         }
         return text
-    }
-
-    private static func describeErrno(_ code: Int32) -> String {
-        guard let s = strerror(code) else { return "errno \(code)" }
-        return String(cString: s)
     }
 }

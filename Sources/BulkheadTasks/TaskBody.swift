@@ -1,3 +1,4 @@
+import BulkheadPolicy
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -94,6 +95,4 @@ func sleepSeconds(_ seconds: Double) {
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }
 
-func errnoText(_ code: Int32) -> String {
-    String(cString: strerror(code))
-}
+func errnoText(_ code: Int32) -> String { ErrnoText.describe(code) }

@@ -28,7 +28,4 @@ static inline int bh_memfd_create(const char *name) {
     return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);
 }
 
-/* glibc >= 2.32; declared here because Swift's Glibc module is imported without _GNU_SOURCE. */
-extern const char *strerrorname_np(int errnum);
-static inline const char *bh_errno_name(int e) { return strerrorname_np(e); }
 #endif

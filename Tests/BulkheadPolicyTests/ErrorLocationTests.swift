@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func missingFile() {
-        #expect(throws: PolicyError(file: "/nonexistent/p.yaml", message: "cannot open: No such file or directory")) {
+        #expect(throws: PolicyError(file: "/nonexistent/p.yaml", message: "cannot open: No such file or directory (ENOENT)")) {
             try PolicyLoader.load(path: "/nonexistent/p.yaml")
         }
     }

@@ -78,7 +78,7 @@ import Testing
     @Test func missingTargetPointsAtExtendsLine() {
         let dir = temporaryDirectory()
         #expect(loadError("version: 1\nname: x\nextends: ./nope.yaml\n", file: dir + "/c.yaml")
-                == "\(dir)/c.yaml:3:10: error: cannot load './nope.yaml' named by 'extends': cannot open: No such file or directory")
+                == "\(dir)/c.yaml:3:10: error: cannot load './nope.yaml' named by 'extends': cannot open: No such file or directory (ENOENT)")
         #expect(loadError("version: 1\nextends: defualt\n")
                 == "p.yaml:2:10: error: no shipped policy named 'defualt' (did you mean 'default'?)")
     }

@@ -44,7 +44,7 @@ import Testing
         try "version: 1\nextends: default\nworkdir: /nonexistent-bulkhead-dir\n".write(toFile: policy, atomically: true, encoding: .utf8)
         let failed = try CLI.bulkhead(["run", "--policy", policy, "--", "true"])
         #expect(failed.status == 125)
-        #expect(failed.stderr.contains("setup failed at stage workdir: ENOENT"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("setup failed at stage workdir: No such file or directory (ENOENT)"), "\(failed.stderr)")
         let notExecutable = try CLI.bulkhead(["run", "--quiet", "--", "/etc/passwd"])
         #expect(notExecutable.status == 126)
         let ran = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "sh", "-c", "echo \"$0 $*\"", "a", "b c"])
