@@ -117,7 +117,7 @@ struct RunInvocation: Equatable {
         let cache = PrivateFiles.cacheDirectory().flatMap { PolicyCache(directory: $0) }
         let (loaded, reference) = try PolicySource.load(policy, cache: cache, artifact: .seccompFilter)
         // Resolved only when shown: realpath costs path walks a quiet launch need not pay.
-        let source = report != nil || verbose ? PolicySource.describe(reference) : ""
+        let source = report != nil || verbose ? reference.source : ""
         if verbose { FileHandleStderr.write("bulkhead: policy \(loaded.policy.name ?? "(unnamed)") from \(source)\n") }
         var options = RunOptions(stopSignals: StopSignals.all, sweepOrphans: OrphanSweeper.adoptOrphans())
         if options.sweepOrphans == nil, !quiet {
@@ -162,36 +162,12 @@ struct RunInvocation: Equatable {
     }
 }
 
-/// Finds the policy a command names, by the one rule of `PolicyReference`: a shipped name is the embedded
-/// policy, anything else a file; no argument is the embedded default.
+/// The policy a command names (`PolicyReference`), with a policy error turned into the CLI's refusal.
 enum PolicySource {
-    /// - Parameters:
-    ///   - cache: resolved policies from earlier runs; nil loads and validates from scratch.
-    ///   - artifact: bytes to keep in the cache entry beside the policy (none without a cache).
-    /// - Returns: the policy with its cached artifact, and what it was loaded from.
     static func load(_ argument: String?, cache: PolicyCache? = nil, artifact: PolicyArtifact? = nil) throws -> (CachedPolicy, PolicyReference) {
-        let reference = argument.map(PolicyReference.init(argument:)) ?? .shipped("default")
-        do throws(PolicyError) {
-            switch (reference, cache) {
-            case (.shipped(let name), let cache?): return (try cache.loadShipped(name: name, artifact: artifact), reference)
-            case (.shipped(let name), nil): return (CachedPolicy(policy: try PolicyLoader.loadShipped(name: name), artifact: nil), reference)
-            case (.file(let path), let cache?): return (try cache.load(path: path, artifact: artifact), reference)
-            case (.file(let path), nil): return (CachedPolicy(policy: try PolicyLoader.load(path: path), artifact: nil), reference)
-            }
-        } catch {
+        let reference = PolicyReference.of(argument)
+        do throws(PolicyError) { return (try reference.load(cache: cache, artifact: artifact), reference) } catch {
             throw CLIError(located: error.description)
-        }
-    }
-
-    /// How reports and `--verbose` name where a policy came from: `embedded:strict`, or the file's
-    /// absolute path with symlinks resolved (the file that was read, whatever the working directory).
-    static func describe(_ reference: PolicyReference) -> String {
-        switch reference {
-        case .shipped(let name): return "embedded:\(name)"
-        case .file(let path):
-            guard !path.utf8.contains(0), let resolved = realpath(path, nil) else { return path }
-            defer { free(resolved) }
-            return String(cString: resolved)
         }
     }
 }
