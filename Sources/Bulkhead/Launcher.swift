@@ -22,13 +22,14 @@ enum LaunchAttempt {
 enum Launcher {
     /// - Parameter arguments: the argv the task gets, byte for byte.
     static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
-        guard plan.namespaces.needsUserNamespace else {
+        guard !plan.namespaces.isEmpty else {
             return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
         }
-        // A kernel that refuses unprivileged user namespaces fails the clone (EPERM, ENOSPC, EUSERS,
-        // EINVAL), so does a seccomp filter bulkhead itself runs under (ENOSYS from the default policy),
-        // and under an LSM that allows the namespace but no capabilities in it, the child's first write
-        // of its uid map fails: run without, and say what that costs.
+        // No policy asks for these namespaces, so where they cannot be made the task runs without them,
+        // with a warning that says what that costs. A kernel that refuses unprivileged user namespaces
+        // fails the clone (EPERM, ENOSPC, EUSERS, EINVAL), so does a seccomp filter bulkhead itself runs
+        // under (ENOSYS from the default policy, EPERM from a container's), and under an LSM that allows
+        // the namespace but no capabilities in it, the child's first write of its uid map fails.
         let attempt: LaunchAttempt
         do {
             attempt = try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)

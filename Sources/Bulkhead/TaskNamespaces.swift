@@ -31,7 +31,7 @@ struct TaskNamespaces: Equatable {
     var needsUserNamespace: Bool { flags & Self.newUser != 0 }
 
     /// What is lost when the namespaces cannot be made: the warning of a run without them.
-    static let fallbackWarning = "System V IPC objects and POSIX message queues the task creates outlive it: bulkhead cannot make an IPC namespace here (no root, and no unprivileged user namespace: refused by the kernel or by a filter bulkhead runs under)"
+    static let fallbackWarning = "System V IPC objects and POSIX message queues the task creates outlive it: bulkhead cannot make an IPC namespace here (refused by the kernel, a security module, or a filter bulkhead runs under)"
 
     static func plan(for policy: Policy, holdsSysAdmin: Bool) -> TaskNamespaces {
         guard policy.seccomp.map(Self.mayCreateIPCObjects) ?? true else { return TaskNamespaces() }
