@@ -384,6 +384,18 @@ enum Probe {
 // MARK: - Output
 
 @Suite struct SeccompCompilerOutput {
+    /// Up to the threshold the linear program (the shortest); above it the binary tree, which costs the
+    /// task less per call (`bulkhead bench --filters` measures both).
+    @Test(arguments: [SeccompCompiler.binaryTreeThreshold, SeccompCompiler.binaryTreeThreshold + 1])
+    func automaticLayoutIsTheTreeAboveTheThreshold(count: Int) throws {
+        let policy = FilterBenchmark.allowlist(count)
+        #expect(policy.allow.count == count)
+        let linear = try SeccompCompiler.compile(policy, layout: .linear)
+        let tree = try SeccompCompiler.compile(policy, layout: .binaryTree)
+        #expect(linear != tree)
+        #expect(try SeccompCompiler.compile(policy) == (count > SeccompCompiler.binaryTreeThreshold ? tree : linear))
+    }
+
     @Test func pseudoCodeMentionsTheSyscalls() throws {
         let p = SeccompPolicy(allow: ["read", "write"], rules: [
             SyscallRule(syscall: "socket", action: .allow, conditions: [low32(0, .equal(1))]),
