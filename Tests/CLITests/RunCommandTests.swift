@@ -1,5 +1,6 @@
 import Bulkhead
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct RunCommandTests {
@@ -85,7 +86,7 @@ import Testing
         #expect(run.status == 124)
         let outcome = try #require(try CLI.json(path)["outcome"] as? [String: Any])
         #expect(outcome["kind"] as? String == "timedOut")
-        #expect(CLI.gone("sleep \(marker)"))
+        #expect(ProcessTable.gone(matching: "sleep \(marker)"))
     }
 
     @Test func descendantsThatLeftTheProcessGroupAreKilled() throws {
@@ -93,7 +94,7 @@ import Testing
         let run = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "setsid sleep \(marker) & setsid sh -c 'sleep \(marker) &' ; echo started"])
         #expect(run.status == 0)
         #expect(run.stdout == "started\n")
-        #expect(CLI.gone("sleep \(marker)"))
+        #expect(ProcessTable.gone(matching: "sleep \(marker)"))
     }
 
     /// A task under bulkhead's own uid (the default policy as root) must not be able to kill or stop
@@ -109,7 +110,7 @@ import Testing
             #expect(run.stdout == "1\n", "\(signal): kill should fail")
             #expect(run.stderr.contains("Operation not permitted"), "\(signal): \(run.stderr)")
             #expect((try CLI.json(path)["outcome"] as? [String: Any])?["kind"] as? String == "exited")
-            #expect(CLI.gone("sleep \(marker)"))
+            #expect(ProcessTable.gone(matching: "sleep \(marker)"))
         }
         // Within its own tree the task signals as usual.
         let own = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "sleep 5 & kill $!; wait $!; echo $?; kill -TERM $$"])
@@ -127,7 +128,7 @@ import Testing
         #expect(run.status == 128 + signal)
         let report = try CLI.json(path)
         #expect(report["interruptedBy"] as? String != nil)
-        #expect(CLI.gone("sleep \(marker)"))
+        #expect(ProcessTable.gone(matching: "sleep \(marker)"))
     }
 
     @Test func missingReportDirectoryIsAnError() throws {
