@@ -43,10 +43,13 @@ enum CLI {
     static var canDropToNobody: Bool { isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
 
     /// `bulkhead arguments...` run as uid and gid 65534 without capabilities, from copies every uid can run.
-    /// - Parameter environment: added to PATH and HOME (/nonexistent unless given: no cache).
-    static func bulkheadAsNobody(_ arguments: [String], directory: String = "/", environment: [String: String] = [:]) throws -> CLIResult {
+    /// - Parameters:
+    ///   - uid: another unprivileged uid (and gid) instead, for a run that would starve the others of 65534.
+    ///   - environment: added to PATH and HOME (/nonexistent unless given: no cache).
+    static func bulkheadAsNobody(_ arguments: [String], uid: uid_t = 65534, directory: String = "/",
+                                 environment: [String: String] = [:]) throws -> CLIResult {
         let bin = try #require(unprivilegedCopies)
-        return try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+        return try run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--inh-caps=-all",
                                             bin + "/bulkhead"] + arguments,
                        environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"].merging(environment) { $1 }, directory: directory)
     }
