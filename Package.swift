@@ -44,7 +44,8 @@ let package = Package(
         // Helpers the test targets share; not part of the product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy"]),
-        .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy", "TestSupport"]),
+        // CMeasure: a fork loop in C, for a test of forks on other threads while launches run.
+        .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy", "CMeasure", "TestSupport"]),
         // CLITests spawn the built binary; `bulkhead` is linked in only to compare its two parsers of `run`.
         .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy", "TestSupport", "bulkhead"]),
         .testTarget(name: "BulkheadTasksTests", dependencies: ["BulkheadTasks", "Bulkhead", "BulkheadPolicy", "TestSupport"]),

@@ -1,19 +1,47 @@
 /// `bulkhead bench --json FILE`: every figure in seconds, with its samples' median and spread.
 public enum BenchReport {
-    public static func json(_ comparisons: [LaunchBenchmark.Comparison]) -> JSONValue {
-        .object([("figures", .array(comparisons.map { comparison in
-            .object([
-                ("subject", .string(comparison.subject.name)),
-                ("baseline", .string(comparison.baseline.name)),
-                ("unit", .string("seconds")),
-                ("subjectMedian", .double(comparison.subject.median)),
-                ("subjectP10", .double(comparison.subject.p10)),
-                ("subjectP90", .double(comparison.subject.p90)),
-                ("baselineMedian", .double(comparison.baseline.median)),
-                ("ratio", .double(comparison.ratio)),
-                ("target", .double(comparison.target)),
-                ("meetsTarget", .bool(comparison.meetsTarget)),
-            ])
-        }))])
+    /// - Parameters:
+    ///   - filters, compiled: the `--filters` section, when it was measured.
+    public static func json(_ comparisons: [LaunchBenchmark.Comparison], filters: [FilterBenchmark.Installed]? = nil,
+                            compiled: [FilterBenchmark.Compiled]? = nil) -> JSONValue {
+        .object([
+            ("figures", .array(comparisons.map { comparison in
+                .object([
+                    ("subject", .string(comparison.subject.name)),
+                    ("baseline", .string(comparison.baseline.name)),
+                    ("unit", .string("seconds")),
+                    ("subjectMedian", .double(comparison.subject.median)),
+                    ("subjectP10", .double(comparison.subject.p10)),
+                    ("subjectP90", .double(comparison.subject.p90)),
+                    ("baselineMedian", .double(comparison.baseline.median)),
+                    ("ratio", .double(comparison.ratio)),
+                    ("target", .double(comparison.target)),
+                    ("meetsTarget", .bool(comparison.meetsTarget)),
+                ])
+            })),
+            // The first entry is the 1-instruction baseline the others are measured against.
+            ("filters", filters.map { figures in .array(figures.map { figure in
+                .object([
+                    ("name", .string(figure.name)),
+                    ("instructions", .int(figure.instructions)),
+                    ("unit", .string("seconds")),
+                    ("installMedian", .double(figure.install.median)),
+                    ("installP10", .double(figure.install.p10)),
+                    ("installP90", .double(figure.install.p90)),
+                    ("callMedian", figure.call.samples.isEmpty ? nil : .double(figure.call.median)),
+                ])
+            }) }),
+            ("compile", compiled.map { figures in .array(figures.map { figure in
+                .object([
+                    ("policy", .string(figure.name)),
+                    ("instructions", .int(figure.instructions)),
+                    ("unit", .string("seconds")),
+                    ("compileMedian", .double(figure.compile.median)),
+                    ("compileP10", .double(figure.compile.p10)),
+                    ("compileP90", .double(figure.compile.p90)),
+                    ("cacheHitMedian", figure.cacheHit.map { .double($0.median) }),
+                ])
+            }) }),
+        ])
     }
 }

@@ -58,6 +58,12 @@ public struct LaunchBenchmark: Sendable {
 
     /// Runs a program that prints one duration in seconds per line.
     static func readSamples(_ arguments: [String]) -> [Double] {
+        readRows(arguments).compactMap { $0.count == 1 ? $0[0] : nil }
+    }
+
+    /// Runs a program that prints lines of numbers separated by spaces; lines with anything else are
+    /// left out.
+    static func readRows(_ arguments: [String]) -> [[Double]] {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { return [] }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -81,6 +87,10 @@ public struct LaunchBenchmark: Sendable {
         }
         close(fds[0])
         if started { var status: Int32 = 0; while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
-        return String(decoding: text, as: UTF8.self).split(separator: "\n").compactMap { Double($0) }
+        return String(decoding: text, as: UTF8.self).split(separator: "\n").compactMap { line -> [Double]? in
+            let fields = line.split(separator: " ")
+            let numbers = fields.compactMap { Double($0) }
+            return numbers.count == fields.count ? numbers : nil
+        }
     }
 }

@@ -40,7 +40,7 @@ public enum SeccompFilterLayout: Sendable, Equatable {
 /// handed to the launcher, never loaded here (no `seccomp_load`), and only for the native architecture:
 /// any other architecture, i386 `int 0x80` and the x32 ABI included, kills the process.
 public enum SeccompCompiler {
-    /// Above this many syscalls the binary tree is cheaper for the task (measured in SeccompCompilerMeasurements).
+    /// Above this many syscalls the binary tree is cheaper for the task (`bulkhead bench --filters` measures both).
     public static let binaryTreeThreshold = 32
 
     /// What the compiler's output depends on besides the policy: the libseccomp version and this

@@ -121,9 +121,10 @@ enum Faults {
         return .failed("fork-bomb: started \(children.count) processes and nothing refused them (stopped at its safety cap)")
     }
 
-    /// Opens /dev/null until refused (EMFILE) or the cap, holds the descriptors for a second so that
-    /// other tasks of the same process feel it, then closes them.
-    static func fdLeak(_ argument: String?) -> TaskEnding {
+    /// Opens /dev/null until refused (EMFILE) or the cap, holds the descriptors for a second (and as
+    /// threads, until the tasks that check for it have ended) so that other tasks of the same process
+    /// feel it, then closes them.
+    static func fdLeak(_ argument: String?, turn: TaskTurn) -> TaskEnding {
         let cap: Int
         switch TaskArgument.integer(argument, default: 131_072, in: 1...1_048_576) {
         case .success(let v): cap = v
@@ -137,7 +138,9 @@ enum Faults {
             if fd < 0 { refusal = errno; break }
             leaked.append(fd)
         }
+        turn.damaged()
         sleepSeconds(1)
+        turn.waitForVictimsFinished()
         leaked.forEach { close($0) }
         if refusal != 0 {
             return .failed("fd-leak: open refused after \(leaked.count) descriptors: \(errnoText(refusal)) (contained)")

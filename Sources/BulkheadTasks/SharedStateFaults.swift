@@ -30,8 +30,10 @@ enum SharedStateFaults {
     }
 
     /// Closes every descriptor from 3 to 1023 for half a second: in a shared process these belong to
-    /// other tasks (and to bulkhead). The count shows what there was to take.
-    static func closeForeignDescriptors() -> TaskEnding {
+    /// other tasks (and to bulkhead). The count shows what there was to take. As threads, it starts once
+    /// the tasks that check for it hold their descriptors.
+    static func closeForeignDescriptors(turn: TaskTurn) -> TaskEnding {
+        turn.waitForVictimsHolding()
         var closed = 0
         let end = monotonicNow() + 0.5
         repeat {

@@ -20,13 +20,20 @@ public enum TaskEnding: Sendable, Equatable {
 /// Runs a task's body on the calling thread. The same code runs in both modes: what differs is only
 /// what the task shares with the others (everything as a thread, nothing as a process).
 public enum TaskBody {
-    public static func run(_ spec: TaskSpec) -> TaskEnding {
+    public static func run(_ spec: TaskSpec) -> TaskEnding { run(spec, turn: .alone) }
+
+    /// - Parameter turn: where the task stands among the others of its process (see `FaultOrder`).
+    static func run(_ spec: TaskSpec, turn: TaskTurn) -> TaskEnding {
         switch spec.name {
-        case "compute": return Workloads.compute(spec.argument)
-        case "hash-file": return Workloads.hashFile(spec.argument)
+        case "compute":
+            turn.waitForFaults()
+            return Workloads.compute(spec.argument)
+        case "hash-file": return Workloads.hashFile(spec.argument, turn: turn)
         case "sleep": return Workloads.sleep(spec.argument)
         case "allocate": return Workloads.allocate(spec.argument)
-        case "file-roundtrip": return Workloads.fileRoundtrip(spec.argument)
+        case "file-roundtrip":
+            turn.waitForFaults()
+            return Workloads.fileRoundtrip(spec.argument)
         case "crash-segv", "crash-abort", "crash-trap":
             // An optional delay in seconds lets quicker tasks finish first, which makes the demo's point:
             // their results are lost all the same when the crash takes the process down.
@@ -46,12 +53,12 @@ public enum TaskBody {
         case "hang": Faults.hang()
         case "memory-hog": return Faults.memoryHog(spec.argument)
         case "fork-bomb": return Faults.forkBomb(spec.argument)
-        case "fd-leak": return Faults.fdLeak(spec.argument)
+        case "fd-leak": return Faults.fdLeak(spec.argument, turn: turn)
         case "scribble": return SharedStateFaults.scribble()
         case "chdir": return SharedStateFaults.changeDirectory()
         case "setenv": return SharedStateFaults.changeEnvironment()
         case "umask": return SharedStateFaults.changeUmask()
-        case "close-fds": return SharedStateFaults.closeForeignDescriptors()
+        case "close-fds": return SharedStateFaults.closeForeignDescriptors(turn: turn)
         default: return .failed("no such task '\(spec.name)'")
         }
     }
@@ -86,6 +93,12 @@ func monotonicNow() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// A `monotonicNow()` time as a timespec, for pthread_cond_timedwait on a CLOCK_MONOTONIC condition.
+func monotonicTimespec(at seconds: Double) -> timespec {
+    let whole = seconds.rounded(.down)
+    return timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1e9))
 }
 
 func sleepSeconds(_ seconds: Double) {

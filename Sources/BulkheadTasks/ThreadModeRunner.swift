@@ -5,7 +5,7 @@ import Glibc
 /// Runs tasks as threads of this process: shared memory, descriptors, working directory, environment
 /// and umask. Deliberately unsafe: a crashing task kills the whole process with its signal, `exit-early`
 /// ends every task, and shared-state faults corrupt the others' results (which are checked, so the
-/// corruption is reported when the process survives).
+/// corruption is reported when the process survives; `FaultOrder` makes sure the damage comes first).
 public enum ThreadModeRunner {
     /// Starts every task at once (behind a gate, so that they really overlap) and returns their results
     /// in input order. `progress` is called on the calling thread as each task finishes. With a
@@ -26,10 +26,12 @@ public enum ThreadModeRunner {
         CrashSignals.restoreDefaults()
         let workspace = TaskBody.needsWorkspace(jobs.map(\.1)) ? TaskWorkspace.prepare() : nil
         let board = ThreadBoard(count: names.count)
+        let order = FaultOrder(names: names.indices.map { index in jobs.first { $0.0 == index }?.1.name ?? "" })
         for (index, spec) in jobs {
-            if !startThread(ThreadJob(index: index, spec: spec, board: board)) {
+            if !startThread(ThreadJob(index: index, spec: spec, board: board, order: order)) {
                 let result = TaskResult(name: spec.text, mode: .thread, succeeded: false,
                                         summary: "cannot start a thread: \(errnoText(errno))", wallSeconds: 0)
+                order.finish(index)
                 results[index] = result
                 progress(result)
             }
@@ -91,13 +93,17 @@ private final class ThreadJob: @unchecked Sendable {
     let index: Int
     let spec: TaskSpec
     let board: ThreadBoard
+    let order: FaultOrder
 
-    init(index: Int, spec: TaskSpec, board: ThreadBoard) { self.index = index; self.spec = spec; self.board = board }
+    init(index: Int, spec: TaskSpec, board: ThreadBoard, order: FaultOrder) {
+        self.index = index; self.spec = spec; self.board = board; self.order = order
+    }
 
     func run() {
         board.waitUntilOpen()
         let start = monotonicNow()
-        let ending = TaskBody.run(spec)
+        let ending = TaskBody.run(spec, turn: order.turn(index))
+        order.finish(index)
         board.finish(index, ending, wall: monotonicNow() - start)
     }
 }

@@ -52,15 +52,18 @@ enum Workloads {
 
     /// FNV-1a (64-bit) of a file, read twice through the same descriptor with a pause between: a
     /// descriptor closed or replaced by someone else shows up as a read error or two different hashes.
-    static func hashFile(_ argument: String?) -> TaskEnding {
+    /// As threads, the pause lasts until the faults it checks for have had their go at the descriptor.
+    static func hashFile(_ argument: String?, turn: TaskTurn) -> TaskEnding {
         let path = argument ?? "/proc/self/exe"
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failed("cannot open \(path): \(errnoText(errno))") }
         defer { close(fd) }
+        turn.holding()
         var hashes: [(UInt64, Int)] = []
         for pass in 0..<2 {
             if pass > 0 {
                 sleepSeconds(0.05)
+                turn.waitForFaults()
                 guard lseek(fd, 0, SEEK_SET) == 0 else {
                     return .failed("descriptor \(fd) lost between passes: \(errnoText(errno)) (closed by another task?)")
                 }

@@ -8,7 +8,6 @@
  *   3   alloc: malloc failed
  *   10  the thing failed with an errno (its name is printed: "errno EPERM")
  *   11  the thing failed without an errno (e.g. unexpected result)
- * With BULKHEAD_PROBE_TIMING set, load-filter prints the filter's install time to stderr.
  * Being killed by a seccomp filter shows up as death by SIGSYS, not as an exit code.
  *
  * Plain C on purpose: tests need raw syscalls and alternate entry points (int 0x80, the x32 bit)
@@ -232,19 +231,14 @@ static int mode_ids(void) {
     return EXIT_OK;
 }
 
-/* Test-only stand-in for the launcher: no_new_privs, install raw BPF, exec. */
-static int mode_load_filter(int argc, char **argv) {
-    if (argc < 5 || strcmp(argv[3], "--") != 0) {
-        fprintf(stderr, "usage: load-filter FILE -- PROGRAM ARGS...\n");
-        return EXIT_USAGE;
-    }
-    int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+int read_filter_file(const char *path, struct sock_fprog *prog) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return fail_errno("open filter", errno);
     struct stat st;
     if (fstat(fd, &st) != 0) { int e = errno; close(fd); return fail_errno("fstat filter", e); }
     if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 || st.st_size > 65536 * 8) {
         close(fd);
-        printf("load-filter: bad filter size %lld\n", (long long)st.st_size);
+        printf("%s: bad filter size %lld\n", path, (long long)st.st_size);
         return EXIT_OTHER;
     }
     struct sock_filter *insns = malloc((size_t)st.st_size);
@@ -256,16 +250,23 @@ static int mode_load_filter(int argc, char **argv) {
         got += n;
     }
     close(fd);
-    struct sock_fprog prog = { .len = (unsigned short)(st.st_size / sizeof(struct sock_filter)), .filter = insns };
+    prog->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+    prog->filter = insns;
+    return EXIT_OK;
+}
+
+/* Test-only stand-in for the launcher: no_new_privs, install raw BPF, exec. */
+static int mode_load_filter(int argc, char **argv) {
+    if (argc < 5 || strcmp(argv[3], "--") != 0) {
+        fprintf(stderr, "usage: load-filter FILE -- PROGRAM ARGS...\n");
+        return EXIT_USAGE;
+    }
+    struct sock_fprog prog;
+    int rc = read_filter_file(argv[2], &prog);
+    if (rc != EXIT_OK) return rc;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail_errno("no_new_privs", errno);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) return fail_errno("seccomp", errno);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    free(insns);
-    /* For measurements: how long the kernel took to check and attach the program. */
-    if (getenv("BULKHEAD_PROBE_TIMING"))
-        fprintf(stderr, "install-ns %lld\n", (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+    free(prog.filter);
     execv(argv[4], argv + 4);
     /* Under the filter even reporting may be refused; try anyway. */
     return fail_errno("execv", errno);
@@ -355,18 +356,6 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 6 && 3 + i < argc; i++) a[i] = parse_num(argv[3 + i]);
         return report_libc("syscall", syscall(parse_num(argv[2]), a[0], a[1], a[2], a[3], a[4], a[5]));
     }
-    if (!strcmp(m, "time-syscall")) {
-        /* Median-free, simple mean: ns per call of syscall NR (no arguments) over ITER calls. */
-        NEED(2);
-        long nr = parse_num(argv[2]), iter = parse_num(argv[3]);
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        for (long i = 0; i < iter; i++) syscall(nr, 0, 0, 0, 0, 0, 0);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double ns = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / (double)(iter > 0 ? iter : 1);
-        printf("time-syscall %ld: %.1f ns\n", nr, ns);
-        return EXIT_OK;
-    }
     if (!strcmp(m, "status")) {
         static const char *const p[] = {"Cap", "NoNewPrivs", "Seccomp"};
         return print_status_lines(p, 3);
@@ -394,6 +383,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(m, "load-filter")) return mode_load_filter(argc, argv);
     if (!strcmp(m, "fork-exec-wait")) { NEED(2); return mode_fork_exec_wait(argv[2], parse_num(argv[3])); }
+    if (!strcmp(m, "filter-cost")) { NEED(3); return mode_filter_cost(argv[2], parse_num(argv[3]), parse_num(argv[4])); }
     if (!strcmp(m, "pid-call")) { NEED(2); return mode_pid_call(argv[2], argv[3]); }
     if (!strcmp(m, "ipc-leave")) { NEED(2); return mode_ipc_leave(argv[2], argv[3], argc > 4 && !strcmp(argv[4], "sysv")); }
     if (!strcmp(m, "ipc-check")) { NEED(1); return mode_ipc_check(argv[2]); }

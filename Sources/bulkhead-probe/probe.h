@@ -13,6 +13,15 @@ int report_raw(const char *what, long rc);
 int report_libc(const char *what, long rc);
 long parse_num(const char *s);
 
+struct sock_fprog;
+/* Reads a raw BPF program (the compiler's output) from PATH into PROG; EXIT_OK or the exit code of
+   the failure, which is reported. probe.c. */
+int read_filter_file(const char *path, struct sock_fprog *prog);
+/* filter-cost FILE COUNT CALLS: COUNT forked children each install the filter and make CALLS calls of
+   a system call no architecture has; one line each: the install's seconds and the seconds per call
+   ("nan" for what a child did not live to measure). filter_cost.c. */
+int mode_filter_cost(const char *path, long count, long calls);
+
 /* pid-call NAME PID: one call that acts on process PID ("parent": the probe's parent), made so that it
    changes nothing if it gets through (the value read is written back). other_process.c. */
 int mode_pid_call(const char *name, const char *target);

@@ -15,6 +15,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("per-round"), help: "Launches per subject in each round.") var perRound = 20
     @Option(help: "Policy for the launches: a shipped name (always the shipped policy) or a file (./strict for a file of that name).") var policy = "strict"
     @Option(help: "Also write the figures as JSON to this file.") var json: String?
+    @Flag(help: "Also measure seccomp filters: install and per-call cost by instruction count, and compiling the shipped policies against a filter-cache hit.")
+    var filters = false
 
     func run() throws {
         let loaded = try PolicySource.load(policy).0.policy
@@ -64,8 +66,15 @@ struct BenchCommand: ParsableCommand {
             print("  ratio \(OutcomeText.decimal(comparison.ratio, digits: 2))x (target \(OutcomeText.decimal(comparison.target, digits: 1))x or less): "
                   + (comparison.meetsTarget ? "met" : "NOT met"))
         }
+        var filterSection: FilterBenchSection?
+        if filters {
+            let section = try FilterBenchSection.measure(rounds: benchmark.rounds, perRound: benchmark.perRound, probe: probe, cache: filterCache)
+            section.print(rounds: benchmark.rounds, perRound: benchmark.perRound)
+            filterSection = section
+        }
         if let json {
-            do { try AtomicFile.write(BenchReport.json(comparisons).rendered(), to: json) } catch {
+            let report = BenchReport.json(comparisons, filters: filterSection?.installed, compiled: filterSection?.compiled)
+            do { try AtomicFile.write(report.rendered(), to: json) } catch {
                 throw CLIError("cannot write \(error)")
             }
         }

@@ -65,7 +65,7 @@ struct RunInvocation: Equatable {
     /// The common forms of `bulkhead run` parsed by hand: ArgumentParser's reflection costs about a
     /// millisecond at start-up, more than the whole sandboxed launch. Anything unusual (help, an unknown
     /// or malformed option) returns nil and goes through ArgumentParser, which explains the problem.
-    /// `RunCommandParsingTests` checks both parsers agree.
+    /// `RunCommandParsingTests` (CLITests) gives both parsers the same forms and compares what they make.
     /// Looks at bytes, not Characters: grapheme breaking is cold code a launch need not page in.
     static func parseFast(_ arguments: ArraySlice<[UInt8]>) -> RunInvocation? {
         func isOption(_ argument: [UInt8]) -> Bool { argument.first == UInt8(ascii: "-") }

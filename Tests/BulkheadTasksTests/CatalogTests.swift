@@ -1,5 +1,5 @@
 import BulkheadPolicy
-import BulkheadTasks
+@testable import BulkheadTasks
 import Testing
 
 @Suite struct CatalogTests {
@@ -12,6 +12,17 @@ import Testing
         }
         #expect(TaskCatalog.named("scribble")?.kind == .sharedState)
         #expect(TaskKind.sharedState.rawValue == "shared-state")
+    }
+
+    /// A misspelt name in `FaultOrder.checks` would silently drop an ordering and bring the race back.
+    @Test func faultOrderNamesWorkloadsAndFaultsOfTheCatalog() {
+        #expect(!FaultOrder.checks.isEmpty)
+        for (workload, faults) in FaultOrder.checks {
+            #expect(TaskCatalog.named(workload)?.kind == .workload, "\(workload)")
+            for fault in faults {
+                #expect(TaskCatalog.named(fault).map { $0.kind != .workload } == true, "\(fault)")
+            }
+        }
     }
 
     @Test func specsParseWithAnOptionalArgument() throws {

@@ -85,16 +85,14 @@ struct ContainmentParsingTests {
     }
 }
 
-/// The built `bulkhead` binary next to this test bundle (as Tests/CLITests/CLI.swift finds it).
+/// `bulkhead demo` run as a child of the test, as a user would run it.
 private enum DemoBinary {
-    static var path: String { BulkheadBinary.path }
-
     /// Runs `bulkhead demo --quick` with a report and a chart; returns the parsed report, the SVG and stdout.
     static func runDemo() throws -> (report: [String: Any], svg: String, stdout: String) {
         let base = NSTemporaryDirectory() + "bulkhead-demo-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: base + ".json"); try? FileManager.default.removeItem(atPath: base + ".svg") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: BuiltBinaries.bulkhead)
         process.arguments = ["demo", "--quick", "--report", base + ".json", "--chart", base + ".svg"]
         let out = Pipe()
         process.standardOutput = out

@@ -5,19 +5,6 @@ import Testing
 /// The built `bulkhead` binary and a way to run it as a child process: thread-mode faults kill the
 /// process they run in, so they must never run inside the test runner.
 enum BulkheadBinary {
-    static let path: String = {
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for _ in 0..<4 {
-            url = url.deletingLastPathComponent()
-            let candidate = url.appendingPathComponent("bulkhead").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return packageDirectory + "/.build/debug/bulkhead"
-    }()
-
-    static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-
     /// What a run printed and how it ended, with the progress lines `task run --progress` writes.
     typealias Result = CapturedRun
 
@@ -25,10 +12,10 @@ enum BulkheadBinary {
     /// `openFiles` lowers RLIMIT_NOFILE first (through sh's ulimit), for a fault that fills the table.
     static func run(_ arguments: [String], openFiles: Int? = nil) throws -> Result {
         if let openFiles {
-            return try CapturedRun.run("/bin/sh", ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", path] + arguments,
-                                       directory: packageDirectory)
+            return try CapturedRun.run("/bin/sh", ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", BuiltBinaries.bulkhead] + arguments,
+                                       directory: BuiltBinaries.packageDirectory)
         }
-        return try CapturedRun.run(path, arguments, directory: packageDirectory)
+        return try CapturedRun.run(BuiltBinaries.bulkhead, arguments, directory: BuiltBinaries.packageDirectory)
     }
 
     static func threadMode(_ tasks: [String], timeout: String? = nil, openFiles: Int? = nil) throws -> Result {

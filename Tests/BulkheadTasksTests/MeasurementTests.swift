@@ -28,11 +28,13 @@ struct MeasurementTests {
         }
     }
 
+    /// Compared by their 10th percentiles, what each costs when the scheduler adds little: beside busy
+    /// CPUs a thread's start waited for a CPU as long as a fork's did (both medians near 4 ms).
     @Test func aProcessCostsMoreToStartThanAThread() throws {
         let start = try row("start a unit")
-        let thread = try #require(start.thread?.measurement?.median)
-        let fork = try #require(start.process?.measurement?.median)
-        let exec = try #require(try row("fork+exec+wait").process?.measurement?.median)
+        let thread = try #require(start.thread?.measurement?.p10)
+        let fork = try #require(start.process?.measurement?.p10)
+        let exec = try #require(try row("fork+exec+wait").process?.measurement?.p10)
         #expect(fork > thread)
         #expect(exec > thread)
     }

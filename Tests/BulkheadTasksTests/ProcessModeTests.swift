@@ -2,6 +2,7 @@ import Bulkhead
 import BulkheadPolicy
 import BulkheadTasks
 import Foundation
+import TestSupport
 import Testing
 
 /// Process mode in the test process: every task is `bulkhead __task SPEC` under the shipped `tasks`
@@ -11,7 +12,7 @@ import Testing
         let plan = try SandboxPlan(policy: try PolicyLoader.loadShipped(name: "tasks"),
                                    launcherEnvironment: ProcessEnvironment.current())
         defer { plan.close() }
-        let results = try ProcessModeRunner.run(tasks, plan: plan, executable: BulkheadBinary.path, timeout: timeout)
+        let results = try ProcessModeRunner.run(tasks, plan: plan, executable: BuiltBinaries.bulkhead, timeout: timeout)
         #expect(results.map(\.name) == tasks, "results come back in input order")
         #expect(results.allSatisfy { $0.mode == .process && $0.outcome != nil })
         return results

@@ -127,14 +127,14 @@ import Testing
         #expect(run.result.outcome == .timedOut(limitSeconds: 0.5))
         #expect(run.result.exitCode == 124)
         #expect(run.result.usage.wallSeconds < 10)
-        #expect(TaskRunner.gone(matching: "sleep \(marker)"))
+        #expect(ProcessTable.gone(matching: "sleep \(marker)"))
     }
 
     @Test func backgroundChildrenDieWithTheTask() throws {
         let marker = "32.7\(getpid())"
         let run = try TaskRunner.run(["sh", "-c", "sleep \(marker) & echo started"], policy: TaskRunner.bare())
         #expect(run.result.outcome == .exited(code: 0))
-        #expect(TaskRunner.gone(matching: "sleep \(marker)"))
+        #expect(ProcessTable.gone(matching: "sleep \(marker)"))
     }
 
     @Test func cpuLimitIsReported() throws {
@@ -212,7 +212,7 @@ import Testing
         for _ in 0..<3 {
             let run = try TaskRunner.run(["sh", "-c", "setsid sleep \(marker) </dev/null >/dev/null 2>&1 & sleep 0.3"], policy: policy)
             #expect(run.result.outcome == .exited(code: 0))
-            #expect(TaskRunner.gone(matching: "sleep \(marker)"), "a descendant outlived its task in the cgroup slot")
+            #expect(ProcessTable.gone(matching: "sleep \(marker)"), "a descendant outlived its task in the cgroup slot")
         }
     }
 
@@ -248,6 +248,6 @@ import Testing
         #expect(forked < 16, "forked \(forked) times: \(run.output)")
         #expect(fields.last?.hasPrefix("11") == true)   // EAGAIN
         if TaskRunner.isRoot { #expect(run.result.limitsReached.contains(.processes)) }
-        #expect(TaskRunner.gone(matching: "sleep \(marker)"))
+        #expect(ProcessTable.gone(matching: "sleep \(marker)"))
     }
 }

@@ -1,6 +1,7 @@
 import Bulkhead
 import BulkheadPolicy
 import Foundation
+import TestSupport
 import Testing
 
 // These tests run the compiled BPF for real: `bulkhead-probe load-filter FILE -- bulkhead-probe MODE`
@@ -51,37 +52,11 @@ enum ProbeOutcome: Equatable, CustomStringConvertible {
     }
 }
 
-struct ProbeError: Error, CustomStringConvertible { var description: String }
-
 enum Probe {
-    /// The probe binary of this build: next to the test bundle, else in any `.build*` folder of the package.
-    static func locate() throws -> URL {
-        let fm = FileManager.default
-        if let explicit = ProcessInfo.processInfo.environment["BULKHEAD_PROBE"] { return URL(fileURLWithPath: explicit) }
-        var starts = [URL(fileURLWithPath: CommandLine.arguments.first ?? ""), Bundle.main.bundleURL]
-        for bundle in Bundle.allBundles { starts.append(bundle.bundleURL) }
-        for start in starts {
-            var dir = start.deletingLastPathComponent()
-            for _ in 0..<4 {
-                let candidate = dir.appendingPathComponent("bulkhead-probe")
-                if fm.isExecutableFile(atPath: candidate.path) { return candidate }
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let builds = (try? fm.contentsOfDirectory(atPath: package.path))?.filter { $0.hasPrefix(".build") } ?? []
-        for build in builds.sorted() {
-            let candidate = package.appendingPathComponent(build).appendingPathComponent("debug/bulkhead-probe")
-            if fm.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        throw ProbeError(description: "bulkhead-probe not found; build it or set BULKHEAD_PROBE")
-    }
-
     static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> ProbeOutcome {
         let process = Process()
         if let environment { process.environment = environment }
-        process.executableURL = try locate()
+        process.executableURL = URL(fileURLWithPath: BuiltBinaries.probe)
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
         let out = Pipe()
@@ -104,8 +79,7 @@ enum Probe {
             .appendingPathComponent("bulkhead-test-\(UUID().uuidString).bpf")
         try Data(filter.bpf).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let probe = try locate().path
-        return try run(["load-filter", file.path, "--", probe] + arguments)
+        return try run(["load-filter", file.path, "--", BuiltBinaries.probe] + arguments)
     }
 
     static func run(_ policy: SeccompPolicy, _ arguments: String...) throws -> ProbeOutcome {
@@ -114,7 +88,7 @@ enum Probe {
             .appendingPathComponent("bulkhead-test-\(UUID().uuidString).bpf")
         try Data(filter.bpf).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        return try run(["load-filter", file.path, "--", try locate().path] + arguments)
+        return try run(["load-filter", file.path, "--", BuiltBinaries.probe] + arguments)
     }
 }
 
@@ -384,6 +358,18 @@ enum Probe {
 // MARK: - Output
 
 @Suite struct SeccompCompilerOutput {
+    /// Up to the threshold the linear program (the shortest); above it the binary tree, which costs the
+    /// task less per call (`bulkhead bench --filters` measures both).
+    @Test(arguments: [SeccompCompiler.binaryTreeThreshold, SeccompCompiler.binaryTreeThreshold + 1])
+    func automaticLayoutIsTheTreeAboveTheThreshold(count: Int) throws {
+        let policy = FilterBenchmark.allowlist(count)
+        #expect(policy.allow.count == count)
+        let linear = try SeccompCompiler.compile(policy, layout: .linear)
+        let tree = try SeccompCompiler.compile(policy, layout: .binaryTree)
+        #expect(linear != tree)
+        #expect(try SeccompCompiler.compile(policy) == (count > SeccompCompiler.binaryTreeThreshold ? tree : linear))
+    }
+
     @Test func pseudoCodeMentionsTheSyscalls() throws {
         let p = SeccompPolicy(allow: ["read", "write"], rules: [
             SyscallRule(syscall: "socket", action: .allow, conditions: [low32(0, .equal(1))]),

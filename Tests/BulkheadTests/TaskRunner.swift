@@ -49,26 +49,4 @@ enum TaskRunner {
         }
         return nil
     }
-
-    /// True once no live process has `marker` in its command line. SIGKILL is delivered at once but a
-    /// dying process takes a moment to release its memory, so allow it two seconds.
-    static func gone(matching marker: String) -> Bool {
-        for _ in 0..<200 {
-            if processes(matching: marker).isEmpty { return true }
-            usleep(10_000)
-        }
-        return false
-    }
-
-    /// Processes whose command line contains `marker`, other than ourselves.
-    static func processes(matching marker: String) -> [String] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { pid -> String? in
-            guard Int(pid) != nil,
-                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
-            let command = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
-            // A zombie has an empty command line; it is not running.
-            return command.contains(marker) ? "\(pid): \(command)" : nil
-        }
-    }
 }

@@ -6,22 +6,9 @@ import Testing
 typealias CLIResult = CapturedRun
 
 enum CLI {
-    /// The `bulkhead` and `bulkhead-probe` executables built next to this test bundle, or those in
-    /// $BULKHEAD_BIN_DIR (scripts/test points it at the static release build for a second pass).
-    static let binDirectory: String = {
-        if let directory = ProcessInfo.processInfo.environment["BULKHEAD_BIN_DIR"], !directory.isEmpty { return directory }
-        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for _ in 0..<4 {
-            url = url.deletingLastPathComponent()
-            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("bulkhead").path) { return url.path }
-        }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return package.appendingPathComponent(".build/debug").path
-    }()
-
-    static var bulkhead: String { binDirectory + "/bulkhead" }
-    static var probe: String { binDirectory + "/bulkhead-probe" }
-    static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static var bulkhead: String { BuiltBinaries.bulkhead }
+    static var probe: String { BuiltBinaries.probe }
+    static var packageDirectory: String { BuiltBinaries.packageDirectory }
 
     /// Runs `executable arguments...`, optionally sending `signal` to it after `signalAfter` seconds.
     @discardableResult
@@ -48,7 +35,7 @@ enum CLI {
         let fm = FileManager.default
         try? fm.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         for name in ["bulkhead", "bulkhead-probe"] {
-            guard ExecutableFile.copy(binDirectory + "/" + name, to: directory + "/" + name) else { return nil }
+            guard ExecutableFile.copy(BuiltBinaries.directory + "/" + name, to: directory + "/" + name) else { return nil }
         }
         return directory
     }()
@@ -56,33 +43,19 @@ enum CLI {
     static var canDropToNobody: Bool { isRoot && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
 
     /// `bulkhead arguments...` run as uid and gid 65534 without capabilities, from copies every uid can run.
-    /// - Parameter environment: added to PATH and HOME (/nonexistent unless given: no cache).
-    static func bulkheadAsNobody(_ arguments: [String], directory: String = "/", environment: [String: String] = [:]) throws -> CLIResult {
+    /// - Parameters:
+    ///   - uid: another unprivileged uid (and gid) instead, for a run that would starve the others of 65534.
+    ///   - environment: added to PATH and HOME (/nonexistent unless given: no cache).
+    static func bulkheadAsNobody(_ arguments: [String], uid: uid_t = 65534, directory: String = "/",
+                                 environment: [String: String] = [:]) throws -> CLIResult {
         let bin = try #require(unprivilegedCopies)
-        return try run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+        return try run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--inh-caps=-all",
                                             bin + "/bulkhead"] + arguments,
                        environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"].merging(environment) { $1 }, directory: directory)
     }
 
     /// The probe among the copies uid 65534 can run.
     static func unprivilegedProbe() throws -> String { try #require(unprivilegedCopies) + "/bulkhead-probe" }
-
-    static func live(_ marker: String) -> Bool {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.contains { pid in
-            guard Int(pid) != nil, let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ").contains(marker)
-        }
-    }
-
-    /// SIGKILLed processes need a moment to go away.
-    static func gone(_ marker: String) -> Bool {
-        for _ in 0..<200 {
-            if !live(marker) { return true }
-            usleep(10_000)
-        }
-        return false
-    }
 
     static func json(_ path: String) throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))

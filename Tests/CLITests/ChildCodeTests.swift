@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The child code between clone and execve (CLaunch/child.c) must read no memory but its stack, the block
@@ -6,7 +7,7 @@ import Testing
 /// of memory (CLaunch/spawn.c). A string literal, a global or a call into libc there would make every
 /// launch die with SIGSEGV before execve, so the compiled object is checked for them directly.
 @Suite struct ChildCodeTests {
-    private var object: String { CLI.binDirectory + "/CLaunch.build/child.c.o" }
+    private var object: String { BuiltBinaries.directory + "/CLaunch.build/child.c.o" }
 
     private func objdump(_ arguments: [String]) throws -> String {
         let result = try CLI.run("/usr/bin/objdump", arguments + [object])

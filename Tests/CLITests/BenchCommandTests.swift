@@ -1,0 +1,35 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `bulkhead bench`, as short as it goes: what it prints, not how fast anything is.
+@Suite struct BenchCommandTests {
+    @Test func filtersSectionFollowsTheLaunchFigures() throws {
+        let path = CLI.temporaryPath("bench.json")
+        defer { unlink(path) }
+        let run = try CLI.bulkhead(["bench", "--rounds", "1", "--per-round", "2", "--filters", "--json", path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        // Scripts read the launch figures by their "ratio" lines: the filters section adds none.
+        let ratios = lines.filter { $0.hasPrefix("  ratio ") }
+        #expect(ratios.count == 3, "\(run.stdout)")
+        let section = try #require(lines.firstIndex { $0.hasPrefix("seccomp filters: 1 rounds x 2 forked children") }, "\(run.stdout)")
+        #expect(lines[..<section].allSatisfy { !$0.contains("syscall 600") })
+        for name in ["default", "strict", "tasks"] {
+            let heading = try #require(lines.firstIndex { $0.hasPrefix("  policy \(name): ") }, "\(run.stdout)")
+            #expect(lines[heading + 1].contains("install median") && lines[heading + 1].contains("per added instruction"))
+            #expect(lines.contains { $0.hasPrefix("  \(name) (") && $0.contains("compile median") })
+        }
+        let strict = try #require(lines.firstIndex { $0.hasPrefix("  policy strict: ") })
+        #expect(lines[strict + 2] == "      call of syscall 600: not measured (the filter's default kills)")
+        let defaultPolicy = try #require(lines.firstIndex { $0.hasPrefix("  policy default: ") })
+        #expect(lines[defaultPolicy + 2].hasPrefix("      call of syscall 600 median"))
+
+        let report = try CLI.json(path)
+        let filters = try #require(report["filters"] as? [[String: Any]])
+        #expect(filters.first?["instructions"] as? Int == 1, "the baseline comes first")
+        #expect(filters.count == 8)
+        #expect(filters.allSatisfy { ($0["installMedian"] as? Double ?? 0) > 0 })
+        #expect((report["compile"] as? [[String: Any]])?.map { $0["policy"] as? String } == ["default", "strict", "tasks"])
+    }
+}
