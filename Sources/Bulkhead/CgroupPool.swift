@@ -40,9 +40,7 @@ final class CgroupPool: Sendable {
     func shield() throws(LaunchError) -> Int32 {
         try state.withLock { (state: inout State) throws(LaunchError) -> Int32 in
             if state.shield >= 0 { return state.shield }
-            let layout = state.layout ?? CgroupLayout.current()
-            state.layout = layout
-            state.shield = try CgroupShield.ruleset(denying: CgroupShield.deniedRoots(layout: layout), scopeSignals: SignalScope.available)
+            state.shield = try CgroupShield.ruleset(denying: CgroupShield.deniedRoots(), scopeSignals: SignalScope.available)
             return state.shield
         }
     }

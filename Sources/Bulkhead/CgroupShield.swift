@@ -28,15 +28,11 @@ enum CgroupShield {
     /// the uid that owns the delegated tree bulkhead created its slots in.
     static func isNeeded(taskUID: uid_t) -> Bool { taskUID == 0 || taskUID == geteuid() }
 
-    /// The cgroup mount points to keep the task out of: /sys/fs/cgroup, plus every cgroup file system
-    /// mounted elsewhere when the layout in use lies elsewhere.
-    static func deniedRoots(layout: CgroupLayout) -> [String] {
-        let used = [layout.memory, layout.pids, layout.v2Directory].compactMap { $0 }
-        var roots = ["/sys/fs/cgroup"]
-        if used.contains(where: { !$0.hasPrefix("/sys/fs/cgroup/") && $0 != "/sys/fs/cgroup" }) {
-            roots += CgroupLayout.cgroupMountPoints().filter { !$0.hasPrefix("/sys/fs/cgroup/") && $0 != "/sys/fs/cgroup" }
-        }
-        return roots
+    /// The cgroup mount points to keep the task out of: /sys/fs/cgroup, and every cgroup file system
+    /// mounted anywhere else (a bind mount of a hierarchy at /mnt/cg would otherwise lie beneath the rule
+    /// for /mnt).
+    static func deniedRoots() -> [String] {
+        ["/sys/fs/cgroup"] + CgroupLayout.cgroupMountPoints().filter { !$0.hasPrefix("/sys/fs/cgroup/") && $0 != "/sys/fs/cgroup" }
     }
 
     /// A ruleset descriptor (3 or above, close-on-exec) for the child to enter.

@@ -29,6 +29,23 @@ import Testing
         #expect(result.status == 137, "the allocation should have met the memory limit: \(result.stdout)\(result.stderr)")
     }
 
+    /// A hierarchy mounted a second time elsewhere (a bind mount) is a cgroup file system too: the shield
+    /// keeps the task out of every one, not only those beneath /sys/fs/cgroup.
+    @Test func aRootTaskCannotLeaveThroughABindMountOfTheHierarchy() throws {
+        let (policy, directory) = try limited()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let hierarchy = ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"].first { FileManager.default.fileExists(atPath: $0 + "/cgroup.procs") }
+        let source = try #require(hierarchy)
+        let bound = directory + "/cg"
+        try FileManager.default.createDirectory(atPath: bound, withIntermediateDirectories: true)
+        let mounted = try CLI.run("/bin/mount", ["--bind", source, bound])
+        try #require(mounted.status == 0, "cannot bind-mount \(source): \(mounted.stderr)")
+        defer { _ = try? CLI.run("/bin/umount", ["-l", bound]) }
+        let result = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c",
+                                       "echo $$ > \(bound)/cgroup.procs 2>/dev/null && echo moved; grep -c bulkhead-slot /proc/self/cgroup"])
+        #expect(!result.stdout.contains("moved"), "\(result.stdout)\(result.stderr)")
+    }
+
     @Test func aRootTaskCannotPullAHostProcessIntoItsSlot() throws {
         let (policy, directory) = try limited()
         defer { try? FileManager.default.removeItem(atPath: directory) }
