@@ -21,8 +21,9 @@ final class FaultOrder: @unchecked Sendable {
     static let bound = 5.0
 
     private let names: [String]
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let sync = MonotonicCondition()
+    private var mutex: UnsafeMutablePointer<pthread_mutex_t> { sync.mutex }
+    private var condition: UnsafeMutablePointer<pthread_cond_t> { sync.condition }
     /// By task index: the fault has done its damage, the workload holds what a fault takes, the task ended.
     private var damaged: [Bool]
     private var holding: [Bool]
@@ -34,18 +35,6 @@ final class FaultOrder: @unchecked Sendable {
         damaged = Array(repeating: false, count: names.count)
         holding = damaged
         finished = damaged
-        pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    // Never deinitialised while a thread may still use it: every task's turn keeps a reference.
-    deinit {
-        pthread_cond_destroy(condition); pthread_mutex_destroy(mutex)
-        condition.deallocate(); mutex.deallocate()
     }
 
     func turn(_ index: Int) -> TaskTurn { TaskTurn(order: self, index: index) }

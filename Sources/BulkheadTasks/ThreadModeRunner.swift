@@ -111,26 +111,16 @@ private final class ThreadJob: @unchecked Sendable {
 /// Where task threads report, guarded by a pthread mutex and condition variable (on the monotonic
 /// clock, so a changed system time does not move the deadline).
 private final class ThreadBoard: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let sync = MonotonicCondition()
+    private var mutex: UnsafeMutablePointer<pthread_mutex_t> { sync.mutex }
+    private var condition: UnsafeMutablePointer<pthread_cond_t> { sync.condition }
     private var isOpen = false
     private var endings: [(TaskEnding, Double)?]
 
     init(count: Int) {
         endings = Array(repeating: nil, count: count)
-        pthread_mutex_init(mutex, nil)
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
     }
 
-    // Never deinitialised while a thread may still use it: hung threads keep a reference.
-    deinit {
-        pthread_cond_destroy(condition); pthread_mutex_destroy(mutex)
-        condition.deallocate(); mutex.deallocate()
-    }
 
     func open() {
         pthread_mutex_lock(mutex)
