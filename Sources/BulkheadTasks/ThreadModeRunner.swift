@@ -121,7 +121,6 @@ private final class ThreadBoard: @unchecked Sendable {
         endings = Array(repeating: nil, count: count)
     }
 
-
     func open() {
         pthread_mutex_lock(mutex)
         isOpen = true
