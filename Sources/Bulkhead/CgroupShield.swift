@@ -63,6 +63,8 @@ enum CgroupShield {
 
     private static func grant(beneathAllBut roots: [String], in directory: String, ruleset: Int32) throws(LaunchError) {
         guard let dir = opendir(directory) else {
+            // Gone since its parent was listed: nothing beneath it to grant.
+            if errno == ENOENT && directory != "/" { return }
             throw LaunchError(stage: .landlock, errno: errno, message: "cannot list \(directory) for the Landlock ruleset")
         }
         defer { closedir(dir) }
