@@ -70,20 +70,12 @@ public struct OrphanSweeper: Sendable {
 
     /// The pids in the children file, read from the start on every call (the kernel builds it anew).
     private func list() -> Result<[pid_t], Failure> {
-        var text: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { pread(children, $0.baseAddress, $0.count, off_t(text.count)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(Failure(description: "cannot list bulkhead's children: \(ErrnoText.describe(errno))"))
-            }
-            if n == 0 { break }
-            text += buffer[..<n]
+        guard let text = rereadSmallFile(children) else {
+            return .failure(Failure(description: "cannot list bulkhead's children: \(ErrnoText.describe(errno))"))
         }
         var pids: [pid_t] = []
         for field in text.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }) {
-            guard let pid = Int32(String(decoding: field, as: UTF8.self)), pid > 0 else {
+            guard let pid = Digits.number(field).flatMap(pid_t.init(exactly:)), pid > 0 else {
                 return .failure(Failure(description: "cannot read bulkhead's children: unexpected text"))
             }
             pids.append(pid)
