@@ -26,37 +26,15 @@ struct BenchCommand: ParsableCommand {
             throw CLIError("the C baseline \(probe) is missing: build the whole package (scripts/setup)")
         }
         let benchmark = LaunchBenchmark(rounds: max(1, rounds), perRound: max(1, perRound))
-        let environment = ProcessEnvironment.current()
-        let filterCache = FilterCache.forCurrentUser(environment: environment)
-        // The same policy without the limits that need a cgroup, to show what the cgroup costs.
-        var withoutCgroup = loaded
-        withoutCgroup.limits.memory = nil
-        withoutCgroup.limits.processes = nil
-        withoutCgroup.name = (loaded.name ?? "policy") + " without memory/processes cgroup"
-        let plan: SandboxPlan
-        var comparisons: [LaunchBenchmark.Comparison] = []
+        let filterCache = FilterCache.forCurrentUser(environment: ProcessEnvironment.current())
+        let (comparisons, instructions): ([LaunchBenchmark.Comparison], Int)
         do {
-            plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment, filterCache: filterCache)
-            defer { plan.close() }
-            comparisons.append(try benchmark.libraryLaunch(plan: plan, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"]))
-            if withoutCgroup.limits != loaded.limits {
-                let lighter = try SandboxPlan(policy: withoutCgroup, launcherEnvironment: environment, filterCache: filterCache)
-                defer { lighter.close() }
-                comparisons.append(try benchmark.libraryLaunch(plan: lighter, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"]))
-            }
+            (comparisons, instructions) = try benchmark.launchComparisons(policy: policy, policy: loaded, bulkhead: directory + "/bulkhead",
+                                                          probe: probe, filterCache: filterCache)
         } catch {
             throw CLIError(error.description)
         }
-        // The issue's own command names the policy file; use it when run from the source tree.
-        var cliPolicy = policy
-        if case .shipped(let name) = PolicyReference(argument: policy), access("policies/\(name).yaml", R_OK) == 0 {
-            cliPolicy = "policies/\(name).yaml"
-        }
-        comparisons.append(benchmark.wholeCommand(
-            subject: [directory + "/bulkhead", "run", "--quiet", "--policy", cliPolicy, "--", "/bin/true"],
-            baseline: ["/bin/true"], target: 4.0))
-
-        print("bulkhead bench: \(benchmark.rounds) rounds x \(benchmark.perRound) launches, policy \(policy) (\(plan.filter?.instructionCount ?? 0) BPF instructions)")
+        print("bulkhead bench: \(benchmark.rounds) rounds x \(benchmark.perRound) launches, policy \(policy) (\(instructions) BPF instructions)")
         for comparison in comparisons {
             print("")
             for m in [comparison.subject, comparison.baseline] {

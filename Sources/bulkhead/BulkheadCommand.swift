@@ -55,20 +55,6 @@ struct BulkheadCommand: ParsableCommand {
     }
 }
 
-enum StopSignals {
-    static let all: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
-
-    static func block() { change(SIG_BLOCK) }
-    static func unblock() { change(SIG_UNBLOCK) }
-
-    private static func change(_ how: Int32) {
-        var set = sigset_t()
-        sigemptyset(&set)
-        all.forEach { sigaddset(&set, $0) }
-        pthread_sigmask(how, &set, nil)
-    }
-}
-
 enum FileHandleStderr {
     static func write(_ text: String) {
         text.withCString { ptr in _ = Glibc.write(2, ptr, strlen(ptr)) }

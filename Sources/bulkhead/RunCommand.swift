@@ -114,35 +114,18 @@ struct RunInvocation: Equatable {
             throw CLIError("unknown option '\(ArgumentText.escaped(first))' (put -- before a command that starts with '-')")
         }
         guard !arguments.isEmpty else { throw CLIError("no command given: bulkhead run [--policy FILE] -- COMMAND [ARGS...]") }
-        let cache = PrivateFiles.cacheDirectory().flatMap { PolicyCache(directory: $0) }
-        let (loaded, reference) = try PolicySource.load(policy, cache: cache, artifact: .seccompFilter)
+        let prepared: PreparedRun
+        do throws(RunRequestError) { prepared = try RunRequest(policy: policy, timeout: timeout).prepare() } catch {
+            throw CLIError(error)
+        }
+        // The process ends with exit(), which runs no deinitialisers: let go of the plan's cgroup slots here.
+        defer { prepared.close() }
         // Resolved only when shown: realpath costs path walks a quiet launch need not pay.
-        let source = report != nil || verbose ? reference.source : ""
-        if verbose { FileHandleStderr.write("bulkhead: policy \(loaded.policy.name ?? "(unnamed)") from \(source)\n") }
-        var options = RunOptions(stopSignals: StopSignals.all, sweepOrphans: OrphanSweeper.adoptOrphans())
-        if options.sweepOrphans == nil, !quiet {
-            // Not a refusal (no policy asks for it), but no silence either: nothing catches descendants
-            // that leave the process group outside a cgroup.
-            FileHandleStderr.write("bulkhead: warning: cannot adopt the task's orphans (PR_SET_CHILD_SUBREAPER or /proc unavailable): descendants that leave its process group are not cleaned up\n")
-        }
-        if let timeout {
-            switch Units.parseTimeout(timeout) {
-            case .success(let value): options.timeout = value
-            case .failure(let error): throw CLIError(error.description)
-            }
-        }
-        // The task may run as our uid: keep it from ptracing or reading the supervisor (runc CVE-2016-9962).
-        SupervisorHardening.makeNonDumpable()
+        let source = report != nil || verbose ? prepared.reference.source : ""
+        if verbose { FileHandleStderr.write("bulkhead: policy \(prepared.policy.name ?? "(unnamed)") from \(source)\n") }
+        if !quiet { for note in prepared.notes { FileHandleStderr.write("bulkhead: warning: \(note)\n") } }
         let result: RunResult
-        do {
-            let plan = try SandboxPlan(policy: loaded.policy, launcherEnvironment: ProcessEnvironment.entries(for: loaded.policy.environment),
-                                       compiledFilter: loaded.artifact.flatMap(CompiledFilter.init(cachedBytes:)))
-            // The process ends with exit(), which runs no deinitialisers: let go of the plan's cgroup slots here.
-            defer { plan.close() }
-            result = try plan.run(arguments, options: options)
-        } catch {
-            throw CLIError(error.description)
-        }
+        do { result = try prepared.run(arguments) } catch { throw CLIError(error.description) }
         if !quiet {
             for warning in result.warnings { FileHandleStderr.write("bulkhead: warning: \(warning)\n") }
             FileHandleStderr.write("bulkhead: \(OutcomeText.summary(result))\n")
@@ -152,7 +135,7 @@ struct RunInvocation: Equatable {
         }
         if let report {
             do {
-                try RunReport(result: result, policy: loaded.policy, policySource: source, command: arguments).write(to: report)
+                try RunReport(result: result, policy: prepared.policy, policySource: source, command: arguments).write(to: report)
             } catch {
                 FileHandleStderr.write("bulkhead: error: cannot write report \(report): \(error.reason)\n")
                 return ExitCodes.launcherFailed
@@ -169,6 +152,13 @@ enum PolicySource {
         do throws(PolicyError) { return (try reference.load(cache: cache, artifact: artifact), reference) } catch {
             throw CLIError(located: error.description)
         }
+    }
+}
+
+extension CLIError {
+    /// A request's refusal: a policy error keeps its location at the start of the line.
+    init(_ error: RunRequestError) {
+        if case .policy(let policyError) = error { self.init(located: policyError.description) } else { self.init(error.description) }
     }
 }
 

@@ -71,57 +71,28 @@ struct TaskRunCommand: ParsableCommand {
     var progress = false
 
     func run() throws {
-        guard !tasks.isEmpty else { throw CLIError("no task given: bulkhead task run NAME... (see `bulkhead task list`)") }
-        for task in tasks {
-            do throws(TaskSpecError) { _ = try TaskSpec.parse(task) } catch { throw CLIError(error.description) }
-        }
-        var seconds: Double?
-        if let timeout {
-            switch Units.parseTimeout(timeout) {
-            case .success(let value): seconds = value
-            case .failure(let error): throw CLIError(error.description)
-            }
-        }
         // Thread-mode tasks may change the working directory: fix the report's path first.
         let reportPath = report.map(Self.absolute)
-        let results: [TaskResult]
-        var policyName: String?
-        switch mode {
-        case .thread:
-            if policy != nil { throw CLIError("--policy applies to --mode process only: threads cannot be sandboxed apart") }
-            let printProgress = progress
-            results = ThreadModeRunner.run(tasks, timeout: seconds) { result in
-                if printProgress { StandardOutput.write(Self.progressLine(result)) }
-            }
-        case .process:
-            let environment = ProcessEnvironment.current()
-            let loaded = try PolicySource.load(policy ?? "tasks").0.policy
-            policyName = loaded.name ?? policy ?? "tasks"
-            guard let executable = ExecutablePath.current() else {
-                throw CLIError("cannot resolve /proc/self/exe: process mode re-executes this binary")
-            }
-            SupervisorHardening.makeNonDumpable()
-            do {
-                let plan = try SandboxPlan(policy: loaded, launcherEnvironment: environment,
-                                           filterCache: FilterCache.forCurrentUser(environment: environment))
-                defer { plan.close() }
-                for warning in plan.warnings { FileHandleStderr.write("bulkhead: warning: \(warning)\n") }
-                results = try ProcessModeRunner.run(tasks, plan: plan, executable: executable, timeout: seconds)
-            } catch {
-                throw CLIError(error.description)
-            }
-            if progress { results.forEach { StandardOutput.write(Self.progressLine($0)) } }
+        let printProgress = progress
+        let finished: TaskRun.Finished
+        do throws(TaskRunError) {
+            finished = try TaskRun(tasks: tasks, mode: mode, policy: policy, timeout: timeout).run(
+                warn: { FileHandleStderr.write("bulkhead: warning: \($0)\n") },
+                progress: { if printProgress { StandardOutput.write(Self.progressLine($0)) } })
+        } catch {
+            if case .policy(let policyError) = error { throw CLIError(located: policyError.description) }
+            throw CLIError(error.description)
         }
-        StandardOutput.write(TaskTable.render(results))
+        StandardOutput.write(TaskTable.render(finished.results))
         if let reportPath {
             do {
-                try AtomicFile.write(TaskTable.json(results, mode: mode, policy: policyName).rendered(), to: reportPath)
+                try AtomicFile.write(TaskTable.json(finished.results, mode: mode, policy: finished.policyName).rendered(), to: reportPath)
             } catch {
                 FileHandleStderr.write("bulkhead: error: cannot write report \(reportPath): \(error.reason)\n")
                 throw ExitCode(ExitCodes.launcherFailed)
             }
         }
-        throw ExitCode(results.allSatisfy(\.succeeded) ? 0 : 1)
+        throw ExitCode(finished.allSucceeded ? 0 : 1)
     }
 
     static func progressLine(_ result: TaskResult) -> String {

@@ -1,0 +1,50 @@
+import BulkheadPolicy
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension LaunchBenchmark {
+    /// The launch comparisons `bulkhead bench` prints for a policy, in order: the library launch against
+    /// a plain C fork+exec+wait, the same without the limits that need a cgroup (what the cgroup slot
+    /// costs; left out when the policy sets none), and the whole `bulkhead run` command against /bin/true.
+    /// - Parameters:
+    ///   - bulkhead: the `bulkhead` executable measured as a whole command.
+    ///   - probe: the `bulkhead-probe` executable, whose `fork-exec-wait` mode is the C baseline.
+    public func launchComparisons(policy argument: String, policy: Policy, bulkhead: String, probe: String,
+                                  filterCache: FilterCache?) throws(LaunchError) -> (comparisons: [Comparison], filterInstructions: Int) {
+        let environment = ProcessEnvironment.current()
+        var comparisons: [Comparison] = []
+        var instructions = 0
+        for variant in [policy, policy.withoutCgroupLimits] where comparisons.isEmpty || variant.limits != policy.limits {
+            let plan = try SandboxPlan(policy: variant, launcherEnvironment: environment, filterCache: filterCache)
+            defer { plan.close() }
+            if comparisons.isEmpty { instructions = plan.filter?.instructionCount ?? 0 }
+            comparisons.append(try libraryLaunch(plan: plan, command: ["/bin/true"], baseline: [probe, "fork-exec-wait"]))
+        }
+        comparisons.append(wholeCommand(
+            subject: [bulkhead, "run", "--quiet", "--policy", Self.commandLinePolicy(argument), "--", "/bin/true"],
+            baseline: ["/bin/true"], target: 4.0))
+        return (comparisons, instructions)
+    }
+
+    /// The policy argument of the whole command: a shipped name becomes the policy file of the same name
+    /// when run from the source tree, the form the project's speed target names (reading and caching a
+    /// file is part of a user's launch; the embedded copy would skip it).
+    static func commandLinePolicy(_ argument: String) -> String {
+        guard case .shipped(let name) = PolicyReference(argument: argument), access("policies/\(name).yaml", R_OK) == 0 else {
+            return argument
+        }
+        return "policies/\(name).yaml"
+    }
+}
+
+extension Policy {
+    /// The same policy without the limits that need a cgroup slot (memory and processes), renamed to say so.
+    public var withoutCgroupLimits: Policy {
+        var lighter = self
+        lighter.limits.memory = nil
+        lighter.limits.processes = nil
+        lighter.name = (name ?? "policy") + " without memory/processes cgroup"
+        return lighter
+    }
+}
