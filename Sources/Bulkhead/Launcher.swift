@@ -6,10 +6,15 @@ import Glibc
 
 /// A started task: its pid, the pidfd that names it without reuse races, and its cgroup.
 struct RunningTask {
+    /// With a pid namespace, these name its init (pid_one.c), whose end is the end of the whole namespace.
     let pid: pid_t
     let pidfd: Int32
     let cgroup: TaskCgroup?
     let started: Double
+    /// With a pid namespace: the page init reports the task's ending on (`bh_init_report_take`).
+    var initReport: UnsafeMutableRawPointer? = nil
+    /// The namespaces the task runs in.
+    var namespaces: [NamespaceKind] = []
 }
 
 enum LaunchAttempt {
@@ -22,33 +27,38 @@ enum LaunchAttempt {
 enum Launcher {
     /// - Parameter arguments: the argv the task gets, byte for byte.
     static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
-        guard !plan.namespaces.isEmpty else {
-            return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
+        var namespaces = plan.namespaces
+        var warnings: [String] = []
+        // Each round either launches, refuses, or leaves out at least one namespace: a few rounds at most.
+        while true {
+            var failedNamespace: UInt = 0
+            let shortfall: NamespaceShortfall
+            do {
+                let attempt = try launch(plan, arguments: arguments, options: options, namespaces: namespaces, failedNamespace: &failedNamespace)
+                switch attempt {
+                case .failedBeforeExec(.namespaces, let err, _) where !namespaces.isEmpty:
+                    // A step inside the child (a map, /proc, the host name, loopback) said which one.
+                    let kind = TaskNamespaces.kind(ofFlag: failedNamespace)
+                    shortfall = NamespaceShortfall(missing: kind.map { [$0] } ?? namespaces.kinds, errno: err)
+                case .running(let task, let launchWarnings):
+                    return .running(task, warnings: warnings + launchWarnings)
+                default:
+                    return attempt
+                }
+            } catch where error.stage == .clone && !namespaces.isEmpty && NamespaceShortfall.refusals.contains(error.errno ?? 0) {
+                shortfall = NamespaceShortfall.probe(namespaces, errno: error.errno ?? EPERM)
+            }
+            let next = try shortfall.resolve(namespaces, holdsSysAdmin: plan.holdsSysAdmin, warnings: &warnings)
+            // Nothing left out would try the same launch again: refuse rather than loop.
+            guard next.kinds != namespaces.kinds else {
+                throw LaunchError(stage: .namespaces, errno: shortfall.errno, message: "cannot make the namespaces \(namespaces.kinds.map(\.rawValue).joined(separator: ", "))")
+            }
+            namespaces = next
         }
-        // No policy asks for these namespaces, so where they cannot be made the task runs without them,
-        // with a warning that says what that costs. A kernel that refuses unprivileged user namespaces
-        // fails the clone (EPERM, ENOSPC, EUSERS, EINVAL), so does a seccomp filter bulkhead itself runs
-        // under (ENOSYS from the default policy, EPERM from a container's), and under an LSM that allows
-        // the namespace but no capabilities in it, the child's first write of its uid map fails.
-        let attempt: LaunchAttempt
-        do {
-            attempt = try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
-        } catch where error.stage == .clone && [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS].contains(error.errno ?? 0) {
-            return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
-        }
-        if case .failedBeforeExec(.namespaces, _, _) = attempt {
-            return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
-        }
-        return attempt
     }
 
-    private static func launchWithoutNamespaces(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
-        let attempt = try launch(plan, arguments: arguments, options: options, namespaces: TaskNamespaces())
-        guard case .running(let task, let warnings) = attempt else { return attempt }
-        return .running(task, warnings: warnings + [TaskNamespaces.fallbackWarning])
-    }
-
-    private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt {
+    private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces,
+                               failedNamespace: inout UInt) throws(LaunchError) -> LaunchAttempt {
         let started = monotonicSeconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
@@ -84,9 +94,12 @@ enum Launcher {
         let groups = plan.identity?.groups ?? []
         var pid: pid_t = 0
         var pidfd: Int32 = -1
+        var initReport: UnsafeMutableRawPointer?
+        var namespaceFlag: UInt = 0
+        let hostname = Array((namespaces.hostname ?? "").utf8)
         let result: (rc: Int32, stage: Int32, errno: Int32) = path.withUnsafeBufferPointer { pathBytes in
             let cPath = UnsafeRawPointer(pathBytes.baseAddress!).assumingMemoryBound(to: CChar.self)
-            return (plan.policy.workdir ?? "").withCString { cWorkdir in
+            return (plan.policy.workdir ?? "").withCString { cWorkdir in hostname.withUnsafeBytes { hostnameBytes in
                 procsFDs.withUnsafeBufferPointer { procs in
                     rlimits.withUnsafeBufferPointer { limits in
                         groups.withUnsafeBufferPointer { groupList in
@@ -98,6 +111,10 @@ enum Launcher {
                                 spec.workdir = plan.policy.workdir == nil ? nil : cWorkdir
                                 spec.stdio = (options.stdin ?? -1, options.stdout ?? -1, options.stderr ?? -1)
                                 spec.namespaces = namespaces.flags
+                                if namespaces.hostname != nil {
+                                    spec.hostname = hostnameBytes.baseAddress?.assumingMemoryBound(to: CChar.self)
+                                    spec.hostname_length = hostnameBytes.count
+                                }
                                 spec.proc_writes = UnsafePointer(procWrites.pointer)
                                 spec.proc_write_count = Int32(procWrites.count)
                                 spec.cgroup_procs_fds = procs.baseAddress
@@ -111,7 +128,8 @@ enum Launcher {
                                     spec.groups = groupList.baseAddress
                                     spec.group_count = Int32(groupList.count)
                                 }
-                                spec.drop_bounding_set = plan.dropBoundingSet ? 1 : 0
+                                // Inside its own user namespace the child holds CAP_SETPCAP, whatever bulkhead holds.
+                                spec.drop_bounding_set = plan.dropBoundingSet || namespaces.needsUserNamespace ? 1 : 0
                                 spec.scope_signals = plan.scopesSignals ? 1 : 0
                                 spec.landlock_ruleset = shield
                                 spec.last_cap = Capabilities.lastCap
@@ -121,13 +139,16 @@ enum Launcher {
                                     spec.filter_len = UInt16(filter.instructionCount)
                                 }
                                 let rc = bh_spawn(&spec, &pid, &pidfd)
+                                initReport = spec.init_report
+                                namespaceFlag = spec.failed_namespace
                                 return (rc, spec.failed_stage, rc == 0 ? spec.failed_errno : errno)
                             }
                         }
                     }
                 }
-            }
+            } }
         }
+        failedNamespace = namespaceFlag
         if result.rc != 0 {
             cgroup.map(plan.cgroups.release)
             throw LaunchError(stage: .clone, errno: result.errno, message: "cannot start the child process")
@@ -137,10 +158,12 @@ enum Launcher {
             var info = siginfo_t()
             _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
             close(pidfd)
+            bh_init_report_free(initReport)
             cgroup.map(plan.cgroups.release)
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
         }
-        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started), warnings: warnings)
+        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, initReport: initReport,
+                                    namespaces: namespaces.kinds), warnings: warnings)
     }
 
     /// The Landlock ruleset that keeps a task in `cgroup` from writing into the cgroup file systems, or -1

@@ -25,6 +25,8 @@ public final class SandboxPlan: @unchecked Sendable {
     let violationIsKill: Bool
     /// Namespaces the task starts in (see `TaskNamespaces`).
     let namespaces: TaskNamespaces
+    /// Bulkhead holds CAP_SYS_ADMIN: it makes namespaces without a user namespace around them.
+    let holdsSysAdmin: Bool
     /// The task may call into the kernel keyring, where the key sealing the caches lives (`CacheSeal`).
     let taskReachesTheKeyring: Bool
     /// Emptied task cgroups for the next launches; see `close()`.
@@ -84,7 +86,8 @@ public final class SandboxPlan: @unchecked Sendable {
         // from gaining capabilities through set-uid or file-capability binaries.
         dropBoundingSet = Capabilities.holds(held.effective, CapabilityNames.setpcap)
         scopesSignals = SignalScope.available
-        namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: Capabilities.holds(held.effective, CapabilityNames.sysAdmin))
+        holdsSysAdmin = Capabilities.holds(held.effective, CapabilityNames.sysAdmin)
+        namespaces = try TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin, switchesUser: identity != nil)
         taskReachesTheKeyring = policy.letsTaskReachTheKeyring
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: Capabilities.holds(held.effective, CapabilityNames.sysResource))

@@ -5,43 +5,110 @@ import Glibc
 
 /// The namespaces a task starts in, and how the child enters them.
 ///
-/// Today one: a task whose filter lets it create System V IPC objects or POSIX message queues gets an
-/// IPC namespace of its own. Such objects belong to the namespace, not to a process, and outlive the
-/// task otherwise: a 200 MiB shared-memory segment stayed charged to the memory cgroup slot the next
-/// task reused, which was then OOM-killed at 56 MiB. With its own namespace, everything the task made
-/// goes when its last process does (ipc_namespace teardown frees every segment, queue and semaphore).
+/// Those the policy asks for (`namespaces:`), each made or the run refused unless it is best-effort, and
+/// some bulkhead adds on its own:
+/// - An IPC namespace for a task whose filter lets it create System V IPC objects or POSIX message
+///   queues. Such objects belong to the namespace, not to a process, and outlive the task otherwise: a
+///   200 MiB shared-memory segment stayed charged to the memory cgroup slot the next task reused, which
+///   was then OOM-killed at 56 MiB. With its own namespace, everything the task made goes when its last
+///   process does. Where it cannot be made, the task runs without, with a warning.
+/// - A mount namespace with a pid namespace: the task's /proc must show its own pid namespace, and a
+///   fresh /proc can only be mounted in a mount namespace of its own (else it would cover the host's).
+/// - A user namespace when bulkhead lacks CAP_SYS_ADMIN: the kernel lets an unprivileged process make
+///   the others only inside one (user_namespaces(7)).
 ///
-/// Making an IPC namespace needs CAP_SYS_ADMIN. Without it, the task also gets a user namespace in
-/// which its uid and gid map to themselves; the child writes those maps itself (one line mapping its
-/// own id is what an unprivileged process may write, user_namespaces(7)). Where the kernel refuses an
-/// unprivileged user namespace (a sysctl, an LSM), the task runs without and the run says so in a warning.
+/// The uid and gid maps are one line each, and the child writes its own: one line mapping the writer's
+/// own id is exactly what the kernel lets any process write for itself, so neither an unprivileged nor a
+/// root bulkhead needs a round trip to the parent, and a launch without a pid namespace keeps its
+/// CLONE_VFORK (the parent could not write the maps while the child holds it suspended). A parent-written
+/// map could map ranges; no policy asks for more than the caller's one id.
 struct TaskNamespaces: Equatable {
     static let newIPC: UInt = 0x0800_0000   // CLONE_NEWIPC
     static let newUser: UInt = 0x1000_0000  // CLONE_NEWUSER
 
-    var flags: UInt = 0
-    /// (path, text) the child writes to its own /proc files, in order.
-    var procWrites: [(path: String, text: String)] = []
-
-    static func == (a: TaskNamespaces, b: TaskNamespaces) -> Bool {
-        a.flags == b.flags && a.procWrites.elementsEqual(b.procWrites) { $0.path == $1.path && $0.text == $1.text }
+    static func flag(_ kind: NamespaceKind) -> UInt {
+        switch kind {
+        case .user: return newUser
+        case .pid: return 0x2000_0000       // CLONE_NEWPID
+        case .net: return 0x4000_0000       // CLONE_NEWNET
+        case .mount: return 0x0002_0000     // CLONE_NEWNS
+        case .ipc: return newIPC
+        case .uts: return 0x0400_0000       // CLONE_NEWUTS
+        case .cgroup: return 0x0200_0000    // CLONE_NEWCGROUP
+        }
     }
 
-    var isEmpty: Bool { flags == 0 }
-    var needsUserNamespace: Bool { flags & Self.newUser != 0 }
+    static func kind(ofFlag flag: UInt) -> NamespaceKind? { NamespaceKind.allCases.first { Self.flag($0) == flag } }
 
-    /// What is lost when the namespaces cannot be made: the warning of a run without them.
+    /// The namespaces the task gets, in `NamespaceKind` order.
+    var kinds: [NamespaceKind] = []
+    /// Those the policy asks for; the others are bulkhead's own (see above).
+    var requested: [NamespaceKind] = []
+    /// Requested ones that may be skipped with a warning.
+    var bestEffort: [NamespaceKind] = []
+    var hostname: String?
+    /// (path, text) the child writes to its own /proc files, in order: the user namespace's maps.
+    var procWrites: [(path: String, text: String)] = []
+
+    var flags: UInt { kinds.reduce(0) { $0 | Self.flag($1) } }
+
+    static func == (a: TaskNamespaces, b: TaskNamespaces) -> Bool {
+        a.kinds == b.kinds && a.requested == b.requested && a.bestEffort == b.bestEffort && a.hostname == b.hostname
+            && a.procWrites.elementsEqual(b.procWrites) { $0.path == $1.path && $0.text == $1.text }
+    }
+
+    var isEmpty: Bool { kinds.isEmpty }
+    var needsUserNamespace: Bool { kinds.contains(.user) }
+    var hasInit: Bool { kinds.contains(.pid) }
+
+    /// What is lost when bulkhead's own IPC namespace cannot be made: the warning of a run without it.
     static let fallbackWarning = "System V IPC objects and POSIX message queues the task creates outlive it: bulkhead cannot make an IPC namespace here (refused by the kernel, a security module, or a filter bulkhead runs under)"
 
-    static func plan(for policy: Policy, holdsSysAdmin: Bool) -> TaskNamespaces {
-        guard policy.seccomp.map(Self.mayCreateIPCObjects) ?? true else { return TaskNamespaces() }
-        if holdsSysAdmin { return TaskNamespaces(flags: newIPC) }
-        let uid = geteuid(), gid = getegid()
-        return TaskNamespaces(flags: newIPC | newUser, procWrites: [
-            ("/proc/self/setgroups", "deny"),
-            ("/proc/self/uid_map", "\(uid) \(uid) 1\n"),
-            ("/proc/self/gid_map", "\(gid) \(gid) 1\n"),
-        ])
+    /// The uid and gid a caller becomes inside a user namespace when the policy names none: its own, but
+    /// never root unless asked (`namespaces.uid: 0`), so a root caller becomes nobody.
+    static let unmappedRootID: UInt32 = 65534
+
+    /// - Parameters:
+    ///   - uid, gid: the ids the child has outside (bulkhead's own).
+    ///   - switchesUser: the policy's `user:` is applied (a root bulkhead switching the task's uid).
+    static func plan(for policy: Policy, holdsSysAdmin: Bool, uid: uid_t = geteuid(), gid: gid_t = getegid(),
+                     switchesUser: Bool = false) throws(LaunchError) -> TaskNamespaces {
+        let asked = policy.namespaces
+        var plan = TaskNamespaces()
+        plan.requested = asked?.enabled ?? []
+        plan.bestEffort = asked?.bestEffort ?? []
+        var kinds = Set(plan.requested)
+        if !kinds.contains(.ipc), policy.seccomp.map(Self.mayCreateIPCObjects) ?? true { kinds.insert(.ipc) }
+        if kinds.contains(.pid) { kinds.insert(.mount) }
+        if !holdsSysAdmin, !kinds.isEmpty { kinds.insert(.user) }
+        plan.kinds = NamespacePolicy.ordered(kinds)
+        if kinds.contains(.uts) { plan.hostname = asked?.hostname ?? NamespacePolicy.defaultHostname }
+        if kinds.contains(.user) {
+            // A one-line map names one id inside; the uid `user:` would switch to has none there.
+            if switchesUser, plan.requested.contains(.user) || !holdsSysAdmin {
+                throw LaunchError(stage: .namespaces, message: "namespaces.user and user: cannot both apply: inside a user namespace the task has only the one uid namespaces.uid maps",
+                                  hint: "set namespaces.uid and namespaces.gid instead of user:, or take user out of namespaces")
+            }
+            let innerUID = asked?.uid ?? (uid == 0 ? unmappedRootID : uid)
+            let innerGID = asked?.gid ?? (uid == 0 ? unmappedRootID : gid)
+            plan.procWrites = [
+                ("/proc/self/setgroups", "deny"),
+                ("/proc/self/uid_map", "\(innerUID) \(uid) 1\n"),
+                ("/proc/self/gid_map", "\(innerGID) \(gid) 1\n"),
+            ]
+        }
+        return plan
+    }
+
+    /// The same plan without `dropped`, and with the namespaces that exist only for them.
+    func without(_ dropped: [NamespaceKind]) -> TaskNamespaces {
+        var next = self
+        next.kinds = kinds.filter { !dropped.contains($0) }
+        if !next.kinds.contains(.pid), !requested.contains(.mount) { next.kinds.removeAll { $0 == .mount } }
+        if next.kinds == [.user], !requested.contains(.user) { next.kinds = [] }
+        if !next.kinds.contains(.user) { next.procWrites = [] }
+        if !next.kinds.contains(.uts) { next.hostname = nil }
+        return next
     }
 
     /// The calls that create IPC objects (the i386 `ipc` multiplexer is behind the architecture check).

@@ -14,11 +14,13 @@
    right after clone returns. */
 #define _GNU_SOURCE
 #include "child.h"
+#include "raw_syscall.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -31,33 +33,6 @@ struct bh_landlock_ruleset_attr { uint64_t handled_access_fs, handled_access_net
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
-/* A system call without libc: returns the result, or -errno. */
-static inline long sys(long nr, long a, long b, long c, long d, long e) {
-#if defined(__x86_64__)
-    long ret;
-    register long r10 __asm__("r10") = d;
-    register long r8 __asm__("r8") = e;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
-                     : "rcx", "r11", "memory");
-    return ret;
-#elif defined(__aarch64__)
-    register long x8 __asm__("x8") = nr;
-    register long x0 __asm__("x0") = a;
-    register long x1 __asm__("x1") = b;
-    register long x2 __asm__("x2") = c;
-    register long x3 __asm__("x3") = d;
-    register long x4 __asm__("x4") = e;
-    __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
-    return x0;
-#else
-    /* Other architectures go through libc; the parent then copies its whole memory (spawn.c). */
-    long r = syscall(nr, a, b, c, d, e, 0);
-    return r < 0 ? -errno : r;
-#endif
-}
-
 /* The kernel's struct sigaction for rt_sigaction (not glibc's, which has a larger mask). */
 struct kernel_sigaction {
     unsigned long handler;
@@ -67,10 +42,7 @@ struct kernel_sigaction {
 };
 
 static _Noreturn void fail(struct bh_spawn_spec *spec, int stage, long err) {
-    struct bh_result *result = spec->result_page;
-    result->err = (int)err;
-    result->stage = stage;
-    for (;;) sys(SYS_exit_group, 127, 0, 0, 0, 0);
+    bh_fail_namespace(spec, stage, err, 0);
 }
 
 #define CHECK(expr, stage) do { long r_ = (expr); if (r_ < 0) fail(spec, (stage), -r_); } while (0)
@@ -102,6 +74,7 @@ static void arm_parent_death(struct bh_spawn_spec *spec) {
    denying setgroups, which gid_map requires of an unprivileged writer. */
 static void write_proc_files(struct bh_spawn_spec *spec) {
     if (spec->proc_write_count == 0) return;
+#define fail(spec, stage, err) bh_fail_namespace((spec), (stage), (err), CLONE_NEWUSER)
     /* The launcher is not dumpable (so a task of its uid cannot read it through /proc), and the child
        inherited that: its /proc/self files then belong to root, and an unprivileged child cannot open
        its own uid_map (proc(5), PR_SET_DUMPABLE). The task does not exist yet, and execve sets the flag
@@ -116,6 +89,7 @@ static void write_proc_files(struct bh_spawn_spec *spec) {
         if (r < 0) fail(spec, BH_STAGE_NAMESPACES, -r);
         if (r != w->length) fail(spec, BH_STAGE_NAMESPACES, EIO);
     }
+#undef fail
 }
 
 static void join_cgroups(struct bh_spawn_spec *spec) {
@@ -150,12 +124,15 @@ static void close_between(struct bh_spawn_spec *spec, unsigned first, unsigned l
     for (uint64_t fd = first; fd < top && fd <= last; fd++) sys(SYS_close, (long)fd, 0, 0, 0, 0);
 }
 
-/* Everything but stdio and the prepared Landlock ruleset, which is closed once entered. */
+/* Everything but stdio, the prepared Landlock ruleset (closed once entered) and the launch pipe of a
+   pid namespace launch (close-on-exec: the parent reads its end until execve). */
 static void close_other_fds(struct bh_spawn_spec *spec) {
-    int keep = spec->landlock_ruleset;
-    if (keep < 3) { close_between(spec, 3, ~0U); return; }
-    close_between(spec, 3, (unsigned)keep - 1);
-    close_between(spec, (unsigned)keep + 1, ~0U);
+    int a = spec->landlock_ruleset, b = spec->sync_fd;
+    if (a > b) { int t = a; a = b; b = t; }
+    unsigned next = 3;
+    if (a >= 3) { close_between(spec, next, (unsigned)a - 1); next = (unsigned)a + 1; }
+    if (b >= 3 && b != a) { close_between(spec, next, (unsigned)b - 1); next = (unsigned)b + 1; }
+    close_between(spec, next, ~0U);
 }
 
 static void apply_rlimits(struct bh_spawn_spec *spec) {
@@ -233,9 +210,25 @@ int bh_child_main(void *arg) {
     reset_signals(spec);
     /* A new session: no controlling terminal, so no TIOCSTI injection into the launcher's terminal. */
     CHECK(sys(SYS_setsid, 0, 0, 0, 0, 0), BH_STAGE_SESSION);
-    arm_parent_death(spec);
+    /* pid 1 of a new pid namespace sees no parent (getppid() is 0): init checks on the launcher its own way. */
+    if (!(spec->namespaces & CLONE_NEWPID)) arm_parent_death(spec);
     write_proc_files(spec);
+    bh_enter_namespaces(spec);
+    if (spec->namespaces & CLONE_NEWPID) {
+        bh_become_init(spec);
+        /* The task, pid 2: a session of its own again (init's is not the task's to share), and a parent-
+           death signal for when init goes. */
+        CHECK(sys(SYS_setsid, 0, 0, 0, 0, 0), BH_STAGE_SESSION);
+        spec->parent_pid = 1;
+        arm_parent_death(spec);
+    }
     join_cgroups(spec);
+    /* Only now: a cgroup namespace is rooted at the cgroup its maker is in, and the task's view should
+       start at its own slot, not at bulkhead's cgroup (from which it could not even move into the slot). */
+    if (spec->namespaces & CLONE_NEWCGROUP) {
+        long r = sys(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0);
+        if (r < 0) bh_fail_namespace(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWCGROUP);
+    }
     setup_stdio(spec);
     close_other_fds(spec);
     apply_rlimits(spec);

@@ -1,6 +1,9 @@
 @testable import Bulkhead
 import BulkheadPolicy
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Which tasks get an IPC namespace: exactly those whose filter lets them create IPC objects.
 @Suite struct TaskNamespacesTests {
@@ -21,12 +24,65 @@ import Testing
         #expect(!TaskNamespaces.mayCreateIPCObjects(SeccompPolicy(defaultAction: .allow, rules: refused)))
     }
 
-    @Test func withoutAFilterThereIsANamespace() {
+    @Test func withoutAFilterThereIsANamespace() throws {
         var policy = Policy()
         policy.seccomp = nil
-        #expect(!TaskNamespaces.plan(for: policy, holdsSysAdmin: true).isEmpty)
-        let unprivileged = TaskNamespaces.plan(for: policy, holdsSysAdmin: false)
+        #expect(try !TaskNamespaces.plan(for: policy, holdsSysAdmin: true).isEmpty)
+        let unprivileged = try TaskNamespaces.plan(for: policy, holdsSysAdmin: false)
         #expect(unprivileged.needsUserNamespace)
         #expect(unprivileged.procWrites.map(\.path) == ["/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map"])
+    }
+
+    @Test func whatThePolicyAsksForAndWhatComesWithIt() throws {
+        var policy = try PolicyLoader.loadShipped(name: "strict")
+        policy.namespaces = NamespacePolicy(enabled: [.pid, .net, .uts], hostname: "box", bestEffort: [.net])
+        let root = try TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0)
+        // pid brings a mount namespace for its /proc; strict creates no IPC objects, so no IPC namespace.
+        #expect(root.kinds == [.pid, .net, .mount, .uts])
+        #expect(root.requested == [.pid, .net, .uts] && root.hostname == "box" && root.procWrites.isEmpty)
+        let user = try TaskNamespaces.plan(for: policy, holdsSysAdmin: false, uid: 1000, gid: 100)
+        #expect(user.kinds == [.user, .pid, .net, .mount, .uts])
+        #expect(user.procWrites.map(\.text) == ["deny", "1000 1000 1\n", "100 100 1\n"])
+        // Without the user namespace nothing is left for an unprivileged bulkhead: every namespace asked
+        // for, and not best-effort, is named.
+        var warnings: [String] = []
+        #expect(throws: LaunchError(stage: .namespaces, errno: EPERM,
+                                    message: "namespaces.pid, namespaces.uts cannot be made: bulkhead runs without CAP_SYS_ADMIN and makes namespaces inside a user namespace, and the kernel refused the user namespace",
+                                    hint: "run bulkhead as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone; no security module or seccomp filter refusing them), or add pid, uts to namespaces.best-effort")) {
+            try NamespaceShortfall(missing: [.user], errno: EPERM).resolve(user, holdsSysAdmin: false, warnings: &warnings)
+        }
+        #expect(root.without([.pid]).kinds == [.net, .uts])
+    }
+
+    @Test func theIDsInside() throws {
+        var policy = Policy()
+        policy.namespaces = NamespacePolicy(enabled: [.user])
+        // A root caller is not root inside unless the policy says so.
+        #expect(try TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0).procWrites.map(\.text)
+                == ["deny", "65534 0 1\n", "65534 0 1\n"])
+        policy.namespaces?.uid = 0
+        policy.namespaces?.gid = 5
+        #expect(try TaskNamespaces.plan(for: policy, holdsSysAdmin: false, uid: 1000, gid: 1000).procWrites.map(\.text)
+                == ["deny", "0 1000 1\n", "5 1000 1\n"])
+        #expect(throws: LaunchError.self) { try TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0, switchesUser: true) }
+    }
+
+    @Test func aRefusedNamespaceIsNamedUnlessBestEffort() throws {
+        var policy = Policy()
+        policy.seccomp = SeccompPolicy(defaultAction: .allow, rules: TaskNamespaces.ipcCreators.map { SyscallRule(syscall: $0, action: .errno(1)) })
+        policy.namespaces = NamespacePolicy(enabled: [.pid, .uts], bestEffort: [.uts])
+        let plan = try TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0)
+        var warnings: [String] = []
+        let next = try NamespaceShortfall(missing: [.uts], errno: EPERM).resolve(plan, holdsSysAdmin: true, warnings: &warnings)
+        #expect(next.kinds == [.pid, .mount] && next.hostname == nil)
+        #expect(warnings == ["namespaces.uts not applied (best-effort): the kernel refused them: Operation not permitted (EPERM)"])
+        do {
+            _ = try NamespaceShortfall(missing: [.mount], errno: ENOSYS).resolve(plan, holdsSysAdmin: true, warnings: &warnings)
+            Issue.record("a pid namespace without its /proc was not refused")
+        } catch {
+            #expect(error.stage == .namespaces)
+            #expect(error.message == "namespaces.pid cannot be made: a seccomp filter bulkhead runs under refuses them")
+            #expect(error.hint?.hasSuffix("or add pid to namespaces.best-effort") == true)
+        }
     }
 }

@@ -60,9 +60,12 @@ struct bh_spawn_spec {
     char *const *envp;
     const char *workdir;             /* NULL: keep the current directory */
 
-    unsigned long namespaces;        /* CLONE_NEW* flags for the clone */
+    unsigned long namespaces;        /* CLONE_NEW* flags: the clone makes them, except CLONE_NEWCGROUP,
+                                        which the task makes once it is in its cgroup (see child.c) */
     const struct bh_proc_write *proc_writes; /* made first thing in the child, in order */
     int proc_write_count;
+    const char *hostname;            /* with CLONE_NEWUTS: the host name inside, hostname_length bytes */
+    long hostname_length;
 
     int stdio[3];                    /* -1: keep the inherited descriptor of that number */
 
@@ -92,16 +95,37 @@ struct bh_spawn_spec {
     /* Set by bh_spawn in the child's copy. */
     pid_t parent_pid;
     void *result_page;               /* the page the child reports a failure through */
+    int sync_fd;                     /* with CLONE_NEWPID: the write end (close-on-exec) of the pipe the
+                                        parent reads until the task has exec'd or died; -1: none */
+    int parent_pidfd;                /* with CLONE_NEWPID: the launcher, for init to check it still lives */
 
-    /* Set on return from bh_spawn when the child failed before execve. */
-    int failed_stage;
+    /* Set on return from bh_spawn. */
+    int failed_stage;                /* non-zero when the child failed before execve */
     int failed_errno;
+    unsigned long failed_namespace;  /* with BH_STAGE_NAMESPACES: the CLONE_NEW* flag whose setup failed */
+    void *init_report;               /* with CLONE_NEWPID: the page init reports the task's ending on (read
+                                        it with bh_init_report_take once init is reaped, then free it) */
 };
+
+/* Sent to a pid namespace's init (pid_one.c) to end the task: init SIGKILLs every process of its
+   namespace, reaps the task and reports it as killed by SIGKILL, with its resource usage. A plain
+   SIGKILL of init would end the namespace as well, but lose that report. */
+enum { BH_INIT_STOP_SIGNAL = 64 };
 
 /* Starts the child. Returns 0 and sets *pid and *pidfd, or -1 with errno (stage BH_STAGE_CLONE).
    When the child failed before execve, spec->failed_stage is non-zero on return and the child has
    exited (status 127); the caller still reaps it through the pidfd. */
 int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd);
+
+/* What init reported about the task (pid namespace launches): 1 and the waitid-style code (CLD_EXITED,
+   CLD_KILLED, CLD_DUMPED), status and resource usage of the task and the descendants it reaped; 0 when
+   init ended without reporting (it was killed). */
+int bh_init_report_take(const void *page, int *code, int *status, struct rusage *usage);
+void bh_init_report_free(void *page);
+
+/* 0 when a child can be cloned with `flags` (CLONE_NEW*), or the errno of the refusal. For telling which
+   namespace this kernel or uid cannot make; the child exits at once. */
+int bh_probe_namespaces(unsigned long flags);
 
 /* Raw wrappers Swift cannot call directly. */
 int bh_pidfd_send_signal(int pidfd, int sig);

@@ -1,0 +1,80 @@
+import BulkheadPolicy
+import CLaunch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What to do when some of a task's namespaces cannot be made: which ones, and whether the run goes on
+/// without them (best-effort, or bulkhead's own additions) or is refused, naming the key, the reason and
+/// the fix. Refuse rather than pretend: a task that asked for a namespace never runs without it silently.
+struct NamespaceShortfall {
+    /// The namespaces that cannot be made.
+    let missing: [NamespaceKind]
+    let errno: Int32
+
+    /// The kernel's errors for a namespace the caller may not make: EPERM (no capability, a security
+    /// module), ENOSPC and EUSERS (a max_*_namespaces sysctl is 0 or reached), EINVAL (a flag the kernel
+    /// lacks), EACCES, and ENOSYS from a seccomp filter bulkhead itself runs under (bulkhead's default
+    /// policy answers clone with namespace flags so).
+    static let refusals: [Int32] = [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS]
+
+    /// The clone failed with `errno`: finds out which namespaces are refused by cloning a child into each
+    /// alone (inside the user namespace where the others need one), which exits at once.
+    static func probe(_ plan: TaskNamespaces, errno: Int32) -> NamespaceShortfall {
+        let base: UInt = plan.needsUserNamespace ? TaskNamespaces.newUser : 0
+        if plan.needsUserNamespace, let err = refusal(base) {
+            return NamespaceShortfall(missing: [.user], errno: err)
+        }
+        var missing: [NamespaceKind] = []
+        var firstErrno: Int32?
+        for kind in plan.kinds where kind != .user {
+            if let err = refusal(base | TaskNamespaces.flag(kind)) { missing.append(kind); firstErrno = firstErrno ?? err }
+        }
+        // Each alone can be made, not all together: name them all.
+        if missing.isEmpty { return NamespaceShortfall(missing: plan.kinds, errno: errno) }
+        return NamespaceShortfall(missing: missing, errno: firstErrno ?? errno)
+    }
+
+    private static func refusal(_ flags: UInt) -> Int32? {
+        let err = bh_probe_namespaces(flags)
+        return err == 0 ? nil : err
+    }
+
+    /// The plan to try next, and the warnings of what it goes without; throws when a namespace the
+    /// policy asked for, and not as best-effort, is among those that cannot be made.
+    func resolve(_ plan: TaskNamespaces, holdsSysAdmin: Bool, warnings: inout [String]) throws(LaunchError) -> TaskNamespaces {
+        var lost = Set(missing)
+        // Without the user namespace, an unprivileged bulkhead can make none of the others; without its
+        // mount namespace, a pid namespace would show the host's /proc.
+        if lost.contains(.user), !holdsSysAdmin { lost.formUnion(plan.kinds) }
+        if lost.contains(.mount), !plan.requested.contains(.mount), plan.kinds.contains(.pid) { lost.insert(.pid) }
+        let lostKinds = NamespacePolicy.ordered(lost)
+        let reason = Self.reason(for: lostKinds, errno: errno, holdsSysAdmin: holdsSysAdmin, plan: plan)
+        let refused = lostKinds.filter { plan.requested.contains($0) && !plan.bestEffort.contains($0) }
+        if !refused.isEmpty {
+            let keys = refused.map { "namespaces.\($0.rawValue)" }.joined(separator: ", ")
+            let names = refused.map(\.rawValue).joined(separator: ", ")
+            throw LaunchError(stage: .namespaces, errno: errno,
+                              message: "\(keys) cannot be made: \(reason)",
+                              hint: Self.fix(holdsSysAdmin: holdsSysAdmin) + ", or add \(names) to namespaces.best-effort")
+        }
+        for kind in lostKinds where plan.requested.contains(kind) {
+            warnings.append("namespaces.\(kind.rawValue) not applied (best-effort): \(reason): \(ErrnoText.describe(errno))")
+        }
+        if lost.contains(.ipc), !plan.requested.contains(.ipc) { warnings.append(TaskNamespaces.fallbackWarning) }
+        return plan.without(lostKinds)
+    }
+
+    private static func reason(for kinds: [NamespaceKind], errno: Int32, holdsSysAdmin: Bool, plan: TaskNamespaces) -> String {
+        if !holdsSysAdmin, plan.needsUserNamespace {
+            return "bulkhead runs without CAP_SYS_ADMIN and makes namespaces inside a user namespace, and the kernel refused " + (kinds.contains(.user) ? "the user namespace" : "them there")
+        }
+        return errno == ENOSYS ? "a seccomp filter bulkhead runs under refuses them" : "the kernel refused them"
+    }
+
+    private static func fix(holdsSysAdmin: Bool) -> String {
+        holdsSysAdmin
+            ? "run bulkhead where no seccomp filter or security module refuses new namespaces"
+            : "run bulkhead as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone; no security module or seccomp filter refusing them)"
+    }
+}
