@@ -15,6 +15,9 @@ struct RunningTask {
     var initReport: UnsafeMutableRawPointer? = nil
     /// The namespaces the task runs in.
     var namespaces: [NamespaceKind] = []
+    /// The task's main process as the kernel's audit records name it (pid in the initial namespace): with
+    /// a pid namespace, init's only child, not `pid`.
+    var auditPID: pid_t? = nil
 }
 
 enum LaunchAttempt {
@@ -162,8 +165,17 @@ enum Launcher {
             cgroup.map(plan.cgroups.release)
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
         }
-        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, initReport: initReport,
-                                    namespaces: namespaces.kinds), warnings: warnings)
+        var task = RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, initReport: initReport, namespaces: namespaces.kinds)
+        task.auditPID = initReport == nil ? pid : plan.violationIsKill ? Self.onlyChild(of: pid) : nil
+        return .running(task, warnings: warnings)
+    }
+
+    /// The one child of init, read while init lives (only for naming a seccomp kill afterwards: the read
+    /// costs a launch a few microseconds, and nothing depends on it).
+    private static func onlyChild(of pid: pid_t) -> pid_t? {
+        guard let text = try? readSmallFile("/proc/\(pid)/task/\(pid)/children", limit: 64) else { return nil }
+        let first = Array(text.utf8.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") })
+        return Digits.number(first[...]).flatMap(pid_t.init(exactly:))
     }
 
     /// The Landlock ruleset that keeps a task in `cgroup` from writing into the cgroup file systems, or -1

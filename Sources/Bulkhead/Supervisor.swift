@@ -114,7 +114,7 @@ enum Supervisor {
         if case .violation(let signal, nil) = outcome {
             // The audit stamps are wall-clock time: when did the task start by that clock?
             let startedOnWallClock = wallClockSeconds() - (monotonicSeconds() - task.started)
-            if let kill = KernelAuditLog.seccompKill(of: task.pid, notBefore: startedOnWallClock) {
+            if let auditPID = task.auditPID, let kill = KernelAuditLog.seccompKill(of: auditPID, notBefore: startedOnWallClock) {
                 outcome = .violation(signal: signal, syscall: KernelAuditLog.describe(kill))
             }
         }
