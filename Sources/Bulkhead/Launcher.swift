@@ -113,7 +113,8 @@ enum Launcher {
                                 spec.envp = UnsafePointer(envp.pointer)
                                 spec.workdir = plan.policy.workdir == nil ? nil : cWorkdir
                                 spec.stdio = (options.stdin ?? -1, options.stdout ?? -1, options.stderr ?? -1)
-                                spec.namespaces = namespaces.flags
+                                spec.namespaces = namespaces.cloneFlags
+                                spec.unshare_user = namespaces.unshareUser ? 1 : 0
                                 if namespaces.hostname != nil {
                                     spec.hostname = hostnameBytes.baseAddress?.assumingMemoryBound(to: CChar.self)
                                     spec.hostname_length = hostnameBytes.count

@@ -21,10 +21,10 @@ struct NamespaceShortfall {
     /// The clone failed with `errno`: finds out which namespaces are refused by cloning a child into each
     /// alone (inside the user namespace where the others need one), which exits at once.
     static func probe(_ plan: TaskNamespaces, errno: Int32) -> NamespaceShortfall {
-        let base: UInt = plan.needsUserNamespace ? TaskNamespaces.newUser : 0
-        if plan.needsUserNamespace, let err = refusal(base) {
+        if plan.needsUserNamespace, let err = refusal(TaskNamespaces.newUser) {
             return NamespaceShortfall(missing: [.user], errno: err)
         }
+        let base: UInt = plan.needsUserNamespace && !plan.unshareUser ? TaskNamespaces.newUser : 0
         var missing: [NamespaceKind] = []
         var firstErrno: Int32?
         for kind in plan.kinds where kind != .user {
@@ -66,7 +66,7 @@ struct NamespaceShortfall {
     }
 
     private static func reason(for kinds: [NamespaceKind], errno: Int32, holdsSysAdmin: Bool, plan: TaskNamespaces) -> String {
-        if !holdsSysAdmin, plan.needsUserNamespace {
+        if !holdsSysAdmin, plan.needsUserNamespace, !plan.unshareUser {
             return "bulkhead runs without CAP_SYS_ADMIN and makes namespaces inside a user namespace, and the kernel refused " + (kinds.contains(.user) ? "the user namespace" : "them there")
         }
         return errno == ENOSYS ? "a seccomp filter bulkhead runs under refuses them" : "the kernel refused them"

@@ -87,7 +87,7 @@ public final class SandboxPlan: @unchecked Sendable {
         dropBoundingSet = Capabilities.holds(held.effective, CapabilityNames.setpcap)
         scopesSignals = SignalScope.available
         holdsSysAdmin = Capabilities.holds(held.effective, CapabilityNames.sysAdmin)
-        namespaces = try TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin, switchesUser: identity != nil)
+        namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin, identity: identity.map { ($0.uid, $0.gid) })
         taskReachesTheKeyring = policy.letsTaskReachTheKeyring
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: Capabilities.holds(held.effective, CapabilityNames.sysResource))

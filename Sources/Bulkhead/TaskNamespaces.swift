@@ -18,10 +18,13 @@ import Glibc
 ///   the others only inside one (user_namespaces(7)).
 ///
 /// The uid and gid maps are one line each, and the child writes its own: one line mapping the writer's
-/// own id is exactly what the kernel lets any process write for itself, so neither an unprivileged nor a
-/// root bulkhead needs a round trip to the parent, and a launch without a pid namespace keeps its
-/// CLONE_VFORK (the parent could not write the maps while the child holds it suspended). A parent-written
-/// map could map ranges; no policy asks for more than the caller's one id.
+/// own id is exactly what the kernel lets any process write for itself, so there is no round trip to the
+/// parent, and a launch without a pid namespace keeps its CLONE_VFORK (the parent could not write the maps
+/// while the child holds it suspended). A parent-written map could map ranges; no policy asks for more
+/// than the caller's one id. An unprivileged bulkhead's clone makes the user namespace first, and the
+/// others inside it. A root bulkhead's task makes it last, itself (`unshareUser`), once it runs as the
+/// uid and groups it has on the host (`user:`, or root without root's groups): a clone-made one would
+/// keep root's ids outside, with no uid inside for `user:` to switch to.
 struct TaskNamespaces: Equatable {
     static let newIPC: UInt = 0x0800_0000   // CLONE_NEWIPC
     static let newUser: UInt = 0x1000_0000  // CLONE_NEWUSER
@@ -49,11 +52,16 @@ struct TaskNamespaces: Equatable {
     var hostname: String?
     /// (path, text) the child writes to its own /proc files, in order: the user namespace's maps.
     var procWrites: [(path: String, text: String)] = []
+    /// The task makes the user namespace after its identity change, instead of the clone (root only).
+    var unshareUser = false
 
     var flags: UInt { kinds.reduce(0) { $0 | Self.flag($1) } }
+    /// What the clone makes: all but a user namespace the task makes itself.
+    var cloneFlags: UInt { unshareUser ? flags & ~Self.newUser : flags }
 
     static func == (a: TaskNamespaces, b: TaskNamespaces) -> Bool {
         a.kinds == b.kinds && a.requested == b.requested && a.bestEffort == b.bestEffort && a.hostname == b.hostname
+            && a.unshareUser == b.unshareUser
             && a.procWrites.elementsEqual(b.procWrites) { $0.path == $1.path && $0.text == $1.text }
     }
 
@@ -69,10 +77,10 @@ struct TaskNamespaces: Equatable {
     static let unmappedRootID: UInt32 = 65534
 
     /// - Parameters:
-    ///   - uid, gid: the ids the child has outside (bulkhead's own).
-    ///   - switchesUser: the policy's `user:` is applied (a root bulkhead switching the task's uid).
+    ///   - uid, gid: bulkhead's own ids.
+    ///   - identity: the ids `user:` switches the task to (a root bulkhead), which it has on the host.
     static func plan(for policy: Policy, holdsSysAdmin: Bool, uid: uid_t = geteuid(), gid: gid_t = getegid(),
-                     switchesUser: Bool = false) throws(LaunchError) -> TaskNamespaces {
+                     identity: (uid: uid_t, gid: gid_t)? = nil) -> TaskNamespaces {
         let asked = policy.namespaces
         var plan = TaskNamespaces()
         plan.requested = asked?.enabled ?? []
@@ -84,17 +92,14 @@ struct TaskNamespaces: Equatable {
         plan.kinds = NamespacePolicy.ordered(kinds)
         if kinds.contains(.uts) { plan.hostname = asked?.hostname ?? NamespacePolicy.defaultHostname }
         if kinds.contains(.user) {
-            // A one-line map names one id inside; the uid `user:` would switch to has none there.
-            if switchesUser, plan.requested.contains(.user) || !holdsSysAdmin {
-                throw LaunchError(stage: .namespaces, message: "namespaces.user and user: cannot both apply: inside a user namespace the task has only the one uid namespaces.uid maps",
-                                  hint: "set namespaces.uid and namespaces.gid instead of user:, or take user out of namespaces")
-            }
-            let innerUID = asked?.uid ?? (uid == 0 ? unmappedRootID : uid)
-            let innerGID = asked?.gid ?? (uid == 0 ? unmappedRootID : gid)
+            plan.unshareUser = holdsSysAdmin
+            let outer = holdsSysAdmin ? identity ?? (uid, gid) : (uid, gid)
+            let innerUID = asked?.uid ?? (outer.0 == 0 ? unmappedRootID : outer.0)
+            let innerGID = asked?.gid ?? (outer.0 == 0 ? unmappedRootID : outer.1)
             plan.procWrites = [
                 ("/proc/self/setgroups", "deny"),
-                ("/proc/self/uid_map", "\(innerUID) \(uid) 1\n"),
-                ("/proc/self/gid_map", "\(innerGID) \(gid) 1\n"),
+                ("/proc/self/uid_map", "\(innerUID) \(outer.0) 1\n"),
+                ("/proc/self/gid_map", "\(innerGID) \(outer.1) 1\n"),
             ]
         }
         return plan
@@ -106,7 +111,7 @@ struct TaskNamespaces: Equatable {
         next.kinds = kinds.filter { !dropped.contains($0) }
         if !next.kinds.contains(.pid), !requested.contains(.mount) { next.kinds.removeAll { $0 == .mount } }
         if next.kinds == [.user], !requested.contains(.user) { next.kinds = [] }
-        if !next.kinds.contains(.user) { next.procWrites = [] }
+        if !next.kinds.contains(.user) { next.procWrites = []; next.unshareUser = false }
         if !next.kinds.contains(.uts) { next.hostname = nil }
         return next
     }

@@ -151,6 +151,27 @@ static void drop_bounding_set(struct bh_spawn_spec *spec) {
     }
 }
 
+/* A root launcher's task makes its user namespace last, once it has the ids it runs as on the host
+   (`user:`, or root's own with no supplementary groups): a user namespace made by the clone would keep
+   root's ids and groups outside, and its one-line maps would have no room for the uid of `user:`. Its
+   other namespaces, made by the clone, then belong to the initial user namespace, where the task holds
+   no capability. */
+static void enter_user_namespace(struct bh_spawn_spec *spec) {
+    /* Without CAP_SETGID there are no groups of root's to drop. */
+    if (!spec->set_identity) {
+        long g = sys(SYS_setgroups, 0, 0, 0, 0, 0);
+        if (g < 0 && g != -EPERM) fail(spec, BH_STAGE_IDENTITY, -g);
+    }
+    long r = sys(SYS_unshare, CLONE_NEWUSER, 0, 0, 0, 0);
+    if (r < 0) bh_fail_namespace(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWUSER);
+    /* Credentials in a new user namespace clear the parent-death signal, as a uid change does. */
+    arm_parent_death(spec);
+    write_proc_files(spec);
+    /* And come with a full bounding set (set_cred_user_ns): dropped again, with the CAP_SETPCAP the
+       namespace gives its maker. */
+    if (spec->drop_bounding_set) drop_bounding_set(spec);
+}
+
 static void set_identity(struct bh_spawn_spec *spec) {
     if (spec->keep_caps) CHECK(sys(SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0), BH_STAGE_IDENTITY);
     /* setgroups before setgid before setuid: once the uid changes the rest is no longer allowed. */
@@ -212,7 +233,7 @@ int bh_child_main(void *arg) {
     CHECK(sys(SYS_setsid, 0, 0, 0, 0, 0), BH_STAGE_SESSION);
     /* pid 1 of a new pid namespace sees no parent (getppid() is 0): init checks on the launcher its own way. */
     if (!(spec->namespaces & CLONE_NEWPID)) arm_parent_death(spec);
-    write_proc_files(spec);
+    if (!spec->unshare_user) write_proc_files(spec);
     bh_enter_namespaces(spec);
     if (spec->namespaces & CLONE_NEWPID) {
         bh_become_init(spec);
@@ -236,6 +257,7 @@ int bh_child_main(void *arg) {
     /* The bounding set can only shrink while we still hold CAP_SETPCAP, i.e. before the uid changes. */
     if (spec->drop_bounding_set) drop_bounding_set(spec);
     if (spec->set_identity) set_identity(spec);
+    if (spec->unshare_user) enter_user_namespace(spec);
     set_capabilities(spec);
     CHECK(sys(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), BH_STAGE_NO_NEW_PRIVS);
     /* One domain, not two: a second layer that handles file rights would make the kernel refuse every

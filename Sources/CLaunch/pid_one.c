@@ -103,6 +103,12 @@ void bh_become_init(struct bh_spawn_spec *spec) {
     }
     /* Init keeps no descriptor: the launch pipe must reach end-of-file when the task execs, and the
        task's stdout and stderr when it ends. */
-    sys(SYS_close_range, 0, ~0U, 0, 0, 0);
+    if (sys(SYS_close_range, 0, ~0U, 0, 0, 0) == -ENOSYS) {
+        /* Before Linux 5.9: up to the hard descriptor limit (a left-over write end would hold the launch). */
+        struct { uint64_t cur, max; } lim;
+        uint64_t top = 1u << 20;
+        if (sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&lim, 0) == 0 && lim.max < top) top = lim.max;
+        for (uint64_t fd = 0; fd < top; fd++) sys(SYS_close, (long)fd, 0, 0, 0, 0);
+    }
     serve(spec, task);
 }

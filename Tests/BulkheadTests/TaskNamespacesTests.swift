@@ -27,8 +27,8 @@ import Glibc
     @Test func withoutAFilterThereIsANamespace() throws {
         var policy = Policy()
         policy.seccomp = nil
-        #expect(try !TaskNamespaces.plan(for: policy, holdsSysAdmin: true).isEmpty)
-        let unprivileged = try TaskNamespaces.plan(for: policy, holdsSysAdmin: false)
+        #expect(!TaskNamespaces.plan(for: policy, holdsSysAdmin: true).isEmpty)
+        let unprivileged = TaskNamespaces.plan(for: policy, holdsSysAdmin: false)
         #expect(unprivileged.needsUserNamespace)
         #expect(unprivileged.procWrites.map(\.path) == ["/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map"])
     }
@@ -36,11 +36,11 @@ import Glibc
     @Test func whatThePolicyAsksForAndWhatComesWithIt() throws {
         var policy = try PolicyLoader.loadShipped(name: "strict")
         policy.namespaces = NamespacePolicy(enabled: [.pid, .net, .uts], hostname: "box", bestEffort: [.net])
-        let root = try TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0)
+        let root = TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0)
         // pid brings a mount namespace for its /proc; strict creates no IPC objects, so no IPC namespace.
         #expect(root.kinds == [.pid, .net, .mount, .uts])
         #expect(root.requested == [.pid, .net, .uts] && root.hostname == "box" && root.procWrites.isEmpty)
-        let user = try TaskNamespaces.plan(for: policy, holdsSysAdmin: false, uid: 1000, gid: 100)
+        let user = TaskNamespaces.plan(for: policy, holdsSysAdmin: false, uid: 1000, gid: 100)
         #expect(user.kinds == [.user, .pid, .net, .mount, .uts])
         #expect(user.procWrites.map(\.text) == ["deny", "1000 1000 1\n", "100 100 1\n"])
         // Without the user namespace nothing is left for an unprivileged bulkhead: every namespace asked
@@ -58,20 +58,27 @@ import Glibc
         var policy = Policy()
         policy.namespaces = NamespacePolicy(enabled: [.user])
         // A root caller is not root inside unless the policy says so.
-        #expect(try TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0).procWrites.map(\.text)
+        #expect(TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0).procWrites.map(\.text)
                 == ["deny", "65534 0 1\n", "65534 0 1\n"])
         policy.namespaces?.uid = 0
         policy.namespaces?.gid = 5
-        #expect(try TaskNamespaces.plan(for: policy, holdsSysAdmin: false, uid: 1000, gid: 1000).procWrites.map(\.text)
+        #expect(TaskNamespaces.plan(for: policy, holdsSysAdmin: false, uid: 1000, gid: 1000).procWrites.map(\.text)
                 == ["deny", "0 1000 1\n", "5 1000 1\n"])
-        #expect(throws: LaunchError.self) { try TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0, switchesUser: true) }
+        // A root bulkhead's task makes the user namespace itself, as the uid `user:` gives it on the host.
+        let switched = TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0, identity: (1000, 1001))
+        #expect(switched.unshareUser && switched.cloneFlags & TaskNamespaces.newUser == 0)
+        #expect(switched.procWrites.map(\.text) == ["deny", "0 1000 1\n", "5 1001 1\n"])
+        policy.namespaces?.uid = nil
+        policy.namespaces?.gid = nil
+        #expect(TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0, identity: (1000, 1001)).procWrites.map(\.text)
+                == ["deny", "1000 1000 1\n", "1001 1001 1\n"])
     }
 
     @Test func aRefusedNamespaceIsNamedUnlessBestEffort() throws {
         var policy = Policy()
         policy.seccomp = SeccompPolicy(defaultAction: .allow, rules: TaskNamespaces.ipcCreators.map { SyscallRule(syscall: $0, action: .errno(1)) })
         policy.namespaces = NamespacePolicy(enabled: [.pid, .uts], bestEffort: [.uts])
-        let plan = try TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0)
+        let plan = TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0)
         var warnings: [String] = []
         let next = try NamespaceShortfall(missing: [.uts], errno: EPERM).resolve(plan, holdsSysAdmin: true, warnings: &warnings)
         #expect(next.kinds == [.pid, .mount] && next.hostname == nil)

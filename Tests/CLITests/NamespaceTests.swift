@@ -296,6 +296,19 @@ import Testing
         #expect(host.stdout != "sandbox\n")
     }
 
+    /// strict switches a root bulkhead's task to nobody (`user:`); the user namespace is then made by the
+    /// task itself, as nobody: nobody outside too, without root's groups, and no capability in any set.
+    @Test(.enabled(if: CLI.isRoot)) func aUserSwitchAndAUserNamespaceTogether() throws {
+        let policy = CLI.temporaryPath("strict-ns.yaml")
+        try "version: 1\nextends: strict\nnamespaces: all\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        defer { unlink(policy) }
+        let status = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "/bin/grep", "-E", "^(Uid|Groups|CapEff|CapPrm|CapBnd)", "/proc/self/status"])
+        #expect(status.stdout == "Uid:\t65534\t65534\t65534\t65534\nGroups:\t \nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n",
+                "\(status.stderr)")
+        let map = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "/bin/grep", "-c", "65534 *65534 *1", "/proc/self/uid_map"])
+        #expect(map.stdout == "1\n", "\(map.stderr)")
+    }
+
     @Test(arguments: callers) func theExamplePolicy(caller: Caller) throws {
         let example = CLI.packageDirectory + "/examples/namespaces.yaml"
         let copy = try Self.policy(try String(contentsOfFile: example, encoding: .utf8).replacingOccurrences(of: "version: 1\nextends: default\n", with: ""))

@@ -62,8 +62,11 @@ struct bh_spawn_spec {
 
     unsigned long namespaces;        /* CLONE_NEW* flags: the clone makes them, except CLONE_NEWCGROUP,
                                         which the task makes once it is in its cgroup (see child.c) */
-    const struct bh_proc_write *proc_writes; /* made first thing in the child, in order */
+    const struct bh_proc_write *proc_writes; /* the user namespace's maps: made first thing in the child,
+                                                or right after `unshare_user` */
     int proc_write_count;
+    int unshare_user;                /* 1: the task makes its user namespace itself, after its identity
+                                        (CLONE_NEWUSER is then not among `namespaces`) */
     const char *hostname;            /* with CLONE_NEWUTS: the host name inside, hostname_length bytes */
     long hostname_length;
 
