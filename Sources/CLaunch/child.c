@@ -42,7 +42,7 @@ struct kernel_sigaction {
 };
 
 static _Noreturn void fail(struct bh_spawn_spec *spec, int stage, long err) {
-    bh_fail_namespace(spec, stage, err, 0);
+    bh_child_fail(spec, stage, err, 0);
 }
 
 #define CHECK(expr, stage) do { long r_ = (expr); if (r_ < 0) fail(spec, (stage), -r_); } while (0)
@@ -74,7 +74,7 @@ static void arm_parent_death(struct bh_spawn_spec *spec) {
    denying setgroups, which gid_map requires of an unprivileged writer. */
 static void write_proc_files(struct bh_spawn_spec *spec) {
     if (spec->proc_write_count == 0) return;
-#define fail(spec, stage, err) bh_fail_namespace((spec), (stage), (err), CLONE_NEWUSER)
+#define fail(spec, stage, err) bh_child_fail((spec), (stage), (err), CLONE_NEWUSER)
     /* The launcher is not dumpable (so a task of its uid cannot read it through /proc), and the child
        inherited that: its /proc/self files then belong to root, and an unprivileged child cannot open
        its own uid_map (proc(5), PR_SET_DUMPABLE). The task does not exist yet, and execve sets the flag
@@ -163,7 +163,7 @@ static void enter_user_namespace(struct bh_spawn_spec *spec) {
         if (g < 0 && g != -EPERM) fail(spec, BH_STAGE_IDENTITY, -g);
     }
     long r = sys(SYS_unshare, CLONE_NEWUSER, 0, 0, 0, 0);
-    if (r < 0) bh_fail_namespace(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWUSER);
+    if (r < 0) bh_child_fail(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWUSER);
     /* Credentials in a new user namespace clear the parent-death signal, as a uid change does. */
     arm_parent_death(spec);
     write_proc_files(spec);
@@ -248,7 +248,7 @@ int bh_child_main(void *arg) {
        start at its own slot, not at bulkhead's cgroup (from which it could not even move into the slot). */
     if (spec->namespaces & CLONE_NEWCGROUP) {
         long r = sys(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0);
-        if (r < 0) bh_fail_namespace(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWCGROUP);
+        if (r < 0) bh_child_fail(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWCGROUP);
     }
     setup_stdio(spec);
     close_other_fds(spec);

@@ -41,7 +41,7 @@ BH_CHILD_CODE void bh_become_init(struct bh_spawn_spec *spec);
 
 /* Reports `stage` and `err` (and, for a namespace step, its CLONE_NEW* flag) on the result page and
    exits 127. Every failure between clone and execve ends here. */
-static inline _Noreturn void bh_fail_namespace(struct bh_spawn_spec *spec, int stage, long err, unsigned long namespace_flag) {
+static inline _Noreturn void bh_child_fail(struct bh_spawn_spec *spec, int stage, long err, unsigned long namespace_flag) {
     struct bh_result *result = spec->result_page;
     result->err = (int)err;
     result->namespace_flag = namespace_flag;

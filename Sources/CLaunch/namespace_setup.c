@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 
 static void check(struct bh_spawn_spec *spec, long r, unsigned long flag) {
-    if (r < 0) bh_fail_namespace(spec, BH_STAGE_NAMESPACES, -r, flag);
+    if (r < 0) bh_child_fail(spec, BH_STAGE_NAMESPACES, -r, flag);
 }
 
 /* The mount namespace starts as a copy of the launcher's, with shared propagation where the host uses

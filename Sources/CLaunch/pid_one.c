@@ -34,7 +34,7 @@ static uint64_t relayed_signals(void) {
    parent lives outside the namespace. The launcher's pidfd can: readable once it has exited. */
 static void arm_parent_death(struct bh_spawn_spec *spec) {
     long r = sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (r < 0) bh_fail_namespace(spec, BH_STAGE_PARENT_DEATH, -r, 0);
+    if (r < 0) bh_child_fail(spec, BH_STAGE_PARENT_DEATH, -r, 0);
     struct pollfd launcher;
     launcher.fd = spec->parent_pidfd;
     launcher.events = POLLIN;
@@ -42,8 +42,8 @@ static void arm_parent_death(struct bh_spawn_spec *spec) {
     struct { long sec, nsec; } now;
     now.sec = 0; now.nsec = 0;
     r = sys(SYS_ppoll, (long)&launcher, 1, (long)&now, 0, 0);
-    if (r < 0) bh_fail_namespace(spec, BH_STAGE_PARENT_DEATH, -r, 0);
-    if (r > 0) bh_fail_namespace(spec, BH_STAGE_PARENT_DEATH, ESRCH, 0);
+    if (r < 0) bh_child_fail(spec, BH_STAGE_PARENT_DEATH, -r, 0);
+    if (r > 0) bh_child_fail(spec, BH_STAGE_PARENT_DEATH, ESRCH, 0);
 }
 
 static void report(struct bh_spawn_spec *spec, int status, const struct rusage *usage) {
@@ -87,18 +87,18 @@ void bh_become_init(struct bh_spawn_spec *spec) {
     arm_parent_death(spec);
     /* The map writes made the child dumpable; init holds capabilities the task must not reach. */
     long r = sys(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if (r < 0) bh_fail_namespace(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWPID);
+    if (r < 0) bh_child_fail(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWPID);
     /* Blocked signals are never ignored, even for a pid 1 without handlers (sig_ignored() in
        kernel/signal.c): blocked, they wait for rt_sigtimedwait; no handler ever runs in init. */
     uint64_t waited = relayed_signals() | bit(SIGCHLD) | bit(BH_INIT_STOP_SIGNAL);
     r = sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&waited, 0, 8, 0);
-    if (r < 0) bh_fail_namespace(spec, BH_STAGE_SIGNALS, -r, 0);
+    if (r < 0) bh_child_fail(spec, BH_STAGE_SIGNALS, -r, 0);
     long task = sys(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-    if (task < 0) bh_fail_namespace(spec, BH_STAGE_CLONE, -task, 0);
+    if (task < 0) bh_child_fail(spec, BH_STAGE_CLONE, -task, 0);
     if (task == 0) {
         uint64_t none = 0;
         r = sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, 8, 0);
-        if (r < 0) bh_fail_namespace(spec, BH_STAGE_SIGNALS, -r, 0);
+        if (r < 0) bh_child_fail(spec, BH_STAGE_SIGNALS, -r, 0);
         return;
     }
     /* Init keeps no descriptor: the launch pipe must reach end-of-file when the task execs, and the
