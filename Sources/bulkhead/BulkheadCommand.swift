@@ -1,3 +1,4 @@
+import BulkheadSystem
 import ArgumentParser
 import Bulkhead
 import BulkheadTasks
@@ -57,6 +58,7 @@ struct BulkheadCommand: ParsableCommand {
 
 enum FileHandleStderr {
     static func write(_ text: String) {
-        text.withCString { ptr in _ = Glibc.write(2, ptr, strlen(ptr)) }
+        // Nowhere to report a failure to write to stderr.
+        try? FileContents.write(text.utf8, to: 2)
     }
 }
