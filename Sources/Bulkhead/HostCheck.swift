@@ -1,0 +1,377 @@
+import BulkheadPolicy
+import CLaunch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `bulkhead doctor`: what this kernel offers, what this process may use of it, and whether each shipped
+/// policy can run here. Every finding comes from trying the feature (a system call, a child in new
+/// namespaces, a cgroup slot), not from the kernel's version: a seccomp filter bulkhead runs under, a
+/// security module or a sysctl takes away what the release number would promise.
+///
+/// The probes that need a process of their own (namespaces) run in a forked C helper that makes only
+/// raw system calls (`bh_probe_namespaces`): this process has other threads, and a forked copy of it
+/// never runs Swift.
+public enum HostCheck {
+    public static func run() -> HostReport {
+        let process = processState()
+        var findings: [HostFinding] = []
+        findings.append(identityFinding(process))
+        findings.append(noNewPrivsFinding(process))
+        findings.append(ownFilterFinding(process))
+        findings += seccompFindings()
+        findings += pidfdFindings()
+        findings.append(closeRangeFinding())
+        findings.append(keyringFinding())
+        findings += cgroupFindings()
+        findings.append(landlockFinding())
+        let sysctls = userNamespaceSysctls()
+        findings.append(unprivilegedUserNamespaceFinding(process, sysctls: sysctls, underFilter: process.seccompMode != 0))
+        findings += namespaceFindings(process)
+        return HostReport(kernel: kernel(), process: process, findings: findings,
+                          sysctls: sysctls, policies: ShippedPolicyVerdict.judgeAll())
+    }
+
+    // MARK: - kernel and process
+
+    static func kernel() -> HostReport.Kernel {
+        var names = utsname()
+        guard uname(&names) == 0 else { return HostReport.Kernel(release: "unknown", version: "unknown", architecture: "unknown") }
+        func text<T>(_ field: T) -> String {
+            withUnsafeBytes(of: field) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+        }
+        return HostReport.Kernel(release: text(names.release), version: text(names.version), architecture: text(names.machine))
+    }
+
+    static func processState() -> HostReport.ProcessState {
+        let status = (try? readSmallFile("/proc/self/status")) ?? ""
+        func field(_ name: String) -> Int? {
+            for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
+                return Int(line.dropFirst(name.count + 1).drop { $0 == " " || $0 == "\t" })
+            }
+            return nil
+        }
+        let held = Capabilities.current()
+        return HostReport.ProcessState(uid: getuid(), gid: getgid(), effectiveUID: geteuid(),
+                                       effectiveCapabilities: Capabilities.names(in: held.effective),
+                                       permittedCapabilities: Capabilities.names(in: held.permitted),
+                                       knownCapabilityCount: Int(Capabilities.lastCap) + 1,
+                                       noNewPrivs: field("NoNewPrivs") == 1,
+                                       seccompMode: field("Seccomp") ?? 0, seccompFilters: field("Seccomp_filters") ?? 0)
+    }
+
+    static func identityFinding(_ process: HostReport.ProcessState) -> HostFinding {
+        let caps = process.effectiveCapabilities
+        let capText = caps.isEmpty ? "no capabilities"
+            : caps.count >= process.knownCapabilityCount ? "all \(caps.count) capabilities" : "capabilities \(caps.joined(separator: ", "))"
+        let canSwitch = caps.contains("CAP_SETUID") && caps.contains("CAP_SETGID")
+        let who = process.isRoot ? "root (uid 0)" : "uid \(process.effectiveUID)"
+        let meaning = canSwitch
+            ? "user: tasks can run as another uid (strict runs them as nobody); capabilities.keep can keep what bulkhead holds"
+            : "user: switching uids needs CAP_SETUID and CAP_SETGID: a policy with user: runs its tasks as uid \(process.effectiveUID) when best-effort (strict is), else is refused; capabilities.keep can keep only capabilities bulkhead holds"
+        return HostFinding(id: "identity", name: "running as", state: .info, detail: "\(who), \(capText)",
+                           meaning: meaning, policyKeys: ["user", "capabilities.keep"])
+    }
+
+    static func noNewPrivsFinding(_ process: HostReport.ProcessState) -> HostFinding {
+        process.noNewPrivs
+            ? HostFinding(id: "no-new-privs", name: "no_new_privs", state: .info,
+                          detail: "already set on bulkhead (a launcher above it set it: a nested sandbox)",
+                          meaning: "nothing lost: bulkhead sets it for every task anyway; set-uid and file-capability programs gain nothing here, for bulkhead too")
+            : HostFinding(id: "no-new-privs", name: "no_new_privs", state: .info, detail: "not set on bulkhead",
+                          meaning: "bulkhead sets it for every task before its seccomp filter")
+    }
+
+    static func ownFilterFinding(_ process: HostReport.ProcessState) -> HostFinding {
+        switch process.seccompMode {
+        case 0:
+            return HostFinding(id: "seccomp.self", name: "seccomp on bulkhead", state: .info, detail: "none",
+                               meaning: "tasks get exactly their policy's filter")
+        case 1:
+            return HostFinding(id: "seccomp.self", name: "seccomp on bulkhead", state: .unavailable, detail: "strict mode",
+                               meaning: "bulkhead runs in seccomp strict mode and can launch nothing", policyKeys: ["seccomp"])
+        default:
+            let count = process.seccompFilters > 0 ? "\(process.seccompFilters) filter\(process.seccompFilters == 1 ? "" : "s")" : "a filter"
+            return HostFinding(id: "seccomp.self", name: "seccomp on bulkhead", state: .info,
+                               detail: "\(count) already applied to bulkhead (a container or a sandbox above it)",
+                               meaning: "every task inherits it on top of its policy's filter: what it refuses, tasks cannot do whatever the policy allows; the refusals below may be its doing",
+                               policyKeys: ["seccomp"])
+        }
+    }
+
+    // MARK: - seccomp
+
+    static func seccompFindings() -> [HostFinding] {
+        func action(_ value: UInt32, id: String, name: String, keys: [String], available: String, missing: String) -> HostFinding {
+            if bh_probe_seccomp_action(value) == 0 {
+                return HostFinding(id: id, name: name, state: .available, detail: "available", meaning: available, policyKeys: keys)
+            }
+            let err = errno
+            return HostFinding(id: id, name: name, state: .unavailable, detail: "unavailable: \(ErrnoText.describe(err))",
+                               meaning: missing, policyKeys: keys, errno: err)
+        }
+        var findings = [
+            action(BH_SECCOMP_RET_KILL_PROCESS, id: "seccomp.kill-process", name: "SECCOMP_RET_KILL_PROCESS",
+                   keys: ["seccomp.default: kill", "seccomp.rules[].action: kill"],
+                   available: "a violation kills the whole task (every thread), reported as killed by SIGSYS",
+                   missing: "policies that kill on a violation cannot be applied (the kernel predates 4.14, or seccomp(2) is refused)"),
+            action(BH_SECCOMP_RET_TRAP, id: "seccomp.trap", name: "SECCOMP_RET_TRAP", keys: ["seccomp.default: trap", "seccomp.rules[].action: trap"],
+                   available: "trap sends the task SIGSYS, which it may handle", missing: "policies using trap cannot be applied"),
+            action(BH_SECCOMP_RET_ERRNO, id: "seccomp.errno", name: "SECCOMP_RET_ERRNO", keys: ["seccomp.default: errno NAME", "seccomp.rules[].action: errno NAME"],
+                   available: "refused calls can fail with a chosen errno (default answers ENOSYS)", missing: "policies that answer with an errno cannot be applied"),
+            action(BH_SECCOMP_RET_LOG, id: "seccomp.log", name: "SECCOMP_RET_LOG", keys: ["seccomp.default: log", "seccomp.rules[].action: log"],
+                   available: "log allows the call and records it in the kernel's audit log", missing: "policies using log cannot be applied (Linux 4.14)"),
+            action(BH_SECCOMP_RET_USER_NOTIF, id: "seccomp.user-notif", name: "SECCOMP_RET_USER_NOTIF", keys: [],
+                   available: "a supervisor could be told of each refused call as it happens (no policy key uses it yet)",
+                   missing: "no user notification (Linux 5.0); no policy key needs it yet"),
+        ]
+        var notif: UInt16 = 0, resp: UInt16 = 0, data: UInt16 = 0
+        if bh_probe_seccomp_notif_sizes(&notif, &resp, &data) == 0 {
+            findings.append(HostFinding(id: "seccomp.notif-sizes", name: "SECCOMP_GET_NOTIF_SIZES", state: .available,
+                                        detail: "notification \(notif), response \(resp), seccomp_data \(data) bytes",
+                                        meaning: "the sizes a notification listener must use on this kernel"))
+        } else {
+            let err = errno
+            findings.append(HostFinding(id: "seccomp.notif-sizes", name: "SECCOMP_GET_NOTIF_SIZES", state: .unavailable,
+                                        detail: "unavailable: \(ErrnoText.describe(err))",
+                                        meaning: "no user-notification listener can be sized here (Linux 5.0)", errno: err))
+        }
+        return findings
+    }
+
+    // MARK: - process handles and descriptors
+
+    static func pidfdFindings() -> [HostFinding] {
+        var openErr: Int32 = 0, signalErr: Int32 = 0
+        bh_probe_pidfd(&openErr, &signalErr)
+        let open = openErr == 0
+            ? HostFinding(id: "pidfd.open", name: "pidfd_open", state: .available, detail: "available",
+                          meaning: "processes can be named without pid-reuse races (bulkhead takes each task's pidfd from clone, CLONE_PIDFD)")
+            : HostFinding(id: "pidfd.open", name: "pidfd_open", state: .unavailable, detail: "unavailable: \(ErrnoText.describe(openErr))",
+                          meaning: "bulkhead takes each task's pidfd from clone (CLONE_PIDFD, Linux 5.3) instead; the trial launches below show whether that works",
+                          errno: openErr)
+        let signal: HostFinding
+        if openErr != 0 {
+            signal = HostFinding(id: "pidfd.send-signal", name: "pidfd_send_signal", state: .unavailable,
+                                 detail: "not tried: no pidfd (\(ErrnoText.describe(openErr)))",
+                                 meaning: "the supervisor stops tasks (timeouts, limits.wall) with pidfd_send_signal; the trial launches below show whether it works",
+                                 policyKeys: ["limits.wall"], errno: openErr)
+        } else if signalErr == 0 {
+            signal = HostFinding(id: "pidfd.send-signal", name: "pidfd_send_signal", state: .available, detail: "available",
+                                 meaning: "timeouts and clean-up signal the task through its pidfd, never a reused pid", policyKeys: ["limits.wall"])
+        } else {
+            signal = HostFinding(id: "pidfd.send-signal", name: "pidfd_send_signal", state: .unavailable,
+                                 detail: "unavailable: \(ErrnoText.describe(signalErr))",
+                                 meaning: "the supervisor cannot stop a task through its pidfd: timeouts (limits.wall) fail", policyKeys: ["limits.wall"],
+                                 errno: signalErr)
+        }
+        return [open, signal]
+    }
+
+    static func closeRangeFinding() -> HostFinding {
+        var plain: Int32 = 0, cloexec: Int32 = 0
+        bh_probe_close_range(&plain, &cloexec)
+        if plain != 0 {
+            return HostFinding(id: "close-range", name: "close_range", state: .partial, detail: "unavailable: \(ErrnoText.describe(plain))",
+                               meaning: "the child closes inherited descriptors one by one up to RLIMIT_NOFILE instead (Linux before 5.9): slower launches, same result",
+                               errno: plain)
+        }
+        let flag = cloexec == 0 ? "CLOSE_RANGE_CLOEXEC too" : "without CLOSE_RANGE_CLOEXEC (\(ErrnoText.describe(cloexec)))"
+        return HostFinding(id: "close-range", name: "close_range", state: .available, detail: "available, \(flag)",
+                           meaning: "the child closes every descriptor but stdio in one call before exec")
+    }
+
+    static func keyringFinding() -> HostFinding {
+        let serial = bh_probe_user_keyring()
+        if serial >= 0 {
+            return HostFinding(id: "keyring", name: "user keyring", state: .available, detail: "available (serial \(serial))",
+                               meaning: "policy and filter caches are sealed with a key kept there: cached policies start faster")
+        }
+        let err = errno
+        return HostFinding(id: "keyring", name: "user keyring", state: .partial, detail: "unavailable: \(ErrnoText.describe(err))",
+                           meaning: "nothing is cached without the key that seals the cache: every run compiles its policy (slower start, same protection)",
+                           errno: err)
+    }
+
+    // MARK: - cgroups
+
+    static func cgroupFindings() -> [HostFinding] {
+        let layout = CgroupLayout.current()
+        var parts: [String] = []
+        if let v2 = layout.v2Directory {
+            let offered = CgroupLayout.words(in: (try? readSmallBytes(v2 + "/cgroup.controllers")) ?? [])
+            parts.append("v2 at \(v2) offering [\(offered.joined(separator: " "))]")
+        }
+        if let memory = layout.memory { parts.append("v1 memory at \(memory)") }
+        if let pids = layout.pids { parts.append("v1 pids at \(pids)") }
+        let hierarchy = HostFinding(id: "cgroup", name: "cgroup hierarchy", state: parts.isEmpty ? .unavailable : .info,
+                                    detail: parts.isEmpty ? "none found for this process" : parts.joined(separator: "; "),
+                                    meaning: "where bulkhead makes its task slots (bulkhead-slot-N beside its own cgroup)",
+                                    policyKeys: ["limits.memory", "limits.processes"])
+        // A real slot, claimed and configured as a launch would, then let go (it stays for the next run).
+        func trySlot(_ id: String, _ name: String, memory: UInt64?, processes: UInt64?, key: String, available: String, missing: String) -> HostFinding {
+            do {
+                let slot = try TaskCgroup.create(memory: memory, processes: processes, layout: layout)
+                let path = slot.directories.map(\.path).joined(separator: ", ")
+                return HostFinding(id: id, name: name, state: .available, detail: "usable (cgroup \(slot.version.rawValue): \(path))",
+                                   meaning: available, policyKeys: [key])
+            } catch {
+                return HostFinding(id: id, name: name, state: .unavailable, detail: "unusable: \(error.reason)",
+                                   meaning: missing, policyKeys: [key])
+            }
+        }
+        return [
+            hierarchy,
+            trySlot("cgroup.memory", "memory controller", memory: 64 << 20, processes: nil, key: "limits.memory",
+                    available: "limits.memory holds for the whole task tree; an OOM kill is reported as limitExceeded",
+                    missing: "limits.memory is refused, or with limits.best-effort (strict and tasks) becomes an RLIMIT_AS per process, with a warning"),
+            trySlot("cgroup.pids", "pids controller", memory: nil, processes: 64, key: "limits.processes",
+                    available: "limits.processes bounds exactly the task's tree",
+                    missing: "limits.processes becomes RLIMIT_NPROC, which counts every process of the task's uid; for a root task it is refused unless best-effort"),
+        ]
+    }
+
+    // MARK: - Landlock
+
+    static func landlockFinding() -> HostFinding {
+        let abi = bh_landlock_abi()
+        let keys = ["limits.memory", "limits.processes"]
+        guard abi >= 1 else {
+            let err = errno
+            let why = err == EOPNOTSUPP ? "built in but not enabled at boot (lsm=)" : ErrnoText.describe(err)
+            return HostFinding(id: "landlock", name: "Landlock", state: .unavailable, detail: "unavailable: \(why)",
+                               meaning: "a task running as bulkhead's uid could leave its cgroup (limits.memory and limits.processes refused for it unless best-effort) and can signal bulkhead itself",
+                               policyKeys: keys, errno: err)
+        }
+        let features = ["file-system rules", "renames across directories", "truncate", "TCP bind/connect rules",
+                        "device ioctls", "signal and abstract-socket scoping", "audit logging", "thread synchronisation"]
+        let known = features.prefix(Int(abi)).joined(separator: ", ")
+        if abi >= 6 {
+            return HostFinding(id: "landlock", name: "Landlock", state: .available, detail: "ABI \(abi): \(known)",
+                               meaning: "file-system and network rules and signal scoping available: tasks are kept out of the cgroup files and cannot signal bulkhead",
+                               policyKeys: keys)
+        }
+        return HostFinding(id: "landlock", name: "Landlock", state: .partial, detail: "ABI \(abi): \(known)",
+                           meaning: "tasks are kept out of the cgroup files, but without signal scoping (ABI 6, Linux 6.12) a task running as bulkhead's uid can signal bulkhead: run tasks as another user",
+                           policyKeys: keys)
+    }
+
+    // MARK: - namespaces
+
+    static let namespaceFlags: [(name: String, flag: UInt)] = [
+        ("user", 0x1000_0000), ("mount", 0x0002_0000), ("pid", 0x2000_0000), ("net", 0x4000_0000),
+        ("ipc", 0x0800_0000), ("uts", 0x0400_0000), ("cgroup", 0x0200_0000),
+    ]
+    static let newUser: UInt = 0x1000_0000
+
+    static let sysctlPaths = [
+        ("kernel.unprivileged_userns_clone", "/proc/sys/kernel/unprivileged_userns_clone"),
+        ("user.max_user_namespaces", "/proc/sys/user/max_user_namespaces"),
+        ("kernel.apparmor_restrict_unprivileged_userns", "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
+    ]
+
+    static func userNamespaceSysctls() -> [(name: String, value: Int?)] {
+        sysctlPaths.map { name, path in (name, (try? readSmallFile(path)).flatMap { Int($0.trimmed) }) }
+    }
+
+    /// The result of one namespace probe: nil when it worked, else what failed.
+    struct ProbeFailure {
+        let text: String
+        let errno: Int32
+    }
+
+    static func probe(_ flags: UInt, as identity: (uid: uid_t, gid: gid_t)? = nil) -> ProbeFailure? {
+        var result = bh_namespace_probe()
+        guard bh_probe_namespaces(flags, identity?.uid ?? uid_t.max, identity?.gid ?? gid_t.max, &result) == 0 else {
+            let err = errno
+            return ProbeFailure(text: "cannot start the probe: \(ErrnoText.describe(err))", errno: err)
+        }
+        if result.signal != 0 {
+            return ProbeFailure(text: "killed by \(SignalNames.name(of: result.signal)) \(step(result.step)) (a seccomp filter bulkhead runs under)", errno: EPERM)
+        }
+        guard result.step != Int32(BH_PROBE_STEP_NONE.rawValue) else { return nil }
+        return ProbeFailure(text: "\(ErrnoText.describe(result.error)) \(step(result.step))", errno: result.error)
+    }
+
+    private static func step(_ step: Int32) -> String {
+        switch UInt32(bitPattern: step) {
+        case BH_PROBE_STEP_FORK.rawValue: return "starting the probe"
+        case BH_PROBE_STEP_IDENTITY.rawValue: return "dropping to the probe's uid"
+        case BH_PROBE_STEP_CLONE.rawValue: return "at clone"
+        case BH_PROBE_STEP_SETGROUPS.rawValue: return "writing setgroups"
+        case BH_PROBE_STEP_UID_MAP.rawValue: return "writing uid_map"
+        case BH_PROBE_STEP_GID_MAP.rawValue: return "writing gid_map"
+        default: return "waiting for the probe"
+        }
+    }
+
+    /// Whether a process without privilege can make a user namespace here: tried as uid/gid 65534 when
+    /// bulkhead may switch users, else as bulkhead's own uid.
+    static func unprivilegedUserNamespaceFinding(_ process: HostReport.ProcessState, sysctls: [(name: String, value: Int?)],
+                                                 underFilter: Bool) -> HostFinding {
+        let canSwitch = process.effectiveCapabilities.contains("CAP_SETUID") && process.effectiveCapabilities.contains("CAP_SETGID")
+        let identity: (uid: uid_t, gid: gid_t)? = canSwitch ? (65534, 65534) : nil
+        let asWhom = identity == nil ? "as uid \(process.effectiveUID)" : "as uid 65534"
+        let settings = sysctls.compactMap { entry in entry.value.map { "\(entry.name)=\($0)" } }.joined(separator: ", ")
+        let keys = ["seccomp (a filter that lets tasks create IPC objects)"]
+        guard let failure = probe(newUser, as: identity) else {
+            return HostFinding(id: "userns.unprivileged", name: "unprivileged user namespaces", state: .available,
+                               detail: "allowed: created and mapped one \(asWhom)" + (settings.isEmpty ? "" : " (\(settings))"),
+                               meaning: "without root, bulkhead gives a task that may create System V IPC objects or message queues an IPC namespace inside a user namespace",
+                               policyKeys: keys)
+        }
+        var cause: String
+        if sysctls.first(where: { $0.name == "kernel.unprivileged_userns_clone" })?.value == 0 {
+            cause = "disabled (kernel.unprivileged_userns_clone=0)"
+        } else if sysctls.first(where: { $0.name == "user.max_user_namespaces" })?.value == 0 {
+            cause = "disabled (user.max_user_namespaces=0)"
+        } else if sysctls.first(where: { $0.name == "kernel.apparmor_restrict_unprivileged_userns" })?.value == 1 {
+            cause = "restricted by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1)"
+        } else {
+            cause = "refused"
+        }
+        cause += ": \(failure.text) \(asWhom)"
+        if underFilter { cause += "; a seccomp filter applies to bulkhead" }
+        return HostFinding(id: "userns.unprivileged", name: "unprivileged user namespaces", state: .unavailable, detail: cause,
+                           meaning: "namespaces need root: without root, tasks that may create IPC objects run without an IPC namespace of their own, and what they create outlives them (a warning at each run)",
+                           policyKeys: keys, errno: failure.errno)
+    }
+
+    /// Each namespace as this process would make it: directly, or else inside a new user namespace (as
+    /// bulkhead does without CAP_SYS_ADMIN).
+    static func namespaceFindings(_ process: HostReport.ProcessState) -> [HostFinding] {
+        namespaceFlags.map { name, flag in
+            let id = "namespace.\(name)", title = "\(name) namespace"
+            let (keys, useful, lost) = namespaceUse(name)
+            guard let direct = probe(flag) else {
+                return HostFinding(id: id, name: title, state: .available, detail: "can be created by uid \(process.effectiveUID)",
+                                   meaning: useful, policyKeys: keys)
+            }
+            if flag != newUser, probe(flag | newUser) == nil {
+                return HostFinding(id: id, name: title, state: .partial,
+                                   detail: "only inside a new user namespace (directly: \(direct.text))",
+                                   meaning: useful, policyKeys: keys)
+            }
+            return HostFinding(id: id, name: title, state: .unavailable, detail: "cannot be created: \(direct.text)",
+                               meaning: lost, policyKeys: keys, errno: direct.errno)
+        }
+    }
+
+    private static func namespaceUse(_ name: String) -> (keys: [String], useful: String, lost: String) {
+        switch name {
+        case "ipc":
+            return (["seccomp (a filter that lets tasks create IPC objects)"],
+                    "a task that may create System V IPC objects or message queues gets its own IPC namespace: they die with it",
+                    "System V IPC objects and message queues a task creates outlive it (a warning at each run)")
+        case "user":
+            return (["seccomp (a filter that lets tasks create IPC objects)"],
+                    "bulkhead without CAP_SYS_ADMIN makes a task's IPC namespace inside one",
+                    "without CAP_SYS_ADMIN, tasks run without an IPC namespace of their own")
+        default:
+            return ([], "available to tasks' own use if their filter allows it; no policy key asks for it yet",
+                    "no policy key asks for it yet")
+        }
+    }
+}
