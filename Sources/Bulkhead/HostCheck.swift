@@ -64,8 +64,11 @@ public enum HostCheck {
 
     static func identityFinding(_ process: HostReport.ProcessState) -> HostFinding {
         let caps = process.effectiveCapabilities
+        let missing = (0..<process.knownCapabilityCount).compactMap { CapabilityNames.name(of: $0) }.filter { !caps.contains($0) }
         let capText = caps.isEmpty ? "no capabilities"
-            : caps.count >= process.knownCapabilityCount ? "all \(caps.count) capabilities" : "capabilities \(caps.joined(separator: ", "))"
+            : missing.isEmpty ? "all \(caps.count) capabilities"
+            : missing.count <= 5 ? "all capabilities but \(missing.joined(separator: ", "))"
+            : "capabilities \(caps.joined(separator: ", "))"
         let canSwitch = caps.contains("CAP_SETUID") && caps.contains("CAP_SETGID")
         let who = process.isRoot ? "root (uid 0)" : "uid \(process.effectiveUID)"
         let meaning = canSwitch
