@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bulkhead
+import BulkheadPolicy
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,12 +27,28 @@ struct DoctorCommand: ParsableCommand {
     func run() throws {
         let report = HostCheck.run()
         if json != "-" { printText(report) }
-        if let json {
-            do { try AtomicFile.write(report.json.rendered(), to: json == "-" ? "/dev/stdout" : json) } catch {
+        if json == "-" {
+            try writeStandardOutput(report.json.rendered())
+        } else if let json {
+            do { try AtomicFile.write(report.json.rendered(), to: json) } catch {
                 throw CLIError("cannot write \(error)")
             }
         }
         throw ExitCode(report.exitCode)
+    }
+
+    /// Straight into descriptor 1: reopening it by path (/dev/stdout) is refused when it is a pipe
+    /// another uid made (setpriv as nobody under a root parent: EACCES).
+    private func writeStandardOutput(_ text: String) throws {
+        var rest = Array(text.utf8)[...]
+        while !rest.isEmpty {
+            let written = rest.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw CLIError("cannot write the JSON to stdout: \(ErrnoText.describe(errno))")
+            }
+            rest = rest.dropFirst(written)
+        }
     }
 
     private func printText(_ report: HostReport) {
