@@ -283,6 +283,9 @@ public enum HostCheck {
     struct ProbeFailure {
         let text: String
         let errno: Int32
+        /// The probe was killed, by this signal: whatever makes the same call in bulkhead's own process
+        /// (a launch's clone) kills bulkhead.
+        var killedBy: Int32? = nil
     }
 
     static func probe(_ flags: UInt, as identity: (uid: uid_t, gid: gid_t)? = nil) -> ProbeFailure? {
@@ -292,7 +295,8 @@ public enum HostCheck {
             return ProbeFailure(text: "cannot start the probe: \(ErrnoText.describe(err))", errno: err)
         }
         if result.signal != 0 {
-            return ProbeFailure(text: "killed by \(SignalNames.name(of: result.signal)) \(step(result.step)) (a seccomp filter bulkhead runs under)", errno: EPERM)
+            return ProbeFailure(text: "killed by \(SignalNames.name(of: result.signal)) \(step(result.step)) (a seccomp filter bulkhead runs under)",
+                                errno: EPERM, killedBy: result.signal)
         }
         guard result.step != Int32(BH_PROBE_STEP_NONE.rawValue) else { return nil }
         return ProbeFailure(text: "\(ErrnoText.describe(result.error)) \(step(result.step))", errno: result.error)

@@ -42,6 +42,14 @@ public struct ShippedPolicyVerdict: Sendable, Equatable {
             return ShippedPolicyVerdict(name: name, canRun: false, error: error.description, warnings: [], trialCommand: nil)
         }
         defer { plan.close() }
+        // The launch's clone with these namespace flags happens in this process: where a filter above
+        // bulkhead kills it (rather than failing it, which the launcher survives by launching without),
+        // the trial would kill doctor too. A forked helper tries the same flags first.
+        if !plan.namespaces.isEmpty, let failure = HostCheck.probe(plan.namespaces.flags), failure.killedBy != nil {
+            return ShippedPolicyVerdict(name: name, canRun: false,
+                                        error: "error: clone: creating the task's namespaces kills bulkhead: the probe was \(failure.text)",
+                                        warnings: plan.warnings, trialCommand: nil)
+        }
         guard let trialCommand else {
             return ShippedPolicyVerdict(name: name, canRun: true, error: nil, warnings: plan.warnings, trialCommand: nil)
         }

@@ -266,6 +266,41 @@ import Testing
         #expect(text.stdout.contains("shipped policies: 0 of 3 can run"))
     }
 
+    /// A filter that kills a clone making a user namespace: the probes die in their forked helper, not
+    /// doctor, which reports the kill and refuses the policies whose launch would make one in its own
+    /// process (default and tasks, whose tasks get an IPC namespace inside a user namespace here).
+    @Test func aFilterThatKillsNamespaceClonesKillsOnlyTheProbe() throws {
+        let path = CLI.temporaryPath("kill-userns.yaml")
+        try """
+        version: 1
+        extends: default
+        seccomp:
+          rules:
+            - { syscall: clone, when: [{ arg: 0, has-none: CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP }] }
+            - { syscall: clone, action: kill, when: [{ arg: 0, has-all: CLONE_NEWUSER }] }
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        let result = try CLI.bulkhead(["run", "--quiet", "--policy", path, "--", CLI.bulkhead, "doctor", "--json", "-"])
+        let document = try Self.parse(result.stdout)
+        try Self.expectSchema(document, status: result.status)
+        let findings = Self.findings(document)
+        #expect((findings["namespace.user"]?["detail"] as? String)?.contains("killed by SIGSYS at clone") == true,
+                "\(String(describing: findings["namespace.user"]))")
+        #expect((findings["userns.unprivileged"]?["detail"] as? String)?.contains("killed by SIGSYS") == true)
+        // Without the user namespace, the others fail with the default policy's ENOSYS.
+        #expect(findings["namespace.ipc"]?["errno"] as? String == "ENOSYS")
+        var verdicts: [String: [String: Any]] = [:]
+        for case let policy as [String: Any] in document["policies"] as? [Any] ?? [] { verdicts[policy["name"] as? String ?? ""] = policy }
+        for name in ["default", "tasks"] {
+            #expect(verdicts[name]?["canRun"] as? Bool == false)
+            #expect((verdicts[name]?["error"] as? String)?.contains("creating the task's namespaces kills bulkhead") == true, "\(String(describing: verdicts[name]))")
+        }
+        // strict lets tasks create no IPC objects: no namespace, nothing to kill.
+        #expect(verdicts["strict"]?["canRun"] as? Bool == true, "\(String(describing: verdicts["strict"]))")
+        #expect(result.status == 1)
+    }
+
     // MARK: - arguments
 
     @Test func badArgumentsExit125() throws {
