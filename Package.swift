@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "bulkhead", targets: ["bulkhead"]),
         .library(name: "Bulkhead", targets: ["Bulkhead"]),
         .library(name: "BulkheadPolicy", targets: ["BulkheadPolicy"]),
+        .library(name: "BulkheadSystem", targets: ["BulkheadSystem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
