@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 import BulkheadPolicy
 import CLaunch
 #if canImport(Glibc)
@@ -23,7 +25,7 @@ struct RunningTask {
 enum LaunchAttempt {
     case running(RunningTask, warnings: [String])
     /// The child failed before execve, or the command was not found; no task ran.
-    case failedBeforeExec(stage: LaunchStage, errno: Int32, started: Double)
+    case failedBeforeExec(stage: LaunchStage, errno: Errno, started: Double)
 }
 
 /// Starts a task: prepares every byte the child needs, then hands over to the C child code.
@@ -48,8 +50,8 @@ enum Launcher {
                 default:
                     return attempt
                 }
-            } catch where error.stage == .clone && !namespaces.isEmpty && NamespaceShortfall.refusals.contains(error.errno ?? 0) {
-                shortfall = NamespaceShortfall.probe(namespaces, errno: error.errno ?? EPERM)
+            } catch where error.stage == .clone && !namespaces.isEmpty && error.errno.map(NamespaceShortfall.refusals.contains) == true {
+                shortfall = NamespaceShortfall.probe(namespaces, errno: error.errno ?? .notPermitted)
             }
             let next = try shortfall.resolve(namespaces, holdsSysAdmin: plan.holdsSysAdmin, warnings: &warnings)
             // Nothing left out would try the same launch again: refuse rather than loop.
@@ -62,18 +64,18 @@ enum Launcher {
 
     private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces,
                                failedNamespace: inout UInt) throws(LaunchError) -> LaunchAttempt {
-        let started = monotonicSeconds()
+        let started = MonotonicClock.seconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
         }
         // C strings end at the first NUL: an argument with one inside would reach the task cut short.
         if let bad = arguments.first(where: { $0.contains(0) }) {
-            throw LaunchError(stage: .plan, errno: EINVAL, message: "an argument contains a NUL byte: \(ArgumentText.escaped(bad).debugDescription)")
+            throw LaunchError(stage: .plan, errno: .invalidArgument, message: "an argument contains a NUL byte: \(ArgumentText.escaped(bad).debugDescription)")
         }
         let path: [UInt8]
         switch plan.resolve(name) {
         case .success(let found): path = found
-        case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err.value, started: started)
+        case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err, started: started)
         }
 
         var warnings: [String] = []
@@ -91,7 +93,7 @@ enum Launcher {
         defer { argv.free(); envp.free(); procWrites.free() }
         guard argv.complete, envp.complete, procWrites.complete else {
             cgroup.map(plan.cgroups.release)
-            throw LaunchError(stage: .plan, errno: ENOMEM, message: "cannot copy the command line and environment")
+            throw LaunchError(stage: .plan, errno: .noMemory, message: "cannot copy the command line and environment")
         }
         let procsFDs = cgroup?.procsFDs ?? []
         let groups = plan.identity?.groups ?? []
@@ -155,7 +157,7 @@ enum Launcher {
         failedNamespace = namespaceFlag
         if result.rc != 0 {
             cgroup.map(plan.cgroups.release)
-            throw LaunchError(stage: .clone, errno: result.errno, message: "cannot start the child process")
+            throw LaunchError(stage: .clone, errno: Errno(rawValue: result.errno), message: "cannot start the child process")
         }
         if result.stage != 0 {
             // The child wrote its failure and exited; reap it so no zombie is left.
@@ -164,7 +166,7 @@ enum Launcher {
             close(pidfd)
             bh_init_report_free(initReport)
             cgroup.map(plan.cgroups.release)
-            return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
+            return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno), started: started)
         }
         var task = RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, initReport: initReport, namespaces: namespaces.kinds)
         task.auditPID = initReport == nil ? pid : plan.violationIsKill ? Self.onlyChild(of: pid) : nil
@@ -174,7 +176,7 @@ enum Launcher {
     /// The one child of init, read while init lives (only for naming a seccomp kill afterwards: the read
     /// costs a launch a few microseconds, and nothing depends on it).
     private static func onlyChild(of pid: pid_t) -> pid_t? {
-        guard let text = try? readSmallFile("/proc/\(pid)/task/\(pid)/children", limit: 64) else { return nil }
+        guard let text = try? KernelFile.text("/proc/\(pid)/task/\(pid)/children", limit: 64) else { return nil }
         let first = Array(text.utf8.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") })
         return Digits.number(first[...]).flatMap(pid_t.init(exactly:))
     }
@@ -270,49 +272,4 @@ struct CStringPairs {
         }
         pointer.deallocate()
     }
-}
-
-/// A NULL-terminated array of C strings, owned until `free()`.
-struct CStringArray {
-    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-    let count: Int
-
-    /// False when a copy failed (out of memory): the array would end early.
-    let complete: Bool
-
-    /// Each string exactly these bytes (which must hold no NUL), UTF-8 or not.
-    init(_ items: [[UInt8]]) {
-        count = items.count
-        pointer = .allocate(capacity: items.count + 1)
-        var complete = true
-        for (index, item) in items.enumerated() {
-            let copy = malloc(item.count + 1)?.assumingMemoryBound(to: CChar.self)
-            if let copy {
-                item.withUnsafeBytes { bytes in if let base = bytes.baseAddress { memcpy(copy, base, bytes.count) } }
-                copy[item.count] = 0
-            } else {
-                complete = false
-            }
-            pointer[index] = copy
-        }
-        pointer[items.count] = nil
-        self.complete = complete
-    }
-
-    init(_ strings: [String]) { self.init(strings.map { Array($0.utf8) }) }
-
-    func free() {
-        for index in 0..<count { Glibc.free(pointer[index]) }
-        pointer.deallocate()
-    }
-}
-
-func monotonicSeconds() -> Double { seconds(on: CLOCK_MONOTONIC) }
-
-func wallClockSeconds() -> Double { seconds(on: CLOCK_REALTIME) }
-
-private func seconds(on clock: clockid_t) -> Double {
-    var now = timespec()
-    clock_gettime(clock, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

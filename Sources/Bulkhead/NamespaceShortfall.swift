@@ -1,5 +1,7 @@
 import BulkheadPolicy
+import BulkheadSystem
 import CLaunch
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,23 +12,23 @@ import Glibc
 struct NamespaceShortfall {
     /// The namespaces that cannot be made.
     let missing: [NamespaceKind]
-    let errno: Int32
+    let errno: Errno
 
     /// The kernel's errors for a namespace the caller may not make: EPERM (no capability, a security
     /// module), ENOSPC and EUSERS (a max_*_namespaces sysctl is 0 or reached), EINVAL (a flag the kernel
     /// lacks), EACCES, and ENOSYS from a seccomp filter bulkhead itself runs under (bulkhead's default
     /// policy answers clone with namespace flags so).
-    static let refusals: [Int32] = [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS]
+    static let refusals: Set<Errno> = [.notPermitted, .noSpace, .tooManyUsers, .invalidArgument, .permissionDenied, .noFunction]
 
-    /// The clone failed with `errno`: finds out which namespaces are refused by cloning a child into each
-    /// alone (inside the user namespace where the others need one), which exits at once.
-    static func probe(_ plan: TaskNamespaces, errno: Int32) -> NamespaceShortfall {
+    /// The clone failed with `errno`: finds out which namespaces are refused by trying each alone (inside
+    /// the user namespace where the others need one), with the host check's probe (`bh_probe_namespaces`).
+    static func probe(_ plan: TaskNamespaces, errno: Errno) -> NamespaceShortfall {
         if plan.needsUserNamespace, let err = refusal(TaskNamespaces.newUser) {
             return NamespaceShortfall(missing: [.user], errno: err)
         }
         let base: UInt = plan.needsUserNamespace && !plan.unshareUser ? TaskNamespaces.newUser : 0
         var missing: [NamespaceKind] = []
-        var firstErrno: Int32?
+        var firstErrno: Errno?
         for kind in plan.kinds where kind != .user {
             if let err = refusal(base | TaskNamespaces.flag(kind)) { missing.append(kind); firstErrno = firstErrno ?? err }
         }
@@ -35,9 +37,12 @@ struct NamespaceShortfall {
         return NamespaceShortfall(missing: missing, errno: firstErrno ?? errno)
     }
 
-    private static func refusal(_ flags: UInt) -> Int32? {
-        let err = bh_probe_namespaces(flags)
-        return err == 0 ? nil : err
+    private static func refusal(_ flags: UInt) -> Errno? {
+        var probe = bh_namespace_probe()
+        guard bh_probe_namespaces(flags, uid_t.max, gid_t.max, &probe) == 0 else { return Errno.current }
+        if probe.step == Int32(BH_PROBE_STEP_NONE.rawValue) { return nil }
+        // Killed by a filter rather than refused: as unusable.
+        return probe.signal != 0 ? .notPermitted : Errno(rawValue: probe.error)
     }
 
     /// The plan to try next, and the warnings of what it goes without; throws when a namespace the
@@ -59,17 +64,17 @@ struct NamespaceShortfall {
                               hint: Self.fix(holdsSysAdmin: holdsSysAdmin) + ", or add \(names) to namespaces.best-effort")
         }
         for kind in lostKinds where plan.requested.contains(kind) {
-            warnings.append("namespaces.\(kind.rawValue) not applied (best-effort): \(reason): \(ErrnoText.describe(errno))")
+            warnings.append("namespaces.\(kind.rawValue) not applied (best-effort): \(reason): \(errno.text)")
         }
         if lost.contains(.ipc), !plan.requested.contains(.ipc) { warnings.append(TaskNamespaces.fallbackWarning) }
         return plan.without(lostKinds)
     }
 
-    private static func reason(for kinds: [NamespaceKind], errno: Int32, holdsSysAdmin: Bool, plan: TaskNamespaces) -> String {
+    private static func reason(for kinds: [NamespaceKind], errno: Errno, holdsSysAdmin: Bool, plan: TaskNamespaces) -> String {
         if !holdsSysAdmin, plan.needsUserNamespace, !plan.unshareUser {
             return "bulkhead runs without CAP_SYS_ADMIN and makes namespaces inside a user namespace, and the kernel refused " + (kinds.contains(.user) ? "the user namespace" : "them there")
         }
-        return errno == ENOSYS ? "a seccomp filter bulkhead runs under refuses them" : "the kernel refused them"
+        return errno == .noFunction ? "a seccomp filter bulkhead runs under refuses them" : "the kernel refused them"
     }
 
     private static func fix(holdsSysAdmin: Bool) -> String {

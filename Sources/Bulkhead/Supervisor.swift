@@ -1,3 +1,4 @@
+import BulkheadSystem
 import BulkheadPolicy
 import CLaunch
 #if canImport(Glibc)
@@ -25,12 +26,12 @@ enum Supervisor {
         var forceKillAt: Double?
         func stop() {
             killTree(task)
-            if task.initReport != nil, forceKillAt == nil { forceKillAt = monotonicSeconds() + 1 }
+            if task.initReport != nil, forceKillAt == nil { forceKillAt = MonotonicClock.seconds() + 1 }
         }
         waiting: while true {
             var timeoutMs: Int32 = -1
             if let deadline, !timedOut {
-                let remaining = deadline - monotonicSeconds()
+                let remaining = deadline - MonotonicClock.seconds()
                 if remaining <= 0 {
                     timedOut = true
                     stop()
@@ -39,7 +40,7 @@ enum Supervisor {
                 timeoutMs = Int32(min((remaining * 1000).rounded(.up), Double(Int32.max)))
             }
             if let at = forceKillAt {
-                let remaining = at - monotonicSeconds()
+                let remaining = at - MonotonicClock.seconds()
                 if remaining <= 0 {
                     _ = bh_pidfd_send_signal(task.pidfd, SIGKILL)
                     forceKillAt = .infinity
@@ -76,8 +77,9 @@ enum Supervisor {
         kill(-task.pid, SIGKILL)
         var info = siginfo_t()
         var usage = rusage()
-        while bh_waitid_pidfd(task.pidfd, &info, WEXITED, &usage) < 0 && errno == EINTR {}
-        let ended = monotonicSeconds()
+        // Fails only on EINTR (retried) or a pidfd that is not ours, which cannot happen.
+        _ = try? SystemCall.retrying { bh_waitid_pidfd(task.pidfd, &info, WEXITED, &usage) }
+        let ended = MonotonicClock.seconds()
         close(task.pidfd)
         var code = bh_siginfo_code(&info), status = bh_siginfo_status(&info)
         if let page = task.initReport {
@@ -113,7 +115,7 @@ enum Supervisor {
                                usage: measured, timedOut: timedOut, oomKilled: oomKills > 0)
         if case .violation(let signal, nil) = outcome {
             // The audit stamps are wall-clock time: when did the task start by that clock?
-            let startedOnWallClock = wallClockSeconds() - (monotonicSeconds() - task.started)
+            let startedOnWallClock = WallClock.seconds() - (MonotonicClock.seconds() - task.started)
             if let auditPID = task.auditPID, let kill = KernelAuditLog.seccompKill(of: auditPID, notBefore: startedOnWallClock) {
                 outcome = .violation(signal: signal, syscall: KernelAuditLog.describe(kill))
             }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import BulkheadPolicy
 
 /// `namespaces:`: the short forms, the long form, located errors, `extends`, and the round trips through

@@ -1,6 +1,7 @@
 import Bulkhead
 import BulkheadPolicy
 import Foundation
+import SystemPackage
 import Testing
 
 /// Pid namespace launches through the library, from a multi-threaded process: the launch waits on its
@@ -27,11 +28,11 @@ import Testing
         var policy = Self.policy([.pid, .uts])
         policy.workdir = "/nonexistent-bulkhead-dir"
         let result = try TaskRunner.run(["true"], policy: policy)
-        #expect(result.result.outcome == .setupFailed(stage: .workdir, errno: ENOENT))
+        #expect(result.result.outcome == .setupFailed(stage: .workdir, errno: .noSuchFileOrDirectory))
         let missing = try TaskRunner.run(["/nonexistent-bulkhead-command"], policy: Self.policy([.pid]))
-        #expect(missing.result.outcome == .setupFailed(stage: .exec, errno: ENOENT))
+        #expect(missing.result.outcome == .setupFailed(stage: .exec, errno: .noSuchFileOrDirectory))
         let notExecutable = try TaskRunner.run(["/etc/passwd"], policy: Self.policy([.pid]))
-        #expect(notExecutable.result.outcome == .setupFailed(stage: .exec, errno: EACCES))
+        #expect(notExecutable.result.outcome == .setupFailed(stage: .exec, errno: .permissionDenied))
     }
 
     @Test func launchesFromSeveralThreadsAtOnce() async throws {

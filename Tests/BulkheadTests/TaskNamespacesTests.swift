@@ -1,5 +1,6 @@
 @testable import Bulkhead
 import BulkheadPolicy
+import SystemPackage
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -46,10 +47,10 @@ import Glibc
         // Without the user namespace nothing is left for an unprivileged bulkhead: every namespace asked
         // for, and not best-effort, is named.
         var warnings: [String] = []
-        #expect(throws: LaunchError(stage: .namespaces, errno: EPERM,
+        #expect(throws: LaunchError(stage: .namespaces, errno: .notPermitted,
                                     message: "namespaces.pid, namespaces.uts cannot be made: bulkhead runs without CAP_SYS_ADMIN and makes namespaces inside a user namespace, and the kernel refused the user namespace",
                                     hint: "run bulkhead as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone; no security module or seccomp filter refusing them), or add pid, uts to namespaces.best-effort")) {
-            try NamespaceShortfall(missing: [.user], errno: EPERM).resolve(user, holdsSysAdmin: false, warnings: &warnings)
+            try NamespaceShortfall(missing: [.user], errno: .notPermitted).resolve(user, holdsSysAdmin: false, warnings: &warnings)
         }
         #expect(root.without([.pid]).kinds == [.net, .uts])
     }
@@ -80,11 +81,11 @@ import Glibc
         policy.namespaces = NamespacePolicy(enabled: [.pid, .uts], bestEffort: [.uts])
         let plan = TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0)
         var warnings: [String] = []
-        let next = try NamespaceShortfall(missing: [.uts], errno: EPERM).resolve(plan, holdsSysAdmin: true, warnings: &warnings)
+        let next = try NamespaceShortfall(missing: [.uts], errno: .notPermitted).resolve(plan, holdsSysAdmin: true, warnings: &warnings)
         #expect(next.kinds == [.pid, .mount] && next.hostname == nil)
         #expect(warnings == ["namespaces.uts not applied (best-effort): the kernel refused them: Operation not permitted (EPERM)"])
         do {
-            _ = try NamespaceShortfall(missing: [.mount], errno: ENOSYS).resolve(plan, holdsSysAdmin: true, warnings: &warnings)
+            _ = try NamespaceShortfall(missing: [.mount], errno: .noFunction).resolve(plan, holdsSysAdmin: true, warnings: &warnings)
             Issue.record("a pid namespace without its /proc was not refused")
         } catch {
             #expect(error.stage == .namespaces)

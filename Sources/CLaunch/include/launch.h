@@ -126,10 +126,6 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd);
 int bh_init_report_take(const void *page, int *code, int *status, struct rusage *usage);
 void bh_init_report_free(void *page);
 
-/* 0 when a child can be cloned with `flags` (CLONE_NEW*), or the errno of the refusal. For telling which
-   namespace this kernel or uid cannot make; the child exits at once. */
-int bh_probe_namespaces(unsigned long flags);
-
 /* Raw wrappers Swift cannot call directly. */
 int bh_pidfd_send_signal(int pidfd, int sig);
 /* waitid(P_PIDFD) with the rusage argument of the raw system call. */
