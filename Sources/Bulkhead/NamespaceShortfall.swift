@@ -3,7 +3,7 @@ import BulkheadSystem
 import CLaunch
 import SystemPackage
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What to do when some of a task's namespaces cannot be made: which ones, and whether the run goes on
@@ -59,9 +59,10 @@ struct NamespaceShortfall {
         if !refused.isEmpty {
             let keys = refused.map { "namespaces.\($0.rawValue)" }.joined(separator: ", ")
             let names = refused.map(\.rawValue).joined(separator: ", ")
-            throw LaunchError(stage: .namespaces, errno: errno,
-                              message: "\(keys) cannot be made: \(reason)",
-                              hint: Self.fix(holdsSysAdmin: holdsSysAdmin) + ", or add \(names) to namespaces.best-effort")
+            throw LaunchError(
+                stage: .namespaces, errno: errno,
+                message: "\(keys) cannot be made: \(reason)",
+                hint: Self.fix(holdsSysAdmin: holdsSysAdmin) + ", or add \(names) to namespaces.best-effort")
         }
         for kind in lostKinds where plan.requested.contains(kind) {
             warnings.append("namespaces.\(kind.rawValue) not applied (best-effort): \(reason): \(errno.text)")
@@ -72,7 +73,8 @@ struct NamespaceShortfall {
 
     private static func reason(for kinds: [NamespaceKind], errno: Errno, holdsSysAdmin: Bool, plan: TaskNamespaces) -> String {
         if !holdsSysAdmin, plan.needsUserNamespace, !plan.unshareUser {
-            return "bulkhead runs without CAP_SYS_ADMIN and makes namespaces inside a user namespace, and the kernel refused " + (kinds.contains(.user) ? "the user namespace" : "them there")
+            return "bulkhead runs without CAP_SYS_ADMIN and makes namespaces inside a user namespace, and the kernel refused "
+                + (kinds.contains(.user) ? "the user namespace" : "them there")
         }
         return errno == .noFunction ? "a seccomp filter bulkhead runs under refuses them" : "the kernel refused them"
     }

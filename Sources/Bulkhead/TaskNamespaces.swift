@@ -1,6 +1,6 @@
 import BulkheadPolicy
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The namespaces a task starts in, and how the child enters them.
@@ -26,18 +26,18 @@ import Glibc
 /// uid and groups it has on the host (`user:`, or root without root's groups): a clone-made one would
 /// keep root's ids outside, with no uid inside for `user:` to switch to.
 struct TaskNamespaces: Equatable {
-    static let newIPC: UInt = 0x0800_0000   // CLONE_NEWIPC
+    static let newIPC: UInt = 0x0800_0000  // CLONE_NEWIPC
     static let newUser: UInt = 0x1000_0000  // CLONE_NEWUSER
 
     static func flag(_ kind: NamespaceKind) -> UInt {
         switch kind {
         case .user: return newUser
-        case .pid: return 0x2000_0000       // CLONE_NEWPID
-        case .net: return 0x4000_0000       // CLONE_NEWNET
-        case .mount: return 0x0002_0000     // CLONE_NEWNS
+        case .pid: return 0x2000_0000  // CLONE_NEWPID
+        case .net: return 0x4000_0000  // CLONE_NEWNET
+        case .mount: return 0x0002_0000  // CLONE_NEWNS
         case .ipc: return newIPC
-        case .uts: return 0x0400_0000       // CLONE_NEWUTS
-        case .cgroup: return 0x0200_0000    // CLONE_NEWCGROUP
+        case .uts: return 0x0400_0000  // CLONE_NEWUTS
+        case .cgroup: return 0x0200_0000  // CLONE_NEWCGROUP
         }
     }
 
@@ -70,7 +70,8 @@ struct TaskNamespaces: Equatable {
     var hasInit: Bool { kinds.contains(.pid) }
 
     /// What is lost when bulkhead's own IPC namespace cannot be made: the warning of a run without it.
-    static let fallbackWarning = "System V IPC objects and POSIX message queues the task creates outlive it: bulkhead cannot make an IPC namespace here (refused by the kernel, a security module, or a filter bulkhead runs under)"
+    static let fallbackWarning =
+        "System V IPC objects and POSIX message queues the task creates outlive it: bulkhead cannot make an IPC namespace here (refused by the kernel, a security module, or a filter bulkhead runs under)"
 
     /// The uid and gid a caller becomes inside a user namespace when the policy names none: its own, but
     /// never root unless asked (`namespaces.uid: 0`), so a root caller becomes nobody.
@@ -79,8 +80,10 @@ struct TaskNamespaces: Equatable {
     /// - Parameters:
     ///   - uid, gid: bulkhead's own ids.
     ///   - identity: the ids `user:` switches the task to (a root bulkhead), which it has on the host.
-    static func plan(for policy: Policy, holdsSysAdmin: Bool, uid: uid_t = geteuid(), gid: gid_t = getegid(),
-                     identity: (uid: uid_t, gid: gid_t)? = nil) -> TaskNamespaces {
+    static func plan(
+        for policy: Policy, holdsSysAdmin: Bool, uid: uid_t = geteuid(), gid: gid_t = getegid(),
+        identity: (uid: uid_t, gid: gid_t)? = nil
+    ) -> TaskNamespaces {
         let asked = policy.namespaces
         var plan = TaskNamespaces()
         plan.requested = asked?.enabled ?? []
@@ -99,7 +102,7 @@ struct TaskNamespaces: Equatable {
             plan.procWrites = [
                 ("/proc/self/setgroups", "deny"),
                 ("/proc/self/uid_map", "\(innerUID) \(outer.0) 1\n"),
-                ("/proc/self/gid_map", "\(innerGID) \(outer.1) 1\n"),
+                ("/proc/self/gid_map", "\(innerGID) \(outer.1) 1\n")
             ]
         }
         return plan

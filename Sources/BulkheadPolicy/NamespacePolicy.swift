@@ -22,8 +22,10 @@ public struct NamespacePolicy: Sendable, Equatable {
     /// sethostname(2) refuses more (__NEW_UTS_LEN).
     public static let maxHostnameLength = 64
 
-    public init(enabled: [NamespaceKind] = [], hostname: String? = nil, uid: UInt32? = nil, gid: UInt32? = nil,
-                bestEffort: [NamespaceKind] = []) {
+    public init(
+        enabled: [NamespaceKind] = [], hostname: String? = nil, uid: UInt32? = nil, gid: UInt32? = nil,
+        bestEffort: [NamespaceKind] = []
+    ) {
         self.enabled = Self.ordered(enabled); self.hostname = hostname; self.uid = uid; self.gid = gid
         self.bestEffort = Self.ordered(bestEffort)
     }

@@ -19,8 +19,9 @@ struct NamespaceSectionParser {
             return section
         default: break
         }
-        let entries = try reader.mapping(node, expected: "the namespaces section (all, none, a list, or a mapping with enable)",
-                                         allowed: Self.keys)
+        let entries = try reader.mapping(
+            node, expected: "the namespaces section (all, none, a list, or a mapping with enable)",
+            allowed: Self.keys)
         var hostnameNode: YAMLNode?, uidNode: YAMLNode?, gidNode: YAMLNode?
         for (key, _, value) in entries {
             switch key {
@@ -44,12 +45,14 @@ struct NamespaceSectionParser {
         // A setting for a namespace this file does not enable would do nothing: most likely a mistake.
         if let enabled = section.enabled {
             if let hostnameNode, !enabled.contains(.uts) {
-                throw reader.error(hostnameNode, "hostname applies to the uts namespace, which this section does not enable",
-                                   hint: "add uts to enable")
+                throw reader.error(
+                    hostnameNode, "hostname applies to the uts namespace, which this section does not enable",
+                    hint: "add uts to enable")
             }
             for node in [uidNode, gidNode].compactMap({ $0 }) where !enabled.contains(.user) {
-                throw reader.error(node, "uid and gid apply to the user namespace, which this section does not enable",
-                                   hint: "add user to enable")
+                throw reader.error(
+                    node, "uid and gid apply to the user namespace, which this section does not enable",
+                    hint: "add user to enable")
             }
         }
         return section
@@ -64,8 +67,9 @@ struct NamespaceSectionParser {
             if NamespaceKind(rawValue: text) != nil {
                 throw reader.error(node, "expected all, none or a list of namespaces, got '\(text)'", hint: "write [\(text)]")
             }
-            throw reader.error(node, "unknown namespaces value '\(text)'",
-                               hint: DidYouMean.hint(for: text, among: ["all", "none"] + Self.names) ?? Self.shapeHint)
+            throw reader.error(
+                node, "unknown namespaces value '\(text)'",
+                hint: DidYouMean.hint(for: text, among: ["all", "none"] + Self.names) ?? Self.shapeHint)
         }
     }
 
@@ -75,8 +79,9 @@ struct NamespaceSectionParser {
             let name = try reader.name(item, expected: "a namespace name")
             if name == "all" { kinds += NamespaceKind.allCases; continue }
             guard let kind = NamespaceKind(rawValue: name) else {
-                throw reader.error(item, "unknown namespace '\(name)'",
-                                   hint: DidYouMean.hint(for: name, among: Self.names) ?? "expected one of: \(Self.names.joined(separator: ", "))")
+                throw reader.error(
+                    item, "unknown namespace '\(name)'",
+                    hint: DidYouMean.hint(for: name, among: Self.names) ?? "expected one of: \(Self.names.joined(separator: ", "))")
             }
             kinds.append(kind)
         }
@@ -86,7 +91,8 @@ struct NamespaceSectionParser {
     private func hostname(_ node: YAMLNode) throws(PolicyError) -> String {
         let text = try reader.name(node, expected: "a host name")
         guard text.utf8.count <= NamespacePolicy.maxHostnameLength else {
-            throw reader.error(node, "hostname is \(text.utf8.count) bytes long; the kernel takes at most \(NamespacePolicy.maxHostnameLength)")
+            throw reader.error(
+                node, "hostname is \(text.utf8.count) bytes long; the kernel takes at most \(NamespacePolicy.maxHostnameLength)")
         }
         return text
     }

@@ -42,8 +42,10 @@ import Testing
     // MARK: pid
 
     @Test(arguments: callers) func theTaskSeesOnlyItsOwnProcesses(caller: Caller) throws {
-        let result = try caller.bulkhead(["run", "--quiet", "--policy", Self.all, "--", "sh", "-c",
-                                          "echo $$; ls /proc | grep -E '^[0-9]+$' | sort -n | tr '\\n' ' '; echo; ps -e -o pid= | wc -l"])
+        let result = try caller.bulkhead([
+            "run", "--quiet", "--policy", Self.all, "--", "sh", "-c",
+            "echo $$; ls /proc | grep -E '^[0-9]+$' | sort -n | tr '\\n' ' '; echo; ps -e -o pid= | wc -l"
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         try #require(lines.count == 3, "\(result.stdout)")
@@ -62,9 +64,9 @@ import Testing
             ["sh", "-c", "exit 7"],
             ["sh", "-c", "kill -TERM $$"],
             ["sh", "-c", "kill -SEGV $$"],
-            [probe, "unshare-user"],             // the default policy kills it: a violation, SIGSYS
+            [probe, "unshare-user"],  // the default policy kills it: a violation, SIGSYS
             ["/nonexistent-bulkhead-command"],
-            ["--timeout", "300ms", "sleep", "30"],
+            ["--timeout", "300ms", "sleep", "30"]
         ]
         for task in tasks {
             let options = task.first == "--timeout" ? Array(task.prefix(2)) : []
@@ -72,7 +74,9 @@ import Testing
             let with = try caller.bulkhead(["run", "--policy", Self.all] + options + ["--"] + command)
             let without = try caller.bulkhead(["run", "--policy", Self.none] + options + ["--"] + command)
             #expect(with.status == without.status, "\(task): \(with.stderr) against \(without.stderr)")
-            let summary = { (run: CLIResult) in run.stderr.split(separator: "\n").last.map { $0.split(separator: "—").first.map(String.init) ?? "" } }
+            let summary = { (run: CLIResult) in
+                run.stderr.split(separator: "\n").last.map { $0.split(separator: "—").first.map(String.init) ?? "" }
+            }
             #expect(summary(with) == summary(without), "\(task)")
         }
         #expect(try caller.bulkhead(["run", "--quiet", "--policy", Self.all, "--", "sh", "-c", "kill -TERM $$"]).status == 128 + SIGTERM)
@@ -118,8 +122,10 @@ import Testing
     @Test func signalsSentToInitReachTheTask() throws {
         // The task cannot signal init itself (its Landlock domain scopes signals to its own tree), so from
         // outside, as a service manager would: init relays SIGTERM, and sh runs its trap.
-        let task = try StartedTask(["run", "--quiet", "--policy", Self.all, "--", "sh", "-c",
-                                    "trap 'echo relayed; exit 3' TERM; echo ready; sleep 20 & wait"])
+        let task = try StartedTask([
+            "run", "--quiet", "--policy", Self.all, "--", "sh", "-c",
+            "trap 'echo relayed; exit 3' TERM; echo ready; sleep 20 & wait"
+        ])
         defer { task.stop() }
         #expect(task.firstLine() == "ready")
         let initPID = try #require(task.children.first)
@@ -155,8 +161,11 @@ import Testing
             process.arguments = arguments
         } else {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-                                 try #require(CLI.unprivilegedCopies) + "/bulkhead"] + arguments
+            process.arguments =
+                [
+                    "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                    try #require(CLI.unprivilegedCopies) + "/bulkhead"
+                ] + arguments
             process.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
             process.currentDirectoryURL = URL(fileURLWithPath: "/")
         }
@@ -190,13 +199,17 @@ import Testing
 
     @Test(arguments: callers) func nothingSurvivesATimeoutOrTheEnd(caller: Caller) throws {
         let marker = "79.\(getpid())\(Int.random(in: 100...999))"
-        let timedOut = try caller.bulkhead(["run", "--quiet", "--timeout", "500ms", "--policy", Self.all, "--", "sh", "-c",
-                                            "exec >/dev/null 2>&1; (setsid sleep \(marker) &); sleep \(marker)"])
+        let timedOut = try caller.bulkhead([
+            "run", "--quiet", "--timeout", "500ms", "--policy", Self.all, "--", "sh", "-c",
+            "exec >/dev/null 2>&1; (setsid sleep \(marker) &); sleep \(marker)"
+        ])
         #expect(timedOut.status == 124)
         #expect(ProcessTable.gone(matching: "sleep \(marker)"))
         // The main process ends at once: the orphan goes with the namespace, not later.
-        let ended = try caller.bulkhead(["run", "--quiet", "--policy", Self.all, "--", "sh", "-c",
-                                         "(setsid sleep \(marker) </dev/null >/dev/null 2>&1 &); echo left"])
+        let ended = try caller.bulkhead([
+            "run", "--quiet", "--policy", Self.all, "--", "sh", "-c",
+            "(setsid sleep \(marker) </dev/null >/dev/null 2>&1 &); echo left"
+        ])
         #expect(ended.status == 0 && ended.stdout == "left\n")
         #expect(ProcessTable.gone(matching: "sleep \(marker)"))
     }
@@ -277,8 +290,10 @@ import Testing
         let first = try StartedTask(["run", "--quiet", "--policy", Self.all, "--", "/usr/bin/python3", "-c", listener])
         defer { first.stop() }
         let port = try #require(Int(first.firstLine()))
-        let second = try CLI.bulkhead(["run", "--quiet", "--policy", Self.all, "--", "/usr/bin/python3", "-c", Self.networkScript,
-                                       String(port), name])
+        let second = try CLI.bulkhead([
+            "run", "--quiet", "--policy", Self.all, "--", "/usr/bin/python3", "-c", Self.networkScript,
+            String(port), name
+        ])
         #expect(second.stdout == "inside: ping\nhost: ECONNREFUSED\nabstract: ECONNREFUSED\n", "\(second.stderr)")
     }
 
@@ -289,7 +304,9 @@ import Testing
         // Not root inside unless asked: nobody's own ids for nobody, and 65534 for root.
         #expect(plain.stdout == "bulkhead\n65534\n65534\n", "\(plain.stderr)")
         let chosen = try Self.policy("namespaces: { enable: all, hostname: sandbox, uid: 0, gid: 1234 }")
-        let asked = try caller.bulkhead(["run", "--quiet", "--policy", chosen, "--", "sh", "-c", "hostname; id -u; id -g; grep CapEff /proc/self/status"])
+        let asked = try caller.bulkhead([
+            "run", "--quiet", "--policy", chosen, "--", "sh", "-c", "hostname; id -u; id -g; grep CapEff /proc/self/status"
+        ])
         // Root inside when asked, yet without a capability.
         #expect(asked.stdout == "sandbox\n0\n1234\nCapEff:\t0000000000000000\n", "\(asked.stderr)")
         let host = try CLI.run("/bin/hostname", [])
@@ -302,18 +319,25 @@ import Testing
         let policy = CLI.temporaryPath("strict-ns.yaml")
         try "version: 1\nextends: strict\nnamespaces: all\n".write(toFile: policy, atomically: true, encoding: .utf8)
         defer { unlink(policy) }
-        let status = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "/bin/grep", "-E", "^(Uid|Groups|CapEff|CapPrm|CapBnd)", "/proc/self/status"])
-        #expect(status.stdout == "Uid:\t65534\t65534\t65534\t65534\nGroups:\t \nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n",
-                "\(status.stderr)")
+        let status = try CLI.bulkhead([
+            "run", "--quiet", "--policy", policy, "--", "/bin/grep", "-E", "^(Uid|Groups|CapEff|CapPrm|CapBnd)", "/proc/self/status"
+        ])
+        #expect(
+            status.stdout
+                == "Uid:\t65534\t65534\t65534\t65534\nGroups:\t \nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n",
+            "\(status.stderr)")
         let map = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "/bin/grep", "-c", "65534 *65534 *1", "/proc/self/uid_map"])
         #expect(map.stdout == "1\n", "\(map.stderr)")
     }
 
     @Test(arguments: callers) func theExamplePolicy(caller: Caller) throws {
         let example = CLI.packageDirectory + "/examples/namespaces.yaml"
-        let copy = try Self.policy(try String(contentsOfFile: example, encoding: .utf8).replacingOccurrences(of: "version: 1\nextends: default\n", with: ""))
-        let result = try caller.bulkhead(["run", "--quiet", "--policy", caller == .root ? example : copy, "--", "sh", "-c",
-                                          "id -u; hostname; ls /proc | grep -cE '^[0-9]+$'"])
+        let copy = try Self.policy(
+            try String(contentsOfFile: example, encoding: .utf8).replacingOccurrences(of: "version: 1\nextends: default\n", with: ""))
+        let result = try caller.bulkhead([
+            "run", "--quiet", "--policy", caller == .root ? example : copy, "--", "sh", "-c",
+            "id -u; hostname; ls /proc | grep -cE '^[0-9]+$'"
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.prefix(2) == ["1000", "sandbox"], "\(result.stdout)")
