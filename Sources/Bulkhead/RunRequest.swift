@@ -37,7 +37,8 @@ public struct RunRequest: Sendable {
         if sweepsOrphans, options.sweepOrphans == nil {
             // Not a refusal (no policy asks for it), but no silence either: nothing catches descendants
             // that leave the process group outside a cgroup.
-            notes.append("cannot adopt the task's orphans (PR_SET_CHILD_SUBREAPER or /proc unavailable): descendants that leave its process group are not cleaned up")
+            notes.append("cannot adopt the task's orphans (PR_SET_CHILD_SUBREAPER or /proc unavailable): "
+                + "descendants that leave its process group are not cleaned up")
         }
         // The task may run as our uid: keep it from ptracing or reading the supervisor (runc CVE-2016-9962).
         SupervisorHardening.makeNonDumpable()
