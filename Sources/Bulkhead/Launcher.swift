@@ -10,6 +10,8 @@ struct RunningTask {
     let pidfd: Int32
     let cgroup: TaskCgroup?
     let started: Double
+    /// Rules in the task's own Landlock ruleset (`TaskRuleset`), 0 without one.
+    var landlockRules = 0
 }
 
 enum LaunchAttempt {
@@ -20,11 +22,15 @@ enum LaunchAttempt {
 
 /// Starts a task: prepares every byte the child needs, then hands over to the C child code.
 enum Launcher {
-    /// - Parameter arguments: the argv the task gets, byte for byte.
-    static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
-        guard !plan.namespaces.isEmpty else {
-            return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
+    /// - Parameters:
+    ///   - arguments: the argv the task gets, byte for byte.
+    ///   - scratch: the run's scratch directory (`ScratchDirectory`), exported and granted to the task.
+    static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, scratch: String? = nil) throws(LaunchError) -> LaunchAttempt {
+        let launch = { (namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt in
+            try Self.launch(plan, arguments: arguments, options: options, namespaces: namespaces, scratch: scratch)
         }
+        guard !plan.namespaces.isEmpty else { return try launch(plan.namespaces) }
+        if plan.namespaces.isRequired { return try launchRequiringNamespaces(plan, launch) }
         // No policy asks for these namespaces, so where they cannot be made the task runs without them,
         // with a warning that says what that costs. A kernel that refuses unprivileged user namespaces
         // fails the clone (EPERM, ENOSPC, EUSERS, EINVAL), so does a seccomp filter bulkhead itself runs
@@ -32,23 +38,44 @@ enum Launcher {
         // the namespace but no capabilities in it, the child's first write of its uid map fails.
         let attempt: LaunchAttempt
         do {
-            attempt = try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
-        } catch where error.stage == .clone && [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS].contains(error.errno ?? 0) {
-            return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
+            attempt = try launch(plan.namespaces)
+        } catch where error.stage == .clone && Self.namespaceRefusals.contains(error.errno ?? 0) {
+            return try launchWithoutNamespaces(launch)
         }
         if case .failedBeforeExec(.namespaces, _, _) = attempt {
-            return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
+            return try launchWithoutNamespaces(launch)
         }
         return attempt
     }
 
-    private static func launchWithoutNamespaces(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
-        let attempt = try launch(plan, arguments: arguments, options: options, namespaces: TaskNamespaces())
+    /// How the kernel, a security module or a filter refuses a new namespace in the clone.
+    private static let namespaceRefusals = [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS]
+
+    private static func launchWithoutNamespaces(_ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt) throws(LaunchError) -> LaunchAttempt {
+        let attempt = try launch(TaskNamespaces())
         guard case .running(let task, let warnings) = attempt else { return attempt }
         return .running(task, warnings: warnings + [TaskNamespaces.fallbackWarning])
     }
 
-    private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt {
+    /// `network: none` asked for the network namespace: where it cannot be made, the run is refused.
+    private static func launchRequiringNamespaces(_ plan: SandboxPlan, _ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt) throws(LaunchError) -> LaunchAttempt {
+        let refusal = { (err: Int32) in
+            LaunchError(stage: .namespaces, errno: err, message: "network: none needs a network namespace of its own, which cannot be made here",
+                        hint: plan.namespaces.needsUserNamespace
+                            ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns), run bulkhead as root, or use network rules"
+                            : "run bulkhead where it may make namespaces, or use network rules")
+        }
+        let attempt: LaunchAttempt
+        do {
+            attempt = try launch(plan.namespaces)
+        } catch where error.stage == .clone && Self.namespaceRefusals.contains(error.errno ?? 0) {
+            throw refusal(error.errno ?? EPERM)
+        }
+        if case .failedBeforeExec(.namespaces, let err, _) = attempt { throw refusal(err) }
+        return attempt
+    }
+
+    private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces, scratch: String?) throws(LaunchError) -> LaunchAttempt {
         let started = monotonicSeconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
@@ -63,17 +90,44 @@ enum Launcher {
         case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err.value, started: started)
         }
 
+        let workingDirectory = plan.policy.workdir ?? currentDirectory()
+        if let landlock = plan.landlock, landlock.handledFilesystem & LandlockAccess.execute != 0,
+           !TaskRuleset.grantsExecution(of: String(decoding: path.dropLast(), as: UTF8.self), landlock,
+                                        workingDirectory: workingDirectory, scratch: scratch) {
+            throw LaunchError(stage: .exec, errno: EACCES,
+                              message: "\(String(decoding: path.dropLast(), as: UTF8.self)) lies beneath no filesystem.exec grant, so the kernel would refuse to execute it",
+                              hint: "add it or its directory to filesystem.exec (its dynamic loader and libraries need exec and read too)")
+        }
+
         var warnings: [String] = []
         var rlimits = plan.rlimits
         let cgroup = try makeCgroup(plan, rlimits: &rlimits, warnings: &warnings)
-        let shield: Int32
-        do throws(LaunchError) { shield = try cgroupShield(plan, cgroup: cgroup, warnings: &warnings) } catch {
+        let ruleset: Int32
+        var landlockRules = 0
+        do throws(LaunchError) {
+            if let landlock = plan.landlock {
+                let needsShield = cgroup != nil && CgroupShield.isNeeded(taskUID: plan.identity?.uid ?? geteuid())
+                let made = try TaskRuleset.make(landlock, workingDirectory: workingDirectory, scratch: scratch,
+                                                shieldRoots: needsShield ? CgroupShield.deniedRoots() : nil)
+                ruleset = made.fd
+                landlockRules = made.rules
+            } else {
+                ruleset = try cgroupShield(plan, cgroup: cgroup, warnings: &warnings)
+            }
+        } catch {
             cgroup.map(plan.cgroups.release)
             throw error
         }
+        // The shield is the pool's, kept for the next launches; a per-launch ruleset is closed here.
+        defer { if plan.landlock != nil { close(ruleset) } }
 
         let argv = CStringArray(arguments)
-        let envp = CStringArray(plan.environment)
+        var environment = plan.environment
+        if let scratch {
+            environment.removeAll { EnvironmentBuilder.variableName($0).elementsEqual(ScratchDirectory.variable.utf8) }
+            environment.append(Array((ScratchDirectory.variable + "=" + scratch).utf8))
+        }
+        let envp = CStringArray(environment)
         let procWrites = CStringPairs(namespaces.procWrites)
         defer { argv.free(); envp.free(); procWrites.free() }
         guard argv.complete, envp.complete, procWrites.complete else {
@@ -113,7 +167,7 @@ enum Launcher {
                                 }
                                 spec.drop_bounding_set = plan.dropBoundingSet ? 1 : 0
                                 spec.scope_signals = plan.scopesSignals ? 1 : 0
-                                spec.landlock_ruleset = shield
+                                spec.landlock_ruleset = ruleset
                                 spec.last_cap = Capabilities.lastCap
                                 spec.keep_caps = plan.keepCaps
                                 if let filter = plan.filter {
@@ -140,7 +194,14 @@ enum Launcher {
             cgroup.map(plan.cgroups.release)
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
         }
-        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started), warnings: warnings)
+        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules), warnings: warnings)
+    }
+
+    /// What `$CWD` means when the policy sets no workdir: the launcher's own working directory.
+    private static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "." }
+        defer { free(cwd) }
+        return String(cString: cwd)
     }
 
     /// The Landlock ruleset that keeps a task in `cgroup` from writing into the cgroup file systems, or -1
