@@ -91,12 +91,8 @@ enum Launcher {
         }
 
         let workingDirectory = plan.policy.workdir ?? currentDirectory()
-        if let landlock = plan.landlock, landlock.handledFilesystem & LandlockAccess.execute != 0,
-           !TaskRuleset.grantsExecution(of: String(decoding: path.dropLast(), as: UTF8.self), landlock,
-                                        workingDirectory: workingDirectory, scratch: scratch) {
-            throw LaunchError(stage: .exec, errno: EACCES,
-                              message: "\(String(decoding: path.dropLast(), as: UTF8.self)) lies beneath no filesystem.exec grant, so the kernel would refuse to execute it",
-                              hint: "add it or its directory to filesystem.exec (its dynamic loader and libraries need exec and read too)")
+        if let landlock = plan.landlock, landlock.handledFilesystem & LandlockAccess.execute != 0 {
+            try checkExecution(of: String(decoding: path.dropLast(), as: UTF8.self), landlock, workingDirectory: workingDirectory, scratch: scratch)
         }
 
         var warnings: [String] = []
@@ -195,6 +191,21 @@ enum Launcher {
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
         }
         return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules), warnings: warnings)
+    }
+
+    /// Under a file-system view the kernel refuses to execute a program, or its dynamic loader or script
+    /// interpreter, that lies beneath no exec grant, and says only EACCES: refused here with the path.
+    private static func checkExecution(of executable: String, _ landlock: LandlockPlan, workingDirectory: String, scratch: String?) throws(LaunchError) {
+        var program = executable
+        for role in ["the command", "its interpreter", "the interpreter's interpreter"] {
+            guard TaskRuleset.grantsExecution(of: program, landlock, workingDirectory: workingDirectory, scratch: scratch) else {
+                throw LaunchError(stage: .exec, errno: EACCES,
+                                  message: "\(role) \(program)\(program == executable ? "" : " (of \(executable))") lies beneath no filesystem.exec grant, so the kernel would refuse to execute it",
+                                  hint: "add it or its directory to filesystem.exec (the libraries it loads need read too)")
+            }
+            guard let next = ExecutableInterpreter.of(program), next != program else { return }
+            program = next
+        }
     }
 
     /// What `$CWD` means when the policy sets no workdir: the launcher's own working directory.
