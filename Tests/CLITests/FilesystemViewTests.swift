@@ -105,4 +105,21 @@ import Testing
         #expect(run.stderr.contains("ENOENT"))
         #expect(run.stderr.contains("remove it from filesystem.exec"))
     }
+
+    /// A root task in a memory-limited cgroup slot could write its pid into another cgroup: a write grant
+    /// above the cgroup mounts (here /) still stops before them (the cgroup shield, folded into the
+    /// task's one ruleset).
+    @Test(.enabled(if: CLI.isRoot)) func aWriteGrantAboveTheCgroupMountsStopsBeforeThem() throws {
+        let f = AccessFixture(asNobody: false)
+        defer { f.remove() }
+        let policy = try f.policy("limits: { memory: 256MiB }\nfilesystem:\n  read: [/]\n  exec: [/usr]\n  write: [/]\n")
+        let run = try f.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c", """
+            for procs in /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/*/cgroup.procs; do
+              [ -e "$procs" ] && { (echo 0 > "$procs") 2>/dev/null && echo "escaped through $procs"; }
+            done
+            echo x > written && echo wrote
+            """])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "wrote\n")
+    }
 }
