@@ -56,7 +56,15 @@ public struct ScratchDirectory: Sendable {
         let parentFD = open(Self.parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard parentFD >= 0 else { return "cannot open \(Self.parent): \(ErrnoText.describe(errno))" }
         defer { close(parentFD) }
-        return Self.removeTree(Array(String(path.dropFirst(Self.parent.count + 1)).utf8CString), in: parentFD, shown: path, depth: 0)
+        let name = Array(String(path.dropFirst(Self.parent.count + 1)).utf8CString)
+        var info = stat()
+        if fstatat(parentFD, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT != S_IFDIR {
+            // The task moved the directory away and left something in its place: that goes, the
+            // directory cannot be found any more.
+            _ = unlinkat(parentFD, name, 0)
+            return "it was moved away and replaced by something else (removed); the directory itself was not found"
+        }
+        return Self.removeTree(name, in: parentFD, shown: path, depth: 0)
     }
 
     /// Removes the entry `name` of the directory open as `directory`: a directory with what is in it,

@@ -75,14 +75,6 @@ public enum NetworkPolicy: Sendable, Equatable {
         case .rules: return "rules"
         }
     }
-
-    public var bestEffort: Bool {
-        switch self {
-        case .host: return false
-        case .none: return false
-        case .rules(let rules): return rules.bestEffort
-        }
-    }
 }
 
 public struct NetworkRules: Sendable, Equatable {

@@ -137,6 +137,7 @@ struct RunInvocation: Equatable {
         if !quiet {
             for warning in result.warnings { FileHandleStderr.write("bulkhead: warning: \(warning)\n") }
             FileHandleStderr.write("bulkhead: \(OutcomeText.summary(result))\n")
+            if let scratch = result.access?.scratch, scratch.kept { FileHandleStderr.write("bulkhead: scratch directory kept: \(scratch.path)\n") }
         }
         if let cleanupError = result.cleanupError {
             FileHandleStderr.write("bulkhead: error: part of the task may still be running: \(cleanupError)\n")
