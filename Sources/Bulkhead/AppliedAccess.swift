@@ -14,7 +14,8 @@ public struct AppliedAccess: Sendable, Equatable {
 
     /// The Landlock ABI of the task's own domain; nil when it has none (no file-system or network rules).
     public var landlockABI: Int?
-    /// Path and port rules in that domain.
+    /// Grants and ports added to that domain (a write grant above the cgroup mounts, granted beside
+    /// them, counts once).
     public var landlockRules: Int
     /// host, none or rules.
     public var network: String

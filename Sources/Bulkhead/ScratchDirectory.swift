@@ -30,7 +30,7 @@ public struct ScratchDirectory: Sendable {
         guard made != nil else {
             throw LaunchError(stage: .plan, errno: errno, message: "filesystem.scratch: cannot make a scratch directory in \(parent)")
         }
-        let path = String(cString: template)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let scratch = ScratchDirectory(path: path)
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         var info = stat()

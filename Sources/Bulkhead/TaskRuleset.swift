@@ -41,7 +41,7 @@ struct TaskRuleset {
         do throws(LaunchError) {
             var rules = 0
             for rule in plan.paths {
-                let path = resolve(rule.grant.path, workingDirectory: workingDirectory, scratch: scratch)
+                let path = rule.grant.resolved(workingDirectory: workingDirectory, scratch: scratch)
                 rules += try add(rule, path: path, ruleset: fd, shieldRoots: shieldRoots)
             }
             if let shieldRoots, plan.handledFilesystem == 0 {
@@ -60,15 +60,6 @@ struct TaskRuleset {
             close(fd)
             throw error
         }
-    }
-
-    /// A grant's path with its placeholder replaced.
-    static func resolve(_ path: String, workingDirectory: String, scratch: String?) -> String {
-        for (name, value) in [(PathGrant.workingDirectory, workingDirectory), (PathGrant.scratchDirectory, scratch ?? "")]
-        where path == name || path.hasPrefix(name + "/") {
-            return value + path.dropFirst(name.count)
-        }
-        return path
     }
 
     /// Adds one grant; returns how many rules that made. A grant that cannot be opened is the policy's
@@ -120,7 +111,7 @@ struct TaskRuleset {
         guard let real = realPath(executable) else { return true }   // execve reports what is wrong with it
         return plan.paths.contains { rule in
             guard rule.access & LandlockAccess.execute != 0,
-                  let granted = realPath(resolve(rule.grant.path, workingDirectory: workingDirectory, scratch: scratch)) else { return false }
+                  let granted = realPath(rule.grant.resolved(workingDirectory: workingDirectory, scratch: scratch)) else { return false }
             return real == granted || real.hasPrefix(granted == "/" ? "/" : granted + "/")
         }
     }

@@ -32,6 +32,15 @@ public struct PathGrant: Sendable, Equatable, Hashable, CustomStringConvertible 
     /// The placeholders a grant may start with.
     public static let workingDirectory = "$CWD"
     public static let scratchDirectory = "$SCRATCH"
+
+    /// The path for one run: `$CWD` and `$SCRATCH` replaced by that run's directories.
+    public func resolved(workingDirectory: String, scratch: String?) -> String {
+        for (name, value) in [(Self.workingDirectory, workingDirectory), (Self.scratchDirectory, scratch ?? "")]
+        where path == name || path.hasPrefix(name + "/") {
+            return value + path.dropFirst(name.count)
+        }
+        return path
+    }
 }
 
 /// `filesystem:`. The task's view is restricted when any of `read`, `write` or `exec` is given (even

@@ -112,9 +112,9 @@ import Testing
     }
 
     @Test func placeholdersResolvePerLaunch() {
-        #expect(TaskRuleset.resolve("$CWD", workingDirectory: "/srv/job", scratch: nil) == "/srv/job")
-        #expect(TaskRuleset.resolve("$CWD/out", workingDirectory: "/srv/job", scratch: nil) == "/srv/job/out")
-        #expect(TaskRuleset.resolve("$SCRATCH/a", workingDirectory: "/", scratch: "/tmp/s") == "/tmp/s/a")
-        #expect(TaskRuleset.resolve("/usr/$CWD", workingDirectory: "/x", scratch: nil) == "/usr/$CWD")
+        #expect(PathGrant("$CWD").resolved(workingDirectory: "/srv/job", scratch: nil) == "/srv/job")
+        #expect(PathGrant("$CWD/out").resolved(workingDirectory: "/srv/job", scratch: nil) == "/srv/job/out")
+        #expect(PathGrant("$SCRATCH/a").resolved(workingDirectory: "/", scratch: "/tmp/s") == "/tmp/s/a")
+        #expect(PathGrant("/usr/$CWD").resolved(workingDirectory: "/x", scratch: nil) == "/usr/$CWD")
     }
 }
