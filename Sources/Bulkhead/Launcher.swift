@@ -107,6 +107,7 @@ enum Launcher {
                                                 shieldRoots: needsShield ? CgroupShield.deniedRoots() : nil)
                 ruleset = made.fd
                 landlockRules = made.rules
+                warnings += made.warnings
             } else {
                 ruleset = try cgroupShield(plan, cgroup: cgroup, warnings: &warnings)
             }

@@ -16,6 +16,8 @@ struct TaskRuleset {
     let fd: Int32
     /// Path and port rules added.
     let rules: Int
+    /// Grants the cgroup shield narrowed (a write grant beneath a cgroup mount keeps its read rights only).
+    let warnings: [String]
 
     /// O_PATH (asm-generic/fcntl.h): Swift's Glibc module does not import it.
     private static let openPath: Int32 = 0o10000000
@@ -40,9 +42,10 @@ struct TaskRuleset {
         }
         do throws(LaunchError) {
             var rules = 0
+            var warnings: [String] = []
             for rule in plan.paths {
                 let path = rule.grant.resolved(workingDirectory: workingDirectory, scratch: scratch)
-                rules += try add(rule, path: path, ruleset: fd, shieldRoots: shieldRoots)
+                rules += try add(rule, path: path, ruleset: fd, shieldRoots: shieldRoots, warnings: &warnings)
             }
             if let shieldRoots, plan.handledFilesystem == 0 {
                 try CgroupShield.grant(beneathAllBut: shieldRoots, in: "/", ruleset: fd, access: CgroupShield.handled)
@@ -55,7 +58,7 @@ struct TaskRuleset {
                 }
                 rules += 1
             }
-            return TaskRuleset(fd: fd, rules: rules)
+            return TaskRuleset(fd: fd, rules: rules, warnings: warnings)
         } catch {
             close(fd)
             throw error
@@ -64,7 +67,8 @@ struct TaskRuleset {
 
     /// Adds one grant; returns how many rules that made. A grant that cannot be opened is the policy's
     /// error, reported where the grant was written.
-    private static func add(_ rule: LandlockPlan.PathRule, path: String, ruleset: Int32, shieldRoots: [String]?) throws(LaunchError) -> Int {
+    private static func add(_ rule: LandlockPlan.PathRule, path: String, ruleset: Int32, shieldRoots: [String]?,
+                            warnings: inout [String]) throws(LaunchError) -> Int {
         let where_ = rule.grant.location.map { "\($0): " } ?? ""
         // Followed: a grant of /lib on a merged-/usr system means /usr/lib, as it does for the task.
         let fd = open(path, openPath | O_CLOEXEC)
@@ -87,6 +91,9 @@ struct TaskRuleset {
             let beneathARoot = shieldRoots.contains { real == $0 || real.hasPrefix($0 + "/") }
             let aboveARoot = shieldRoots.contains { $0.hasPrefix(real == "/" ? "/" : real + "/") }
             if beneathARoot || aboveARoot { access &= ~CgroupShield.handled }
+            if beneathARoot {
+                warnings.append("\(where_)\(rule.key): \(path) is in a cgroup file system, which this task may not write (it could leave its cgroup slot): granted for reading only")
+            }
             if aboveARoot && !beneathARoot {
                 try CgroupShield.grant(beneathAllBut: shieldRoots, in: real, ruleset: ruleset, access: rule.access)
                 count += 1
