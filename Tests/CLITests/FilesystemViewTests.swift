@@ -124,5 +124,10 @@ import Testing
             """])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "wrote\n")
+        // A grant inside a cgroup file system keeps its read rights only, and the run says so.
+        let inside = try f.policy("limits: { memory: 256MiB }\nfilesystem:\n  read: [/]\n  exec: [/usr]\n  write: [/sys/fs/cgroup]\n", name: "inside.yaml")
+        let narrowed = try f.bulkhead(["run", "--policy", inside, "--", "true"])
+        #expect(narrowed.status == 0, "\(narrowed.stderr)")
+        #expect(narrowed.stderr.contains("\(inside):7:11: filesystem.write: /sys/fs/cgroup is in a cgroup file system"), "\(narrowed.stderr)")
     }
 }
