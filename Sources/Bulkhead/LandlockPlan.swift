@@ -72,11 +72,10 @@ struct LandlockPlan: Equatable {
         case .host:
             return
         case .none:
-            // The network namespace is what keeps the task off the host's network (`TaskNamespaces`);
-            // where the kernel has them, TCP rights with no port granted and the abstract-socket scope
-            // hold as well, should the namespace ever be missing.
-            handledNetwork |= LandlockAccess.network(abi: abi)
-            if abi >= Self.abstractScopeABI { scoped |= LandlockAccess.scopeAbstractUnixSocket }
+            // The network namespace keeps the task off the host's network, abstract unix sockets included
+            // (they belong to the namespace); it is never run without (`Launcher`). No TCP rule here: the
+            // task may use the loopback of its own namespace.
+            return
         case .rules(let rules):
             var missing: [String] = []
             if abi >= Self.networkABI {

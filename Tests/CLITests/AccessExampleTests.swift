@@ -29,12 +29,15 @@ import Testing
         defer { f.remove() }
         let listener = try Listener()
         try f.write("client.py", NetworkRulesTests.client)
-        for name in ["offline.yaml", "https-client.yaml"] {
-            let run = try f.bulkhead(["run", "--quiet", "--policy", example(name), "--", "python3", "client.py",
-                                      "tcp:\(listener.port)", "bind:\(try Listener.freePort())"])
-            #expect(run.status == 0, "\(name): \(run.stderr)")
-            #expect(!run.stdout.contains("ok"), "\(name): \(run.stdout)")
-            #expect(run.stdout.split(separator: "\n").count == 2, "\(name): \(run.stdout)")
-        }
+        let port = try Listener.freePort()
+        // Offline: the host's listener is out of reach; binding in its own namespace is the task's affair.
+        let offline = try f.bulkhead(["run", "--quiet", "--policy", example("offline.yaml"), "--", "python3", "client.py",
+                                      "tcp:\(listener.port)", "bind:\(port)"])
+        #expect(offline.status == 0, "\(offline.stderr)")
+        #expect(offline.stdout.hasPrefix("tcp ") && !offline.stdout.hasPrefix("tcp ok"), "\(offline.stdout)")
+        let https = try f.bulkhead(["run", "--quiet", "--policy", example("https-client.yaml"), "--", "python3", "client.py",
+                                    "tcp:\(listener.port)", "bind:\(port)"])
+        #expect(https.status == 0, "\(https.stderr)")
+        #expect(https.stdout == "tcp \(EACCES)\nbind \(EACCES)\n")
     }
 }
