@@ -1,3 +1,5 @@
+import CLaunch
+
 /// Landlock's access bits (include/uapi/linux/landlock.h) and the ABI version that brought each.
 ///
 /// How the policy's grants map onto them (documented in docs/design.md, "File-system view"):
@@ -46,6 +48,9 @@ enum LandlockAccess {
         | makeFifo | refer | ioctlDev
     /// The rights a rule on a file that is not a directory may carry (the kernel refuses the others there).
     static let onFile = execute | writeFile | readFile | truncate | ioctlDev | resolveUnix
+
+    /// The ABI this kernel offers, asked once: below 1 without Landlock.
+    static let kernelABI = Int(bh_landlock_abi())
 
     /// Every file-system right ABI `abi` knows; 0 without Landlock.
     static func filesystem(abi: Int) -> UInt64 {

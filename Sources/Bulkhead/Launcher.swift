@@ -90,7 +90,8 @@ enum Launcher {
         case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err.value, started: started)
         }
 
-        let workingDirectory = plan.policy.workdir ?? currentDirectory()
+        // What $CWD means; asked of the kernel only when there are grants to resolve.
+        let workingDirectory = plan.landlock == nil ? "" : plan.policy.workdir ?? currentDirectory()
         if let landlock = plan.landlock, landlock.handledFilesystem & LandlockAccess.execute != 0 {
             try checkExecution(of: String(decoding: path.dropLast(), as: UTF8.self), landlock, workingDirectory: workingDirectory, scratch: scratch)
         }

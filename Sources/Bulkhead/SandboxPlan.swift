@@ -88,7 +88,7 @@ public final class SandboxPlan: @unchecked Sendable {
         dropBoundingSet = Capabilities.holds(held.effective, CapabilityNames.setpcap)
         scopesSignals = SignalScope.available
         namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: Capabilities.holds(held.effective, CapabilityNames.sysAdmin))
-        let landlockPlan = try LandlockPlan.make(for: policy, abi: Int(bh_landlock_abi()))
+        let landlockPlan = try LandlockPlan.make(for: policy, abi: LandlockAccess.kernelABI)
         notes += landlockPlan.warnings
         landlock = landlockPlan.isEmpty ? nil : landlockPlan
         taskReachesTheKeyring = policy.letsTaskReachTheKeyring
