@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 import BulkheadPolicy
 import CLaunch
 #if canImport(Glibc)
@@ -17,7 +19,7 @@ struct RunningTask {
 enum LaunchAttempt {
     case running(RunningTask, warnings: [String])
     /// The child failed before execve, or the command was not found; no task ran.
-    case failedBeforeExec(stage: LaunchStage, errno: Int32, started: Double)
+    case failedBeforeExec(stage: LaunchStage, errno: Errno, started: Double)
 }
 
 /// Starts a task: prepares every byte the child needs, then hands over to the C child code.
@@ -39,7 +41,7 @@ enum Launcher {
         let attempt: LaunchAttempt
         do {
             attempt = try launch(plan.namespaces)
-        } catch where error.stage == .clone && Self.namespaceRefusals.contains(error.errno ?? 0) {
+        } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
             return try launchWithoutNamespaces(launch)
         }
         if case .failedBeforeExec(.namespaces, _, _) = attempt {
@@ -48,8 +50,9 @@ enum Launcher {
         return attempt
     }
 
-    /// How the kernel, a security module or a filter refuses a new namespace in the clone.
-    private static let namespaceRefusals = [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS]
+    /// How clone(2) says the namespaces cannot be made here (see above).
+    private static let namespacesRefused: Set<Errno> = [.notPermitted, .noSpace, .tooManyUsers, .invalidArgument,
+                                                         .permissionDenied, .noFunction]
 
     private static func launchWithoutNamespaces(_ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt) throws(LaunchError) -> LaunchAttempt {
         let attempt = try launch(TaskNamespaces())
@@ -59,7 +62,7 @@ enum Launcher {
 
     /// `network: none` asked for the network namespace: where it cannot be made, the run is refused.
     private static func launchRequiringNamespaces(_ plan: SandboxPlan, _ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt) throws(LaunchError) -> LaunchAttempt {
-        let refusal = { (err: Int32) in
+        let refusal = { (err: Errno) in
             LaunchError(stage: .namespaces, errno: err, message: "network: none needs a network namespace of its own, which cannot be made here",
                         hint: plan.namespaces.needsUserNamespace
                             ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns), run bulkhead as root, or use network rules"
@@ -68,26 +71,26 @@ enum Launcher {
         let attempt: LaunchAttempt
         do {
             attempt = try launch(plan.namespaces)
-        } catch where error.stage == .clone && Self.namespaceRefusals.contains(error.errno ?? 0) {
-            throw refusal(error.errno ?? EPERM)
+        } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
+            throw refusal(error.errno ?? .notPermitted)
         }
         if case .failedBeforeExec(.namespaces, let err, _) = attempt { throw refusal(err) }
         return attempt
     }
 
     private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces, scratch: String?) throws(LaunchError) -> LaunchAttempt {
-        let started = monotonicSeconds()
+        let started = MonotonicClock.seconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
         }
         // C strings end at the first NUL: an argument with one inside would reach the task cut short.
         if let bad = arguments.first(where: { $0.contains(0) }) {
-            throw LaunchError(stage: .plan, errno: EINVAL, message: "an argument contains a NUL byte: \(ArgumentText.escaped(bad).debugDescription)")
+            throw LaunchError(stage: .plan, errno: .invalidArgument, message: "an argument contains a NUL byte: \(ArgumentText.escaped(bad).debugDescription)")
         }
         let path: [UInt8]
         switch plan.resolve(name) {
         case .success(let found): path = found
-        case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err.value, started: started)
+        case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err, started: started)
         }
 
         // What $CWD means; asked of the kernel only when there are grants to resolve.
@@ -130,7 +133,7 @@ enum Launcher {
         defer { argv.free(); envp.free(); procWrites.free() }
         guard argv.complete, envp.complete, procWrites.complete else {
             cgroup.map(plan.cgroups.release)
-            throw LaunchError(stage: .plan, errno: ENOMEM, message: "cannot copy the command line and environment")
+            throw LaunchError(stage: .plan, errno: .noMemory, message: "cannot copy the command line and environment")
         }
         let procsFDs = cgroup?.procsFDs ?? []
         let groups = plan.identity?.groups ?? []
@@ -182,7 +185,7 @@ enum Launcher {
         }
         if result.rc != 0 {
             cgroup.map(plan.cgroups.release)
-            throw LaunchError(stage: .clone, errno: result.errno, message: "cannot start the child process")
+            throw LaunchError(stage: .clone, errno: Errno(rawValue: result.errno), message: "cannot start the child process")
         }
         if result.stage != 0 {
             // The child wrote its failure and exited; reap it so no zombie is left.
@@ -190,7 +193,7 @@ enum Launcher {
             _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
             close(pidfd)
             cgroup.map(plan.cgroups.release)
-            return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
+            return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno), started: started)
         }
         return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules), warnings: warnings)
     }
@@ -201,7 +204,7 @@ enum Launcher {
         var program = executable
         for role in ["the command", "its interpreter", "the interpreter's interpreter"] {
             guard TaskRuleset.grantsExecution(of: program, landlock, workingDirectory: workingDirectory, scratch: scratch) else {
-                throw LaunchError(stage: .exec, errno: EACCES,
+                throw LaunchError(stage: .exec, errno: .permissionDenied,
                                   message: "\(role) \(program)\(program == executable ? "" : " (of \(executable))") lies beneath no filesystem.exec grant, so the kernel would refuse to execute it",
                                   hint: "add it or its directory to filesystem.exec (the libraries it loads need read too)")
             }
@@ -308,49 +311,4 @@ struct CStringPairs {
         }
         pointer.deallocate()
     }
-}
-
-/// A NULL-terminated array of C strings, owned until `free()`.
-struct CStringArray {
-    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-    let count: Int
-
-    /// False when a copy failed (out of memory): the array would end early.
-    let complete: Bool
-
-    /// Each string exactly these bytes (which must hold no NUL), UTF-8 or not.
-    init(_ items: [[UInt8]]) {
-        count = items.count
-        pointer = .allocate(capacity: items.count + 1)
-        var complete = true
-        for (index, item) in items.enumerated() {
-            let copy = malloc(item.count + 1)?.assumingMemoryBound(to: CChar.self)
-            if let copy {
-                item.withUnsafeBytes { bytes in if let base = bytes.baseAddress { memcpy(copy, base, bytes.count) } }
-                copy[item.count] = 0
-            } else {
-                complete = false
-            }
-            pointer[index] = copy
-        }
-        pointer[items.count] = nil
-        self.complete = complete
-    }
-
-    init(_ strings: [String]) { self.init(strings.map { Array($0.utf8) }) }
-
-    func free() {
-        for index in 0..<count { Glibc.free(pointer[index]) }
-        pointer.deallocate()
-    }
-}
-
-func monotonicSeconds() -> Double { seconds(on: CLOCK_MONOTONIC) }
-
-func wallClockSeconds() -> Double { seconds(on: CLOCK_REALTIME) }
-
-private func seconds(on clock: clockid_t) -> Double {
-    var now = timespec()
-    clock_gettime(clock, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

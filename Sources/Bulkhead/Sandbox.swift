@@ -1,3 +1,4 @@
+import BulkheadSystem
 import BulkheadPolicy
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,7 @@ extension SandboxPlan {
         switch attempt {
         case .failedBeforeExec(let stage, let err, let started):
             result = RunResult(outcome: .setupFailed(stage: stage, errno: err),
-                               usage: Usage(wallSeconds: monotonicSeconds() - started), warnings: warnings)
+                               usage: Usage(wallSeconds: MonotonicClock.seconds() - started), warnings: warnings)
             result.access = AppliedAccess(plan: self, rules: 0)
         case .running(let task, let launchWarnings):
             result = Supervisor.supervise(task, plan: self, options: options)
@@ -51,7 +52,7 @@ extension SandboxPlan {
 
     private static func invalidateCacheSeal() throws(LaunchError) {
         guard CacheSeal.invalidate() else {
-            throw LaunchError(stage: .plan, errno: errno, message: "the policy lets the task reach the kernel keyring, and the key sealing bulkhead's caches cannot be invalidated before it starts",
+            throw LaunchError(stage: .plan, errno: .current, message: "the policy lets the task reach the kernel keyring, and the key sealing bulkhead's caches cannot be invalidated before it starts",
                               hint: "refuse add_key, keyctl and request_key in the policy, or remove the key: keyctl purge user bulkhead:cache-seal:1")
         }
     }

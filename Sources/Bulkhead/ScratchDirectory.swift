@@ -1,4 +1,6 @@
 import BulkheadPolicy
+import BulkheadSystem
+import SystemPackage
 import CLaunch
 #if canImport(Glibc)
 import Glibc
@@ -28,14 +30,14 @@ public struct ScratchDirectory: Sendable {
         var template = Array((parent + "/bulkhead-scratch-XXXXXX").utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard made != nil else {
-            throw LaunchError(stage: .plan, errno: errno, message: "filesystem.scratch: cannot make a scratch directory in \(parent)")
+            throw LaunchError(stage: .plan, errno: .current, message: "filesystem.scratch: cannot make a scratch directory in \(parent)")
         }
         let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let scratch = ScratchDirectory(path: path)
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         var info = stat()
         guard fd >= 0, fstat(fd, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o7777 == 0o700 else {
-            let err = errno
+            let err = Errno.current
             if fd >= 0 { close(fd) }
             _ = scratch.remove()
             throw LaunchError(stage: .plan, errno: err, message: "filesystem.scratch: the scratch directory \(path) is not the one bulkhead made")
@@ -43,7 +45,7 @@ public struct ScratchDirectory: Sendable {
         defer { close(fd) }
         if uid != info.st_uid || gid != info.st_gid {
             guard fchown(fd, uid, gid) == 0 else {
-                let err = errno
+                let err = Errno.current
                 _ = scratch.remove()
                 throw LaunchError(stage: .plan, errno: err, message: "filesystem.scratch: cannot give the scratch directory to uid \(uid)")
             }
@@ -54,7 +56,7 @@ public struct ScratchDirectory: Sendable {
     /// Removes the directory and everything in it. Returns nil, or why something is left.
     public func remove() -> String? {
         let parentFD = open(Self.parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard parentFD >= 0 else { return "cannot open \(Self.parent): \(ErrnoText.describe(errno))" }
+        guard parentFD >= 0 else { return "cannot open \(Self.parent): \(Errno.current.text)" }
         defer { close(parentFD) }
         let name = Array(String(path.dropFirst(Self.parent.count + 1)).utf8CString)
         var info = stat()
@@ -73,10 +75,10 @@ public struct ScratchDirectory: Sendable {
     private static func removeTree(_ name: [CChar], in directory: Int32, shown: String, depth: Int) -> String? {
         var info = stat()
         guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
-            return errno == ENOENT ? nil : "cannot look at \(shown): \(ErrnoText.describe(errno))"
+            return errno == ENOENT ? nil : "cannot look at \(shown): \(Errno.current.text)"
         }
         if info.st_mode & S_IFMT != S_IFDIR {
-            guard unlinkat(directory, name, 0) == 0 || errno == ENOENT else { return "cannot remove \(shown): \(ErrnoText.describe(errno))" }
+            guard unlinkat(directory, name, 0) == 0 || errno == ENOENT else { return "cannot remove \(shown): \(Errno.current.text)" }
             return nil
         }
         guard depth < maxDepth else { return "\(shown) is nested deeper than \(maxDepth) directories" }
@@ -94,7 +96,7 @@ public struct ScratchDirectory: Sendable {
         guard fd >= 0 else {
             // ELOOP or ENOTDIR: it became a link since fstatat; unlink that name.
             if errno == ELOOP || errno == ENOTDIR, unlinkat(directory, name, 0) == 0 { return nil }
-            return "cannot open \(shown): \(ErrnoText.describe(errno))"
+            return "cannot open \(shown): \(Errno.current.text)"
         }
         // Entries are removed while the listing goes on; list again until nothing is left (a bounded
         // number of times: the task's processes are gone, but a library caller's may not be).
@@ -102,9 +104,9 @@ public struct ScratchDirectory: Sendable {
             if pass == 1000 { close(fd); return "\(shown) keeps being refilled" }
             let listing = dup(fd)
             guard listing >= 0, let stream = fdopendir(listing) else {
-                let err = errno
+                let err = Errno.current
                 close(fd)
-                return "cannot list \(shown): \(ErrnoText.describe(err))"
+                return "cannot list \(shown): \(err.text)"
             }
             var names: [[CChar]] = []
             while let entry = readdir(stream) {
@@ -123,7 +125,7 @@ public struct ScratchDirectory: Sendable {
         }
         close(fd)
         guard unlinkat(directory, name, AT_REMOVEDIR) == 0 || errno == ENOENT else {
-            return "cannot remove \(shown): \(ErrnoText.describe(errno))"
+            return "cannot remove \(shown): \(Errno.current.text)"
         }
         return nil
     }

@@ -1,4 +1,6 @@
 import BulkheadPolicy
+import BulkheadSystem
+import SystemPackage
 import CLaunch
 #if canImport(Glibc)
 import Glibc
@@ -30,13 +32,13 @@ struct TaskRuleset {
         let shieldWrites = shieldRoots == nil ? 0 : CgroupShield.handled
         let created = bh_landlock_ruleset(plan.handledFilesystem | shieldWrites, plan.handledNetwork, plan.scoped)
         guard created >= 0 else {
-            throw LaunchError(stage: .landlock, errno: errno, message: "cannot make the Landlock ruleset for filesystem and network")
+            throw LaunchError(stage: .landlock, errno: .current, message: "cannot make the Landlock ruleset for filesystem and network")
         }
         // Stdio numbers are taken over by the child's stdio: keep the ruleset above them.
         var fd = created
         if fd < 3 {
             fd = fcntl(created, F_DUPFD_CLOEXEC, 3)
-            let err = errno
+            let err = Errno.current
             close(created)
             guard fd >= 0 else { throw LaunchError(stage: .landlock, errno: err, message: "cannot keep the Landlock ruleset open") }
         }
@@ -54,7 +56,7 @@ struct TaskRuleset {
                 let access = (plan.connectPorts.contains(port) ? LandlockAccess.connectTCP : 0)
                     | (plan.bindPorts.contains(port) ? LandlockAccess.bindTCP : 0)
                 guard bh_landlock_allow_port(fd, UInt64(port), access) == 0 else {
-                    throw LaunchError(stage: .landlock, errno: errno, message: "cannot add TCP port \(port) to the Landlock ruleset")
+                    throw LaunchError(stage: .landlock, errno: .current, message: "cannot add TCP port \(port) to the Landlock ruleset")
                 }
                 rules += 1
             }
@@ -73,14 +75,14 @@ struct TaskRuleset {
         // Followed: a grant of /lib on a merged-/usr system means /usr/lib, as it does for the task.
         let fd = open(path, openPath | O_CLOEXEC)
         guard fd >= 0 else {
-            let err = errno
+            let err = Errno.current
             throw LaunchError(stage: .landlock, errno: err, message: "\(where_)\(rule.key) grants \(path), which cannot be opened",
-                              hint: err == ENOENT ? "create it, or remove it from \(rule.key)" : nil)
+                              hint: err == .noSuchFileOrDirectory ? "create it, or remove it from \(rule.key)" : nil)
         }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
-            throw LaunchError(stage: .landlock, errno: errno, message: "\(where_)cannot stat \(path), granted by \(rule.key)")
+            throw LaunchError(stage: .landlock, errno: .current, message: "\(where_)cannot stat \(path), granted by \(rule.key)")
         }
         let isDirectory = info.st_mode & S_IFMT == S_IFDIR
         var access = isDirectory ? rule.access : rule.access & LandlockAccess.onFile
@@ -101,7 +103,7 @@ struct TaskRuleset {
         }
         guard access != 0 else { return count }
         guard bh_landlock_allow_beneath(ruleset, fd, access) == 0 else {
-            throw LaunchError(stage: .landlock, errno: errno, message: "\(where_)cannot add \(path), granted by \(rule.key), to the Landlock ruleset")
+            throw LaunchError(stage: .landlock, errno: .current, message: "\(where_)cannot add \(path), granted by \(rule.key), to the Landlock ruleset")
         }
         return count + 1
     }

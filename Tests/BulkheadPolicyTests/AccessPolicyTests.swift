@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import BulkheadPolicy
 
 /// `filesystem:` and `network:`: what they parse to, where their errors point, and how `extends`,
