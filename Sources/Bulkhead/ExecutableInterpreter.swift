@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The program the kernel runs to start an executable, read the way execve(2) reads it: the ELF
@@ -22,7 +22,8 @@ enum ExecutableInterpreter {
         }
         // ELF, 64-bit, little-endian (ELFCLASS64, ELFDATA2LSB): what this launcher runs on.
         guard n >= 64, head[0] == 0x7f, head[1] == UInt8(ascii: "E"), head[2] == UInt8(ascii: "L"), head[3] == UInt8(ascii: "F"),
-              head[4] == 2, head[5] == 1 else { return nil }
+            head[4] == 2, head[5] == 1
+        else { return nil }
         func field(_ bytes: [UInt8], _ offset: Int, _ size: Int) -> UInt64 {
             (0..<size).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
         }
@@ -32,7 +33,7 @@ enum ExecutableInterpreter {
         for index in 0..<phnum {
             let at = off_t(phoff) + off_t(index * phentsize)
             guard header.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, $0.count, at) }) == phentsize else { return nil }
-            guard field(header, 0, 4) == 3 else { continue }   // PT_INTERP
+            guard field(header, 0, 4) == 3 else { continue }  // PT_INTERP
             let offset = field(header, 8, 8), size = Int(field(header, 32, 8))
             guard size > 1, size <= 4096 else { return nil }
             var name = [UInt8](repeating: 0, count: size)

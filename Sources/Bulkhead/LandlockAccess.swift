@@ -44,7 +44,8 @@ enum LandlockAccess {
 
     static let read = readFile | readDir
     static let exec = read | execute
-    static let write = read | writeFile | truncate | removeFile | removeDir | makeReg | makeDir | makeSym | makeSock
+    static let write =
+        read | writeFile | truncate | removeFile | removeDir | makeReg | makeDir | makeSym | makeSock
         | makeFifo | refer | ioctlDev
     /// The rights a rule on a file that is not a directory may carry (the kernel refuses the others there).
     static let onFile = execute | writeFile | readFile | truncate | ioctlDev | resolveUnix

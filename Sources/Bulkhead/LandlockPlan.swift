@@ -42,17 +42,22 @@ struct LandlockPlan: Equatable {
 
     private mutating func addFilesystem(_ f: FilesystemPolicy) throws(LaunchError) {
         for grant in f.read + f.write + f.exec where grant.path.hasPrefix(PathGrant.scratchDirectory) && !f.scratch {
-            throw LaunchError(stage: .plan, message: "\(grant.location.map { "\($0): " } ?? "")\(grant.path) names the scratch directory, which this policy does not make",
-                              hint: "add 'scratch: true' to filesystem")
+            throw LaunchError(
+                stage: .plan,
+                message:
+                    "\(grant.location.map { "\($0): " } ?? "")\(grant.path) names the scratch directory, which this policy does not make",
+                hint: "add 'scratch: true' to filesystem")
         }
         guard f.restricts else { return }
         if abi < Self.filesystemABI {
-            let reason = abi < 1
+            let reason =
+                abi < 1
                 ? "this kernel offers no Landlock (Linux 5.13 or later, with landlock in the lsm= boot parameter)"
                 : "Landlock ABI \(abi) cannot keep files from being truncated (LANDLOCK_ACCESS_FS_TRUNCATE needs ABI 3, Linux 6.2)"
             guard f.bestEffort else {
-                throw LaunchError(stage: .landlock, message: "filesystem: the file-system view cannot be enforced: \(reason)",
-                                  hint: "run on a kernel with Landlock ABI 3 or later, or set filesystem.best-effort: true")
+                throw LaunchError(
+                    stage: .landlock, message: "filesystem: the file-system view cannot be enforced: \(reason)",
+                    hint: "run on a kernel with Landlock ABI 3 or later, or set filesystem.best-effort: true")
             }
             warnings.append("filesystem: " + (abi < 1 ? "not enforced (best-effort): " : "enforced only in part (best-effort): ") + reason)
             if abi < 1 { return }
@@ -83,26 +88,34 @@ struct LandlockPlan: Equatable {
                 connectPorts = rules.connect
                 bindPorts = rules.bind
             } else {
-                missing.append("network.connect and network.bind: " + (abi < 1 ? "this kernel offers no Landlock"
-                    : "Landlock ABI \(abi) cannot restrict TCP (needs ABI 4, Linux 6.7)"))
+                missing.append(
+                    "network.connect and network.bind: "
+                        + (abi < 1
+                            ? "this kernel offers no Landlock"
+                            : "Landlock ABI \(abi) cannot restrict TCP (needs ABI 4, Linux 6.7)"))
             }
             if abi >= Self.abstractScopeABI {
                 scoped |= LandlockAccess.scopeAbstractUnixSocket
             } else {
-                missing.append("abstract unix sockets outside the task cannot be kept out of reach (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET needs ABI 6, Linux 6.12)")
+                missing.append(
+                    "abstract unix sockets outside the task cannot be kept out of reach (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET needs ABI 6, Linux 6.12)"
+                )
             }
             if let unix = rules.unix {
                 if abi >= Self.resolveUnixABI {
                     handledFilesystem |= LandlockAccess.resolveUnix
                     for grant in unix { paths.append(PathRule(grant: grant, key: "network.unix", access: LandlockAccess.resolveUnix)) }
                 } else {
-                    missing.append("network.unix: Landlock ABI \(max(abi, 0)) cannot restrict connecting to a named unix socket (LANDLOCK_ACCESS_FS_RESOLVE_UNIX needs ABI 9); without a mount namespace any socket file the task's uid may write is reachable")
+                    missing.append(
+                        "network.unix: Landlock ABI \(max(abi, 0)) cannot restrict connecting to a named unix socket (LANDLOCK_ACCESS_FS_RESOLVE_UNIX needs ABI 9); without a mount namespace any socket file the task's uid may write is reachable"
+                    )
                 }
             }
             guard !missing.isEmpty else { return }
             guard rules.bestEffort else {
-                throw LaunchError(stage: .landlock, message: "network: cannot be enforced: " + missing.joined(separator: "; "),
-                                  hint: "run on a kernel with a newer Landlock ABI, remove what it lacks from network, or set network.best-effort: true")
+                throw LaunchError(
+                    stage: .landlock, message: "network: cannot be enforced: " + missing.joined(separator: "; "),
+                    hint: "run on a kernel with a newer Landlock ABI, remove what it lacks from network, or set network.best-effort: true")
             }
             warnings += missing.map { "network: not enforced (best-effort): " + $0 }
         }

@@ -3,7 +3,7 @@ import BulkheadSystem
 import SystemPackage
 import CLaunch
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A run's private writable directory (`filesystem.scratch`): made by bulkhead before the task starts,
@@ -40,7 +40,8 @@ public struct ScratchDirectory: Sendable {
             let err = Errno.current
             if fd >= 0 { close(fd) }
             _ = scratch.remove()
-            throw LaunchError(stage: .plan, errno: err, message: "filesystem.scratch: the scratch directory \(path) is not the one bulkhead made")
+            throw LaunchError(
+                stage: .plan, errno: err, message: "filesystem.scratch: the scratch directory \(path) is not the one bulkhead made")
         }
         defer { close(fd) }
         if uid != info.st_uid || gid != info.st_gid {

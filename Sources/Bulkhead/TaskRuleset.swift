@@ -3,7 +3,7 @@ import BulkheadSystem
 import SystemPackage
 import CLaunch
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one Landlock ruleset a task enters when its policy has `filesystem:` or `network:` rules: the
@@ -28,7 +28,9 @@ struct TaskRuleset {
     ///   - workingDirectory: what `$CWD` means for this run.
     ///   - scratch: what `$SCRATCH` means, when the run has a scratch directory.
     ///   - shieldRoots: the cgroup mount points to keep a task out of (`CgroupShield`), when it needs that.
-    static func make(_ plan: LandlockPlan, workingDirectory: String, scratch: String?, shieldRoots: [String]?) throws(LaunchError) -> TaskRuleset {
+    static func make(_ plan: LandlockPlan, workingDirectory: String, scratch: String?, shieldRoots: [String]?) throws(LaunchError)
+        -> TaskRuleset
+    {
         let shieldWrites = shieldRoots == nil ? 0 : CgroupShield.handled
         let created = bh_landlock_ruleset(plan.handledFilesystem | shieldWrites, plan.handledNetwork, plan.scoped)
         guard created >= 0 else {
@@ -53,7 +55,8 @@ struct TaskRuleset {
                 try CgroupShield.grant(beneathAllBut: shieldRoots, in: "/", ruleset: fd, access: CgroupShield.handled)
             }
             for port in Set(plan.connectPorts + plan.bindPorts).sorted() {
-                let access = (plan.connectPorts.contains(port) ? LandlockAccess.connectTCP : 0)
+                let access =
+                    (plan.connectPorts.contains(port) ? LandlockAccess.connectTCP : 0)
                     | (plan.bindPorts.contains(port) ? LandlockAccess.bindTCP : 0)
                 guard bh_landlock_allow_port(fd, UInt64(port), access) == 0 else {
                     throw LaunchError(stage: .landlock, errno: .current, message: "cannot add TCP port \(port) to the Landlock ruleset")
@@ -69,15 +72,18 @@ struct TaskRuleset {
 
     /// Adds one grant; returns how many rules that made. A grant that cannot be opened is the policy's
     /// error, reported where the grant was written.
-    private static func add(_ rule: LandlockPlan.PathRule, path: String, ruleset: Int32, shieldRoots: [String]?,
-                            warnings: inout [String]) throws(LaunchError) -> Int {
+    private static func add(
+        _ rule: LandlockPlan.PathRule, path: String, ruleset: Int32, shieldRoots: [String]?,
+        warnings: inout [String]
+    ) throws(LaunchError) -> Int {
         let where_ = rule.grant.location.map { "\($0): " } ?? ""
         // Followed: a grant of /lib on a merged-/usr system means /usr/lib, as it does for the task.
         let fd = open(path, openPath | O_CLOEXEC)
         guard fd >= 0 else {
             let err = Errno.current
-            throw LaunchError(stage: .landlock, errno: err, message: "\(where_)\(rule.key) grants \(path), which cannot be opened",
-                              hint: err == .noSuchFileOrDirectory ? "create it, or remove it from \(rule.key)" : nil)
+            throw LaunchError(
+                stage: .landlock, errno: err, message: "\(where_)\(rule.key) grants \(path), which cannot be opened",
+                hint: err == .noSuchFileOrDirectory ? "create it, or remove it from \(rule.key)" : nil)
         }
         defer { close(fd) }
         var info = stat()
@@ -94,7 +100,9 @@ struct TaskRuleset {
             let aboveARoot = shieldRoots.contains { $0.hasPrefix(real == "/" ? "/" : real + "/") }
             if beneathARoot || aboveARoot { access &= ~CgroupShield.handled }
             if beneathARoot {
-                warnings.append("\(where_)\(rule.key): \(path) is in a cgroup file system, which this task may not write (it could leave its cgroup slot): granted for reading only")
+                warnings.append(
+                    "\(where_)\(rule.key): \(path) is in a cgroup file system, which this task may not write (it could leave its cgroup slot): granted for reading only"
+                )
             }
             if aboveARoot && !beneathARoot {
                 try CgroupShield.grant(beneathAllBut: shieldRoots, in: real, ruleset: ruleset, access: rule.access)
@@ -103,7 +111,8 @@ struct TaskRuleset {
         }
         guard access != 0 else { return count }
         guard bh_landlock_allow_beneath(ruleset, fd, access) == 0 else {
-            throw LaunchError(stage: .landlock, errno: .current, message: "\(where_)cannot add \(path), granted by \(rule.key), to the Landlock ruleset")
+            throw LaunchError(
+                stage: .landlock, errno: .current, message: "\(where_)cannot add \(path), granted by \(rule.key), to the Landlock ruleset")
         }
         return count + 1
     }
@@ -117,10 +126,11 @@ struct TaskRuleset {
     /// Whether `executable` lies beneath a grant with the EXECUTE right: otherwise the kernel refuses
     /// its execve with EACCES, which the launcher says more plainly before the fork.
     static func grantsExecution(of executable: String, _ plan: LandlockPlan, workingDirectory: String, scratch: String?) -> Bool {
-        guard let real = realPath(executable) else { return true }   // execve reports what is wrong with it
+        guard let real = realPath(executable) else { return true }  // execve reports what is wrong with it
         return plan.paths.contains { rule in
             guard rule.access & LandlockAccess.execute != 0,
-                  let granted = realPath(rule.grant.resolved(workingDirectory: workingDirectory, scratch: scratch)) else { return false }
+                let granted = realPath(rule.grant.resolved(workingDirectory: workingDirectory, scratch: scratch))
+            else { return false }
             return real == granted || real.hasPrefix(granted == "/" ? "/" : granted + "/")
         }
     }

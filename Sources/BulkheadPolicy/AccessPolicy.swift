@@ -60,8 +60,10 @@ public struct FilesystemPolicy: Sendable, Equatable {
     /// Where the kernel cannot apply the rules, run without them (with a warning) instead of refusing.
     public var bestEffort = false
 
-    public init(read: [PathGrant] = [], write: [PathGrant] = [], exec: [PathGrant] = [], restricts: Bool = false,
-                scratch: Bool = false, bestEffort: Bool = false) {
+    public init(
+        read: [PathGrant] = [], write: [PathGrant] = [], exec: [PathGrant] = [], restricts: Bool = false,
+        scratch: Bool = false, bestEffort: Bool = false
+    ) {
         self.read = read; self.write = write; self.exec = exec; self.restricts = restricts
         self.scratch = scratch; self.bestEffort = bestEffort
     }

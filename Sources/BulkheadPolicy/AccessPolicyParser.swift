@@ -5,8 +5,9 @@ extension PolicyFileParser {
     static let placeholders = [PathGrant.workingDirectory, PathGrant.scratchDirectory]
 
     func filesystem(_ node: YAMLNode) throws(PolicyError) -> PolicyLayer.FilesystemLayer {
-        let entries = try reader.mapping(node, expected: "the filesystem section (a mapping with read, write, exec, scratch)",
-                                         allowed: Self.filesystemKeys)
+        let entries = try reader.mapping(
+            node, expected: "the filesystem section (a mapping with read, write, exec, scratch)",
+            allowed: Self.filesystemKeys)
         var layer = PolicyLayer.FilesystemLayer()
         for (key, _, value) in entries {
             switch key {
@@ -27,12 +28,14 @@ extension PolicyFileParser {
             case "none": return .none
             case "host": return .host
             default:
-                throw reader.error(node, "expected none, host or a mapping with connect, bind and unix, got \(reader.describe(node))",
-                                   hint: DidYouMean.hint(for: text, among: ["none", "host"]))
+                throw reader.error(
+                    node, "expected none, host or a mapping with connect, bind and unix, got \(reader.describe(node))",
+                    hint: DidYouMean.hint(for: text, among: ["none", "host"]))
             }
         }
-        let entries = try reader.mapping(node, expected: "the network section (none, host, or a mapping with connect, bind, unix)",
-                                         allowed: Self.networkKeys)
+        let entries = try reader.mapping(
+            node, expected: "the network section (none, host, or a mapping with connect, bind, unix)",
+            allowed: Self.networkKeys)
         var rules = NetworkRules()
         for (key, _, value) in entries {
             switch key {
@@ -53,13 +56,15 @@ extension PolicyFileParser {
             if path.hasPrefix("$") {
                 let name = String(path.prefix { $0 != "/" })
                 guard Self.placeholders.contains(name) else {
-                    throw reader.error(item, "unknown placeholder '\(name)' in \(key)",
-                                       hint: DidYouMean.hint(for: name, among: Self.placeholders)
-                                           ?? "a path starts with /, $CWD or $SCRATCH")
+                    throw reader.error(
+                        item, "unknown placeholder '\(name)' in \(key)",
+                        hint: DidYouMean.hint(for: name, among: Self.placeholders)
+                            ?? "a path starts with /, $CWD or $SCRATCH")
                 }
             } else if !path.hasPrefix("/") {
-                throw reader.error(item, "\(key) takes absolute paths, got '\(path)'",
-                                   hint: "write /\(path), or $CWD/\(path) for one beneath the working directory")
+                throw reader.error(
+                    item, "\(key) takes absolute paths, got '\(path)'",
+                    hint: "write /\(path), or $CWD/\(path) for one beneath the working directory")
             }
             let grant = PathGrant(path, location: PolicyLocation(file: reader.file, line: item.line, column: item.column))
             if !grants.contains(grant) { grants.append(grant) }

@@ -27,8 +27,12 @@ import TestSupport
         #expect(f.write.map(\.path) == ["$CWD", "/var/tmp/out"])
         #expect(f.exec.map(\.path) == ["/usr/bin"])
         #expect(f.restricts && f.scratch && !f.bestEffort)
-        #expect(policy.network == .rules(NetworkRules(connect: [443, 80], bind: [8080],
-                                                      unix: [PathGrant("/run/postgresql/.s.PGSQL.5432")], bestEffort: true)))
+        #expect(
+            policy.network
+                == .rules(
+                    NetworkRules(
+                        connect: [443, 80], bind: [8080],
+                        unix: [PathGrant("/run/postgresql/.s.PGSQL.5432")], bestEffort: true)))
     }
 
     @Test func everyGrantKeepsWhereItWasWritten() throws {
@@ -49,16 +53,25 @@ import TestSupport
 
     @Test(arguments: [
         ("version: 1\nfilesystem: { reed: [/usr] }\n", "p.yaml:2:15: error: unknown key 'reed'", "did you mean 'read'?"),
-        ("version: 1\nfilesystem:\n  tmpfs: [/tmp]\n", "p.yaml:3:3: error: unknown key 'tmpfs'", "expected one of: read, write, exec, scratch, best-effort"),
-        ("version: 1\nfilesystem:\n  read: [usr/lib]\n", "p.yaml:3:10: error: filesystem.read takes absolute paths, got 'usr/lib'", "$CWD/usr/lib"),
-        ("version: 1\nfilesystem:\n  write: [$CDW/out]\n", "p.yaml:3:11: error: unknown placeholder '$CDW' in filesystem.write", "did you mean '$CWD'?"),
+        (
+            "version: 1\nfilesystem:\n  tmpfs: [/tmp]\n", "p.yaml:3:3: error: unknown key 'tmpfs'",
+            "expected one of: read, write, exec, scratch, best-effort"
+        ),
+        (
+            "version: 1\nfilesystem:\n  read: [usr/lib]\n", "p.yaml:3:10: error: filesystem.read takes absolute paths, got 'usr/lib'",
+            "$CWD/usr/lib"
+        ),
+        (
+            "version: 1\nfilesystem:\n  write: [$CDW/out]\n", "p.yaml:3:11: error: unknown placeholder '$CDW' in filesystem.write",
+            "did you mean '$CWD'?"
+        ),
         ("version: 1\nfilesystem: { scratch: yes }\n", "p.yaml:2:24: error: expected scratch (true or false)", ""),
         ("version: 1\nnetwork: nonee\n", "p.yaml:2:10: error: expected none, host or a mapping", "did you mean 'none'?"),
         ("version: 1\nnetwork:\n  connect: [70000]\n", "p.yaml:3:13: error: network.connect: 70000 is not a TCP port", "1...65535"),
         ("version: 1\nnetwork:\n  connect: [0]\n", "p.yaml:3:13: error: network.connect: 0 is not a TCP port", ""),
         ("version: 1\nnetwork:\n  conect: [80]\n", "p.yaml:3:3: error: unknown key 'conect'", "did you mean 'connect'?"),
         ("version: 1\nnetwork:\n  unix: [run/x.sock]\n", "p.yaml:3:10: error: network.unix takes absolute paths", ""),
-        ("version: 1\nnetwork:\n  bind: 8080\n", "p.yaml:3:9: error: expected a list of TCP port numbers", ""),
+        ("version: 1\nnetwork:\n  bind: 8080\n", "p.yaml:3:9: error: expected a list of TCP port numbers", "")
     ])
     func errorsAreLocated(yaml: String, prefix: String, hint: String) throws {
         let error = try #require(loadError(yaml))
@@ -69,8 +82,9 @@ import TestSupport
     @Test func extendsAddsGrantsAndReplacesTheNetwork() throws {
         let dir = temporaryDirectory()
         writeFile(dir + "/base.yaml", "version: 1\nfilesystem: { read: [/usr], scratch: true }\nnetwork: { connect: [443] }\n")
-        let child = try PolicyLoader.load(text: "version: 1\nextends: ./base.yaml\nfilesystem: { read: [/etc], write: [/tmp] }\nnetwork: none\n",
-                                          file: dir + "/child.yaml")
+        let child = try PolicyLoader.load(
+            text: "version: 1\nextends: ./base.yaml\nfilesystem: { read: [/etc], write: [/tmp] }\nnetwork: none\n",
+            file: dir + "/child.yaml")
         let f = try #require(child.filesystem)
         #expect(f.read.map(\.path) == ["/usr", "/etc"])
         #expect(f.write.map(\.path) == ["/tmp"])

@@ -24,8 +24,10 @@ import Testing
         #expect(access["/etc"] == LandlockAccess.readFile | LandlockAccess.readDir)
         #expect(access["/usr"] == LandlockAccess.readFile | LandlockAccess.readDir | LandlockAccess.execute)
         let write = try #require(access["/tmp"])
-        for right in [LandlockAccess.writeFile, LandlockAccess.truncate, LandlockAccess.refer, LandlockAccess.ioctlDev,
-                      LandlockAccess.makeReg, LandlockAccess.removeFile, LandlockAccess.makeDir, LandlockAccess.removeDir] {
+        for right in [
+            LandlockAccess.writeFile, LandlockAccess.truncate, LandlockAccess.refer, LandlockAccess.ioctlDev,
+            LandlockAccess.makeReg, LandlockAccess.removeFile, LandlockAccess.makeDir, LandlockAccess.removeDir
+        ] {
             #expect(write & right != 0)
         }
         #expect(write & (LandlockAccess.execute | LandlockAccess.makeChar | LandlockAccess.makeBlock) == 0)
@@ -57,7 +59,10 @@ import Testing
 
     @Test func bestEffortWarnsInstead() throws {
         let partial = try LandlockPlan.make(for: policy("filesystem: { read: [/etc], best-effort: true }\n"), abi: 2)
-        #expect(partial.warnings == ["filesystem: enforced only in part (best-effort): Landlock ABI 2 cannot keep files from being truncated (LANDLOCK_ACCESS_FS_TRUNCATE needs ABI 3, Linux 6.2)"])
+        #expect(
+            partial.warnings == [
+                "filesystem: enforced only in part (best-effort): Landlock ABI 2 cannot keep files from being truncated (LANDLOCK_ACCESS_FS_TRUNCATE needs ABI 3, Linux 6.2)"
+            ])
         #expect(!partial.isEmpty)
         let nothing = try LandlockPlan.make(for: policy("filesystem: { read: [/etc], best-effort: true }\n"), abi: -1)
         #expect(nothing.isEmpty)

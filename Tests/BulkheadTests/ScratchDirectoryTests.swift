@@ -40,7 +40,7 @@ import Testing
         defer { _ = ScratchDirectory(path: scratch.path + "-moved").remove() }
         #expect(symlink(outside.path, scratch.path) == 0)
         #expect(scratch.remove()?.hasPrefix("it was moved away") == true)
-        #expect(access(scratch.path, F_OK) != 0)   // the link, removed as a link
+        #expect(access(scratch.path, F_OK) != 0)  // the link, removed as a link
         #expect(access(outside.path + "/kept", F_OK) == 0)
     }
 }

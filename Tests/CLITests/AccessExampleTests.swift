@@ -15,10 +15,13 @@ import Testing
         let f = AccessFixture(asNobody: asNobody)
         defer { f.remove() }
         try f.write("workspace.yaml", try String(contentsOfFile: example("workspace.yaml"), encoding: .utf8))
-        let run = try f.bulkhead(["run", "--quiet", "--policy", f.path("workspace.yaml"), "--", "sh", "-c", """
+        let run = try f.bulkhead([
+            "run", "--quiet", "--policy", f.path("workspace.yaml"), "--", "sh", "-c",
+            """
             echo built > out && cat out; echo tmp > "$BULKHEAD_SCRATCH/t" && cat "$BULKHEAD_SCRATCH/t"
             (echo x > /tmp/bulkhead-workspace-escape-\(getpid())) 2>/dev/null || echo outside-denied
-            """])
+            """
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "built\ntmp\noutside-denied\n")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/bulkhead-workspace-escape-\(getpid())"))
@@ -31,12 +34,16 @@ import Testing
         try f.write("client.py", NetworkRulesTests.client)
         let port = try Listener.freePort()
         // Offline: the host's listener is out of reach; binding in its own namespace is the task's affair.
-        let offline = try f.bulkhead(["run", "--quiet", "--policy", example("offline.yaml"), "--", "python3", "client.py",
-                                      "tcp:\(listener.port)", "bind:\(port)"])
+        let offline = try f.bulkhead([
+            "run", "--quiet", "--policy", example("offline.yaml"), "--", "python3", "client.py",
+            "tcp:\(listener.port)", "bind:\(port)"
+        ])
         #expect(offline.status == 0, "\(offline.stderr)")
         #expect(offline.stdout.hasPrefix("tcp ") && !offline.stdout.hasPrefix("tcp ok"), "\(offline.stdout)")
-        let https = try f.bulkhead(["run", "--quiet", "--policy", example("https-client.yaml"), "--", "python3", "client.py",
-                                    "tcp:\(listener.port)", "bind:\(port)"])
+        let https = try f.bulkhead([
+            "run", "--quiet", "--policy", example("https-client.yaml"), "--", "python3", "client.py",
+            "tcp:\(listener.port)", "bind:\(port)"
+        ])
         #expect(https.status == 0, "\(https.stderr)")
         #expect(https.stdout == "tcp \(EACCES)\nbind \(EACCES)\n")
     }

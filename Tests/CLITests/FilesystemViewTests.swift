@@ -14,12 +14,16 @@ import Testing
         defer { f.remove() }
         f.makeDirectory("out")
         f.makeDirectory("other")
-        let policy = try f.policy("filesystem:\n" + Self.system.replacingOccurrences(of: "[/dev/null]", with: "[/dev/null, \(f.path("out"))]"))
-        let run = try f.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c", """
+        let policy = try f.policy(
+            "filesystem:\n" + Self.system.replacingOccurrences(of: "[/dev/null]", with: "[/dev/null, \(f.path("out"))]"))
+        let run = try f.bulkhead([
+            "run", "--quiet", "--policy", policy, "--", "sh", "-c",
+            """
             echo a > out/f && echo wrote; mkdir out/sub && echo made; mv out/f out/sub/g && echo moved; rm out/sub/g && echo removed
             echo b > other/f 2>/dev/null || echo other-denied; mkdir other/sub 2>/dev/null || echo mkdir-denied
             echo c > \(f.dir)/top 2>/dev/null || echo top-denied
-            """])
+            """
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "wrote\nmade\nmoved\nremoved\nother-denied\nmkdir-denied\ntop-denied\n")
         #expect(!FileManager.default.fileExists(atPath: f.path("other/f")))
@@ -32,12 +36,15 @@ import Testing
         f.makeDirectory("ro")
         try f.write("ro/f", "kept\n", mode: 0o666)
         let policy = try f.policy("filesystem:\n" + Self.system.replacingOccurrences(of: "[/etc]", with: "[/etc, \(f.path("ro"))]"))
-        let run = try f.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c", """
+        let run = try f.bulkhead([
+            "run", "--quiet", "--policy", policy, "--", "sh", "-c",
+            """
             cat ro/f; ls ro
             (echo x >> ro/f) 2>/dev/null || echo append-denied; (: > ro/f) 2>/dev/null || echo truncate-denied
             truncate -s 0 ro/f 2>/dev/null || echo truncate2-denied
             rm ro/f 2>/dev/null || echo rm-denied; touch ro/new 2>/dev/null || echo create-denied
-            """])
+            """
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "kept\nf\nappend-denied\ntruncate-denied\ntruncate2-denied\nrm-denied\ncreate-denied\n")
         #expect(try String(contentsOfFile: f.path("ro/f"), encoding: .utf8) == "kept\n")
@@ -71,12 +78,16 @@ import Testing
         try f.write("secret/file", "secret\n", mode: 0o666)
         symlink(f.path("secret"), f.path("out/dir-link"))
         symlink(f.path("secret/file"), f.path("out/file-link"))
-        let policy = try f.policy("filesystem:\n" + Self.system.replacingOccurrences(of: "[/dev/null]", with: "[/dev/null, \(f.path("out"))]"))
-        let run = try f.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c", """
+        let policy = try f.policy(
+            "filesystem:\n" + Self.system.replacingOccurrences(of: "[/dev/null]", with: "[/dev/null, \(f.path("out"))]"))
+        let run = try f.bulkhead([
+            "run", "--quiet", "--policy", policy, "--", "sh", "-c",
+            """
             cat out/file-link 2>/dev/null || echo read-denied; echo x > out/file-link 2>/dev/null || echo write-denied
             echo y > out/dir-link/new 2>/dev/null || echo create-denied; ls out/dir-link 2>/dev/null || echo list-denied
             ln -s /etc out/mine && echo linked && cat out/mine/hostname > /dev/null && echo read-etc
-            """])
+            """
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         // A link the task makes leads to what the target's own grant allows (here /etc, readable).
         #expect(run.stdout == "read-denied\nwrite-denied\ncreate-denied\nlist-denied\nlinked\nread-etc\n")
@@ -89,8 +100,10 @@ import Testing
         defer { f.remove() }
         f.makeDirectory("sub")
         let policy = try f.policy("filesystem:\n" + Self.system.replacingOccurrences(of: "[/dev/null]", with: "[/dev/null, $CWD/sub]"))
-        let run = try f.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c",
-                                  "echo a > sub/f && echo wrote; echo b > f 2>/dev/null || echo cwd-denied"])
+        let run = try f.bulkhead([
+            "run", "--quiet", "--policy", policy, "--", "sh", "-c",
+            "echo a > sub/f && echo wrote; echo b > f 2>/dev/null || echo cwd-denied"
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "wrote\ncwd-denied\n")
     }
@@ -103,7 +116,9 @@ import Testing
         for _ in 0..<2 {
             let run = try f.bulkhead(["run", "--policy", policy, "--", "true"])
             #expect(run.status == 125)
-            #expect(run.stderr.contains("\(policy):5:16: filesystem.exec grants /nonexistent-bulkhead-grant, which cannot be opened"), "\(run.stderr)")
+            #expect(
+                run.stderr.contains("\(policy):5:16: filesystem.exec grants /nonexistent-bulkhead-grant, which cannot be opened"),
+                "\(run.stderr)")
             #expect(run.stderr.contains("ENOENT"))
             #expect(run.stderr.contains("remove it from filesystem.exec"))
         }
@@ -116,18 +131,23 @@ import Testing
         let f = AccessFixture(asNobody: false)
         defer { f.remove() }
         let policy = try f.policy("limits: { memory: 256MiB }\nfilesystem:\n  read: [/]\n  exec: [/usr]\n  write: [/]\n")
-        let run = try f.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c", """
+        let run = try f.bulkhead([
+            "run", "--quiet", "--policy", policy, "--", "sh", "-c",
+            """
             for procs in /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/*/cgroup.procs; do
               [ -e "$procs" ] && { (echo 0 > "$procs") 2>/dev/null && echo "escaped through $procs"; }
             done
             echo x > written && echo wrote
-            """])
+            """
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "wrote\n")
         // A grant inside a cgroup file system keeps its read rights only, and the run says so.
-        let inside = try f.policy("limits: { memory: 256MiB }\nfilesystem:\n  read: [/]\n  exec: [/usr]\n  write: [/sys/fs/cgroup]\n", name: "inside.yaml")
+        let inside = try f.policy(
+            "limits: { memory: 256MiB }\nfilesystem:\n  read: [/]\n  exec: [/usr]\n  write: [/sys/fs/cgroup]\n", name: "inside.yaml")
         let narrowed = try f.bulkhead(["run", "--policy", inside, "--", "true"])
         #expect(narrowed.status == 0, "\(narrowed.stderr)")
-        #expect(narrowed.stderr.contains("\(inside):7:11: filesystem.write: /sys/fs/cgroup is in a cgroup file system"), "\(narrowed.stderr)")
+        #expect(
+            narrowed.stderr.contains("\(inside):7:11: filesystem.write: /sys/fs/cgroup is in a cgroup file system"), "\(narrowed.stderr)")
     }
 }

@@ -17,7 +17,9 @@ final class Listener {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         try #require(bound)
         port = UInt16(bigEndian: address.sin_port)
@@ -69,7 +71,8 @@ final class Listener {
     private func run(_ f: AccessFixture, policy body: String, _ targets: [String], report: String? = nil) throws -> CLIResult {
         let policy = try f.policy(body)
         try f.write("client.py", Self.client)
-        return try f.bulkhead(["run", "--quiet"] + (report.map { ["--report", $0] } ?? []) + ["--policy", policy, "--", "python3", "client.py"] + targets)
+        return try f.bulkhead(
+            ["run", "--quiet"] + (report.map { ["--report", $0] } ?? []) + ["--policy", policy, "--", "python3", "client.py"] + targets)
     }
 
     @Test(arguments: AccessFixture.modes) func onlyGrantedPortsConnect(asNobody: Bool) throws {
@@ -77,7 +80,8 @@ final class Listener {
         defer { f.remove() }
         let granted = try Listener(), other = try Listener()
         let report = f.path("report.json")
-        let result = try run(f, policy: "network:\n  connect: [\(granted.port)]\n", ["tcp:\(granted.port)", "tcp:\(other.port)"], report: report)
+        let result = try run(
+            f, policy: "network:\n  connect: [\(granted.port)]\n", ["tcp:\(granted.port)", "tcp:\(other.port)"], report: report)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "tcp ok\ntcp \(EACCES)\n")
         // The report says what was applied.

@@ -16,11 +16,14 @@ import Testing
     /// The task's account of its scratch directory, and what it plants there: a link to a file outside,
     /// a link to a directory outside inside a subdirectory it then locks (chmod 0).
     private func plantingTask(_ f: AccessFixture) -> [String] {
-        ["sh", "-c", """
+        [
+            "sh", "-c",
+            """
             stat -c '%a %u %F' "$BULKHEAD_SCRATCH"; echo data > "$BULKHEAD_SCRATCH/f" && echo wrote
             ln -s \(f.path("victim")) "$BULKHEAD_SCRATCH/file-link"; mkdir "$BULKHEAD_SCRATCH/d"
             ln -s \(f.path("victim-dir")) "$BULKHEAD_SCRATCH/d/dir-link"; chmod 0 "$BULKHEAD_SCRATCH/d"
-            """]
+            """
+        ]
     }
 
     private func prepareVictims(_ f: AccessFixture) throws {
@@ -34,7 +37,8 @@ import Testing
         defer { f.remove() }
         try prepareVictims(f)
         let report = f.path("report.json")
-        let run = try f.bulkhead(["run", "--quiet", "--report", report, "--policy", try policy(f, restricted: true), "--"] + plantingTask(f))
+        let run = try f.bulkhead(
+            ["run", "--quiet", "--report", report, "--policy", try policy(f, restricted: true), "--"] + plantingTask(f))
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "700 65534 directory\nwrote\n")
         let access = try #require(try CLI.json(report)["access"] as? [String: Any])
@@ -53,8 +57,10 @@ import Testing
         let f = AccessFixture(asNobody: asNobody)
         defer { f.remove() }
         let report = f.path("report.json")
-        let run = try f.bulkhead(["run", "--quiet", "--keep-scratch", "--report", report, "--policy", try policy(f), "--",
-                                  "sh", "-c", "echo data > \"$BULKHEAD_SCRATCH/f\""])
+        let run = try f.bulkhead([
+            "run", "--quiet", "--keep-scratch", "--report", report, "--policy", try policy(f), "--",
+            "sh", "-c", "echo data > \"$BULKHEAD_SCRATCH/f\""
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let scratch = try #require((try CLI.json(report)["access"] as? [String: Any])?["scratch"] as? [String: Any])
         let path = try #require(scratch["path"] as? String)
