@@ -15,6 +15,8 @@ public struct RunRequest: Sendable {
     /// Makes this process the subreaper of the task's orphans and sweeps them after the task
     /// (`OrphanSweeper`): for a process that runs one task at a time, from its main thread.
     public var sweepsOrphans = true
+    /// Leave the scratch directory (`filesystem.scratch`) in place after the run.
+    public var keepsScratch = false
 
     public init(policy: String? = nil, timeout: String? = nil) {
         self.policy = policy
@@ -32,8 +34,9 @@ public struct RunRequest: Sendable {
         }
         let seconds = try Self.seconds(timeout)
         var notes: [String] = []
-        let options = RunOptions(timeout: seconds, stopSignals: StopSignals.all,
+        var options = RunOptions(timeout: seconds, stopSignals: StopSignals.all,
                                  sweepOrphans: sweepsOrphans ? OrphanSweeper.adoptOrphans() : nil)
+        options.keepScratch = keepsScratch
         if sweepsOrphans, options.sweepOrphans == nil {
             // Not a refusal (no policy asks for it), but no silence either: nothing catches descendants
             // that leave the process group outside a cgroup.
