@@ -13,6 +13,8 @@ struct RunningTask {
     let pidfd: Int32
     let cgroup: TaskCgroup?
     let started: Double
+    /// Rules in the task's own Landlock ruleset (`TaskRuleset`), 0 without one.
+    var landlockRules = 0
     /// With a pid namespace: the page init reports the task's ending on (`bh_init_report_take`).
     var initReport: UnsafeMutableRawPointer? = nil
     /// The namespaces the task runs in.
@@ -30,8 +32,10 @@ enum LaunchAttempt {
 
 /// Starts a task: prepares every byte the child needs, then hands over to the C child code.
 enum Launcher {
-    /// - Parameter arguments: the argv the task gets, byte for byte.
-    static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
+    /// - Parameters:
+    ///   - arguments: the argv the task gets, byte for byte.
+    ///   - scratch: the run's scratch directory (`ScratchDirectory`), exported and granted to the task.
+    static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, scratch: String? = nil) throws(LaunchError) -> LaunchAttempt {
         var namespaces = plan.namespaces
         var warnings: [String] = []
         // Each round either launches, refuses, or leaves out at least one namespace: a few rounds at most.
@@ -39,7 +43,8 @@ enum Launcher {
             var failedNamespace: UInt = 0
             let shortfall: NamespaceShortfall
             do {
-                let attempt = try launch(plan, arguments: arguments, options: options, namespaces: namespaces, failedNamespace: &failedNamespace)
+                let attempt = try launch(plan, arguments: arguments, options: options, namespaces: namespaces, scratch: scratch,
+                                        failedNamespace: &failedNamespace)
                 switch attempt {
                 case .failedBeforeExec(.namespaces, let err, _) where !namespaces.isEmpty:
                     // A step inside the child (a map, /proc, the host name, loopback) said which one.
@@ -63,7 +68,7 @@ enum Launcher {
     }
 
     private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces,
-                               failedNamespace: inout UInt) throws(LaunchError) -> LaunchAttempt {
+                               scratch: String?, failedNamespace: inout UInt) throws(LaunchError) -> LaunchAttempt {
         let started = MonotonicClock.seconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
@@ -78,17 +83,42 @@ enum Launcher {
         case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err, started: started)
         }
 
+        // What $CWD means; asked of the kernel only when there are grants to resolve.
+        let workingDirectory = plan.landlock == nil ? "" : plan.policy.workdir ?? currentDirectory()
+        if let landlock = plan.landlock, landlock.handledFilesystem & LandlockAccess.execute != 0 {
+            try checkExecution(of: String(decoding: path.dropLast(), as: UTF8.self), landlock, workingDirectory: workingDirectory, scratch: scratch)
+        }
+
         var warnings: [String] = []
         var rlimits = plan.rlimits
         let cgroup = try makeCgroup(plan, rlimits: &rlimits, warnings: &warnings)
-        let shield: Int32
-        do throws(LaunchError) { shield = try cgroupShield(plan, cgroup: cgroup, warnings: &warnings) } catch {
+        let ruleset: Int32
+        var landlockRules = 0
+        do throws(LaunchError) {
+            if let landlock = plan.landlock {
+                let needsShield = cgroup != nil && CgroupShield.isNeeded(taskUID: plan.identity?.uid ?? geteuid())
+                let made = try TaskRuleset.make(landlock, workingDirectory: workingDirectory, scratch: scratch,
+                                                shieldRoots: needsShield ? CgroupShield.deniedRoots() : nil)
+                ruleset = made.fd
+                landlockRules = made.rules
+                warnings += made.warnings
+            } else {
+                ruleset = try cgroupShield(plan, cgroup: cgroup, warnings: &warnings)
+            }
+        } catch {
             cgroup.map(plan.cgroups.release)
             throw error
         }
+        // The shield is the pool's, kept for the next launches; a per-launch ruleset is closed here.
+        defer { if plan.landlock != nil { close(ruleset) } }
 
         let argv = CStringArray(arguments)
-        let envp = CStringArray(plan.environment)
+        var environment = plan.environment
+        if let scratch {
+            environment.removeAll { EnvironmentBuilder.variableName($0).elementsEqual(ScratchDirectory.variable.utf8) }
+            environment.append(Array((ScratchDirectory.variable + "=" + scratch).utf8))
+        }
+        let envp = CStringArray(environment)
         let procWrites = CStringPairs(namespaces.procWrites)
         defer { argv.free(); envp.free(); procWrites.free() }
         guard argv.complete, envp.complete, procWrites.complete else {
@@ -137,7 +167,7 @@ enum Launcher {
                                 // Inside its own user namespace the child holds CAP_SETPCAP, whatever bulkhead holds.
                                 spec.drop_bounding_set = plan.dropBoundingSet || namespaces.needsUserNamespace ? 1 : 0
                                 spec.scope_signals = plan.scopesSignals ? 1 : 0
-                                spec.landlock_ruleset = shield
+                                spec.landlock_ruleset = ruleset
                                 spec.last_cap = Capabilities.lastCap
                                 spec.keep_caps = plan.keepCaps
                                 if let filter = plan.filter {
@@ -168,7 +198,8 @@ enum Launcher {
             cgroup.map(plan.cgroups.release)
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno), started: started)
         }
-        var task = RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, initReport: initReport, namespaces: namespaces.kinds)
+        var task = RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules,
+                               initReport: initReport, namespaces: namespaces.kinds)
         task.auditPID = initReport == nil ? pid : plan.violationIsKill ? Self.onlyChild(of: pid) : nil
         return .running(task, warnings: warnings)
     }
@@ -179,6 +210,28 @@ enum Launcher {
         guard let text = try? KernelFile.text("/proc/\(pid)/task/\(pid)/children", limit: 64) else { return nil }
         let first = Array(text.utf8.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") })
         return Digits.number(first[...]).flatMap(pid_t.init(exactly:))
+    }
+
+    /// Under a file-system view the kernel refuses to execute a program, or its dynamic loader or script
+    /// interpreter, that lies beneath no exec grant, and says only EACCES: refused here with the path.
+    private static func checkExecution(of executable: String, _ landlock: LandlockPlan, workingDirectory: String, scratch: String?) throws(LaunchError) {
+        var program = executable
+        for role in ["the command", "its interpreter", "the interpreter's interpreter"] {
+            guard TaskRuleset.grantsExecution(of: program, landlock, workingDirectory: workingDirectory, scratch: scratch) else {
+                throw LaunchError(stage: .exec, errno: .permissionDenied,
+                                  message: "\(role) \(program)\(program == executable ? "" : " (of \(executable))") lies beneath no filesystem.exec grant, so the kernel would refuse to execute it",
+                                  hint: "add it or its directory to filesystem.exec (the libraries it loads need read too)")
+            }
+            guard let next = ExecutableInterpreter.of(program), next != program else { return }
+            program = next
+        }
+    }
+
+    /// What `$CWD` means when the policy sets no workdir: the launcher's own working directory.
+    private static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "." }
+        defer { free(cwd) }
+        return String(cString: cwd)
     }
 
     /// The Landlock ruleset that keeps a task in `cgroup` from writing into the cgroup file systems, or -1

@@ -54,6 +54,13 @@ struct NamespaceShortfall {
         if lost.contains(.user), !holdsSysAdmin { lost.formUnion(plan.kinds) }
         if lost.contains(.mount), !plan.requested.contains(.mount), plan.kinds.contains(.pid) { lost.insert(.pid) }
         let lostKinds = NamespacePolicy.ordered(lost)
+        if lost.contains(.net), plan.networkNone {
+            throw LaunchError(
+                stage: .namespaces, errno: errno, message: "network: none needs a network namespace of its own, which cannot be made here",
+                hint: plan.needsUserNamespace && !holdsSysAdmin
+                    ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns), run bulkhead as root, or use network rules"
+                    : "run bulkhead where it may make namespaces, or use network rules")
+        }
         let reason = Self.reason(for: lostKinds, errno: errno, holdsSysAdmin: holdsSysAdmin, plan: plan)
         let refused = lostKinds.filter { plan.requested.contains($0) && !plan.bestEffort.contains($0) }
         if !refused.isEmpty {

@@ -83,6 +83,8 @@ public struct RunResult: Sendable, Equatable {
     public var cleanupError: String?
     /// The namespaces the task ran in (`NamespaceKind` names), those the policy asked for and bulkhead's own.
     public var namespaces: [String] = []
+    /// What the policy's `filesystem:` and `network:` came to on this machine (`AppliedAccess`).
+    public var access: AppliedAccess?
 
     public init(outcome: Outcome, usage: Usage, limitsReached: [LimitKind] = [], interruptedBy: Int32? = nil, warnings: [String] = []) {
         self.outcome = outcome; self.usage = usage; self.limitsReached = limitsReached

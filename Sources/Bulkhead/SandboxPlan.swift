@@ -30,6 +30,9 @@ public final class SandboxPlan: @unchecked Sendable {
     let holdsSysAdmin: Bool
     /// The task may call into the kernel keyring, where the key sealing the caches lives (`CacheSeal`).
     let taskReachesTheKeyring: Bool
+    /// The Landlock domain for `filesystem:` and `network:`; nil when the policy has neither (or, best-effort,
+    /// the kernel can enforce nothing of them).
+    let landlock: LandlockPlan?
     /// Emptied task cgroups for the next launches; see `close()`.
     let cgroups: CgroupPool
 
@@ -89,6 +92,9 @@ public final class SandboxPlan: @unchecked Sendable {
         scopesSignals = SignalScope.available
         holdsSysAdmin = Capabilities.holds(held.effective, CapabilityNames.sysAdmin)
         namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin, identity: identity.map { ($0.uid, $0.gid) })
+        let landlockPlan = try LandlockPlan.make(for: policy, abi: LandlockAccess.kernelABI)
+        notes += landlockPlan.warnings
+        landlock = landlockPlan.isEmpty ? nil : landlockPlan
         taskReachesTheKeyring = policy.letsTaskReachTheKeyring
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: Capabilities.holds(held.effective, CapabilityNames.sysResource))

@@ -28,12 +28,13 @@ import BulkheadPolicy
 struct TaskNamespaces: Equatable {
     static let newIPC: UInt = 0x0800_0000  // CLONE_NEWIPC
     static let newUser: UInt = 0x1000_0000  // CLONE_NEWUSER
+    static let newNet: UInt = 0x4000_0000   // CLONE_NEWNET
 
     static func flag(_ kind: NamespaceKind) -> UInt {
         switch kind {
         case .user: return newUser
         case .pid: return 0x2000_0000  // CLONE_NEWPID
-        case .net: return 0x4000_0000  // CLONE_NEWNET
+        case .net: return newNet
         case .mount: return 0x0002_0000  // CLONE_NEWNS
         case .ipc: return newIPC
         case .uts: return 0x0400_0000  // CLONE_NEWUTS
@@ -61,13 +62,17 @@ struct TaskNamespaces: Equatable {
 
     static func == (a: TaskNamespaces, b: TaskNamespaces) -> Bool {
         a.kinds == b.kinds && a.requested == b.requested && a.bestEffort == b.bestEffort && a.hostname == b.hostname
-            && a.unshareUser == b.unshareUser
+            && a.unshareUser == b.unshareUser && a.networkNone == b.networkNone
             && a.procWrites.elementsEqual(b.procWrites) { $0.path == $1.path && $0.text == $1.text }
     }
 
     var isEmpty: Bool { kinds.isEmpty }
     var needsUserNamespace: Bool { kinds.contains(.user) }
     var hasInit: Bool { kinds.contains(.pid) }
+    /// `network: none` asked for the network namespace: where it cannot be made, the run is refused.
+    var isRequired: Bool { networkNone && kinds.contains(.net) }
+    /// The policy says `network: none`, which is kept by a network namespace of the task's own.
+    var networkNone = false
 
     /// What is lost when bulkhead's own IPC namespace cannot be made: the warning of a run without it.
     static let fallbackWarning =
@@ -89,6 +94,11 @@ struct TaskNamespaces: Equatable {
         plan.requested = asked?.enabled ?? []
         plan.bestEffort = asked?.bestEffort ?? []
         var kinds = Set(plan.requested)
+        // A network namespace for `network: none`: the task sees no interface but its own loopback.
+        if case .none = policy.network {
+            kinds.insert(.net)
+            plan.networkNone = true
+        }
         if !kinds.contains(.ipc), policy.seccomp.map(Self.mayCreateIPCObjects) ?? true { kinds.insert(.ipc) }
         if kinds.contains(.pid) { kinds.insert(.mount) }
         if !holdsSysAdmin, !kinds.isEmpty { kinds.insert(.user) }

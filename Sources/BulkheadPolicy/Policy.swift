@@ -18,6 +18,9 @@ public struct Policy: Sendable, Equatable {
     public var user: UserPolicy?
     /// nil: the key is absent, and bulkhead picks namespaces alone (see `NamespacePolicy`).
     public var namespaces: NamespacePolicy?
+    /// nil: no file-system restriction and no scratch directory.
+    public var filesystem: FilesystemPolicy?
+    public var network: NetworkPolicy = .host
 
     public init() {}
 }
