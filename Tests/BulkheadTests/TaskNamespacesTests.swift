@@ -93,4 +93,19 @@ import Glibc
             #expect(error.hint?.hasSuffix("or add pid to namespaces.best-effort") == true)
         }
     }
+
+    @Test func networkNoneIsARequiredNetworkNamespace() throws {
+        var policy = Policy()
+        policy.seccomp = SeccompPolicy(defaultAction: .allow, rules: TaskNamespaces.ipcCreators.map { SyscallRule(syscall: $0, action: .errno(1)) })
+        policy.network = .none
+        policy.namespaces = NamespacePolicy(enabled: [.pid], bestEffort: [.pid])
+        let plan = TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0)
+        #expect(plan.kinds == [.pid, .net, .mount] && plan.isRequired)
+        var warnings: [String] = []
+        // pid is best-effort and goes with a warning; net is network: none's, never best-effort.
+        #expect(try NamespaceShortfall(missing: [.pid], errno: .notPermitted).resolve(plan, holdsSysAdmin: true, warnings: &warnings).kinds == [.net])
+        #expect(throws: LaunchError.self) {
+            try NamespaceShortfall(missing: [.net], errno: .notPermitted).resolve(plan, holdsSysAdmin: true, warnings: &warnings)
+        }
+    }
 }
