@@ -19,7 +19,7 @@ public enum LintReport {
         if !adding.isEmpty {
             out += "  adds  weight  rule\n"
             for item in adding {
-                out += "  " + pad(fixed2(item.adds), 4) + "  " + pad(number(item.rule.weight), 6) + "  " + item.rule.id + "\n"
+                out += "  " + pad(fixed2(item.adds), 4) + "  " + pad(String(item.rule.weight), 6) + "  " + item.rule.id + "\n"
             }
         }
         let quiet = lint.score.items.count - adding.count
@@ -38,7 +38,7 @@ public enum LintReport {
                 ("items", .array(lint.score.items.map { item in
                     .object([
                         ("rule", .string(item.rule.id)),
-                        ("weight", .double(item.rule.weight)),
+                        ("weight", .int(item.rule.weight)),
                         ("badness", .double(rounded(item.badness))),
                         ("adds", .double(rounded(item.adds))),
                     ])
@@ -70,8 +70,6 @@ public enum LintReport {
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
-
-    private static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 
     private static func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
 

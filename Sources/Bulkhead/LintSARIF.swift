@@ -19,7 +19,7 @@ public enum LintSARIF {
                     ("shortDescription", .object([("text", .string(rule.title))])),
                     ("help", .object([("text", .string(rule.fix))])),
                     ("defaultConfiguration", .object([("level", .string(level(rule.severity)))])),
-                    ("properties", .object([("exposureWeight", .double(rule.weight))])),
+                    ("properties", .object([("exposureWeight", .int(rule.weight))])),
                 ])
             })),
         ])

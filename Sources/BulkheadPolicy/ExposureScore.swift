@@ -20,7 +20,7 @@ public struct ExposureScore: Sendable, Equatable {
         let total = rules.reduce(0) { $0 + $1.weight }
         items = rules.map { rule in
             let badness = min(1, findings.filter { $0.rule == rule.id }.reduce(0) { $0 + $1.badness })
-            return Item(rule: rule, badness: badness, adds: total > 0 ? 10 * rule.weight * badness / total : 0)
+            return Item(rule: rule, badness: badness, adds: total > 0 ? 10 * Double(rule.weight) * badness / Double(total) : 0)
         }
         value = (items.reduce(0) { $0 + $1.adds } * 10).rounded() / 10
     }

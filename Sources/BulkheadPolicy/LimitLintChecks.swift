@@ -3,6 +3,8 @@
 /// No limit of one kind: a fork bomb, a memory hog or a spinning loop takes what it finds.
 struct MissingLimitCheck: PolicyLintCheck {
     let rule: LintRule
+    /// What is not limited, in "no SUBJECT limit".
+    let subject: String
     /// Any one of them set satisfies the check.
     let kinds: [LimitKind]
     let why: String
@@ -10,8 +12,8 @@ struct MissingLimitCheck: PolicyLintCheck {
     func findings(in context: LintContext) -> [LintFinding] {
         let limits = context.policy.limits
         guard kinds.allSatisfy({ limits[$0] == nil }) else { return [] }
-        let names = kinds.map(\.rawValue).joined(separator: " or ")
-        return [context.finding(rule, at: context.key(["limits"]) ?? context.top, "no \(names) limit: \(why)")]
+        let keys = kinds.map { "limits.\($0.rawValue)" }.joined(separator: " or ")
+        return [context.finding(rule, at: context.key(["limits"]) ?? context.top, "no \(subject) limit (\(keys)): \(why)")]
     }
 }
 
@@ -57,17 +59,17 @@ extension PolicyLinter {
         MissingLimitCheck(
             rule: LintRule(id: "no-memory-limit", severity: .warning, title: "No memory limit",
                            fix: "add limits.memory (a cgroup limit for the whole task tree), e.g. 'memory: 512MiB'", weight: 3),
-            kinds: [.memory, .addressSpace],
+            subject: "memory", kinds: [.memory, .addressSpace],
             why: "a task that allocates without end pushes the machine into swapping and the OOM killer"),
         MissingLimitCheck(
             rule: LintRule(id: "no-process-limit", severity: .warning, title: "No process limit",
                            fix: "add limits.processes, e.g. 'processes: 64'", weight: 3),
-            kinds: [.processes],
+            subject: "process", kinds: [.processes],
             why: "a fork bomb fills the machine's process table"),
         MissingLimitCheck(
             rule: LintRule(id: "no-time-limit", severity: .warning, title: "No time limit",
                            fix: "add limits.wall (and limits.cpu), e.g. 'wall: 60s'", weight: 3),
-            kinds: [.wall, .cpu],
+            subject: "time", kinds: [.wall, .cpu],
             why: "a task that spins or hangs runs until someone kills it"),
         BestEffortCheck(),
     ]

@@ -64,9 +64,9 @@ public struct LintRule: Sendable, Equatable {
     /// The one-line fix.
     public var fix: String
     /// How much this rule's score item weighs in the exposure score.
-    public var weight: Double
+    public var weight: Int
 
-    public init(id: String, severity: LintSeverity, title: String, fix: String, weight: Double) {
+    public init(id: String, severity: LintSeverity, title: String, fix: String, weight: Int) {
         self.id = id; self.severity = severity; self.title = title; self.fix = fix; self.weight = weight
     }
 }
