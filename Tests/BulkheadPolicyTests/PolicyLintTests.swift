@@ -209,6 +209,12 @@ import TestSupport
         #expect(ptrace?.location.inheritedFrom == nil)
     }
 
+    @Test func aSyscallTheParentRulesOutStaysOutWhenTheChildAllowsIt() throws {
+        // default kills ptrace with a rule; a child's allow item does not lift a parent's rule.
+        let result = try #require(lint("version: 1\nextends: default\nseccomp:\n  allow: [ptrace, bpf]\nlimits: { memory: 1GiB, processes: 8, wall: 1s }\n"))
+        #expect(result.findings.isEmpty, "\(result.findings)")
+    }
+
     @Test func findingsInAnExtendedFileOnDiskPointIntoThatFile() throws {
         let dir = temporaryDirectory()
         let base = "version: 1\nseccomp:\n  default: kill\n  allow: [read, ptrace]\nlimits: { memory: 1GiB, processes: 8, wall: 1s }\n"
