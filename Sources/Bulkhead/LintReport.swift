@@ -32,33 +32,48 @@ public enum LintReport {
         .object([
             ("file", .string(lint.file)),
             ("policy", lint.policy.name.map(JSONValue.string)),
-            ("exposure", .object([
-                ("score", .double(lint.score.value)),
-                ("rating", .string(lint.score.rating)),
-                ("items", .array(lint.score.items.map { item in
-                    .object([
-                        ("rule", .string(item.rule.id)),
-                        ("weight", .int(item.rule.weight)),
-                        ("badness", .double(rounded(item.badness))),
-                        ("adds", .double(rounded(item.adds))),
-                    ])
-                })),
-            ])),
-            ("summary", .object(LintSeverity.allCases.reversed().map { s in
-                (s.rawValue, .int(lint.findings.filter { $0.severity == s }.count))
-            })),
-            ("findings", .array(lint.findings.map { f in
+            (
+                "exposure",
                 .object([
-                    ("rule", .string(f.rule)),
-                    ("severity", .string(f.severity.rawValue)),
-                    ("file", .string(f.location.file)),
-                    ("line", .int(f.location.line)),
-                    ("column", .int(f.location.column)),
-                    ("inheritedFrom", f.location.inheritedFrom.map(JSONValue.string)),
-                    ("message", .string(f.message)),
-                    ("fix", .string(f.fix)),
+                    ("score", .double(lint.score.value)),
+                    ("rating", .string(lint.score.rating)),
+                    (
+                        "items",
+                        .array(
+                            lint.score.items.map { item in
+                                .object([
+                                    ("rule", .string(item.rule.id)),
+                                    ("weight", .int(item.rule.weight)),
+                                    ("badness", .double(rounded(item.badness))),
+                                    ("adds", .double(rounded(item.adds)))
+                                ])
+                            })
+                    )
                 ])
-            })),
+            ),
+            (
+                "summary",
+                .object(
+                    LintSeverity.allCases.reversed().map { s in
+                        (s.rawValue, .int(lint.findings.filter { $0.severity == s }.count))
+                    })
+            ),
+            (
+                "findings",
+                .array(
+                    lint.findings.map { f in
+                        .object([
+                            ("rule", .string(f.rule)),
+                            ("severity", .string(f.severity.rawValue)),
+                            ("file", .string(f.location.file)),
+                            ("line", .int(f.location.line)),
+                            ("column", .int(f.location.column)),
+                            ("inheritedFrom", f.location.inheritedFrom.map(JSONValue.string)),
+                            ("message", .string(f.message)),
+                            ("fix", .string(f.fix))
+                        ])
+                    })
+            )
         ])
     }
 

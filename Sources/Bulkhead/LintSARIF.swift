@@ -12,16 +12,20 @@ public enum LintSARIF {
         let driver = JSONValue.object([
             ("name", .string("bulkhead")),
             ("fullName", .string("bulkhead policy lint")),
-            ("rules", .array(rules.map { rule in
-                .object([
-                    ("id", .string(rule.id)),
-                    ("name", .string(pascalCase(rule.id))),
-                    ("shortDescription", .object([("text", .string(rule.title))])),
-                    ("help", .object([("text", .string(rule.fix))])),
-                    ("defaultConfiguration", .object([("level", .string(level(rule.severity)))])),
-                    ("properties", .object([("exposureWeight", .int(rule.weight))])),
-                ])
-            })),
+            (
+                "rules",
+                .array(
+                    rules.map { rule in
+                        .object([
+                            ("id", .string(rule.id)),
+                            ("name", .string(pascalCase(rule.id))),
+                            ("shortDescription", .object([("text", .string(rule.title))])),
+                            ("help", .object([("text", .string(rule.fix))])),
+                            ("defaultConfiguration", .object([("level", .string(level(rule.severity)))])),
+                            ("properties", .object([("exposureWeight", .int(rule.weight))]))
+                        ])
+                    })
+            )
         ])
         let results = lint.findings.map { f -> JSONValue in
             var text = "\(f.message). Fix: \(f.fix)."
@@ -31,33 +35,48 @@ public enum LintSARIF {
                 ("ruleIndex", rules.firstIndex { $0.id == f.rule }.map { JSONValue.int($0) }),
                 ("level", .string(level(f.severity))),
                 ("message", .object([("text", .string(text))])),
-                ("locations", .array([
-                    .object([
-                        ("physicalLocation", .object([
-                            ("artifactLocation", .object([("uri", .string(uri(f.location.file)))])),
-                            ("region", .object([
-                                ("startLine", .int(f.location.line)),
-                                ("startColumn", .int(f.location.column)),
-                            ])),
-                        ])),
-                    ]),
-                ])),
+                (
+                    "locations",
+                    .array([
+                        .object([
+                            (
+                                "physicalLocation",
+                                .object([
+                                    ("artifactLocation", .object([("uri", .string(uri(f.location.file)))])),
+                                    (
+                                        "region",
+                                        .object([
+                                            ("startLine", .int(f.location.line)),
+                                            ("startColumn", .int(f.location.column))
+                                        ])
+                                    )
+                                ])
+                            )
+                        ])
+                    ])
+                )
             ])
         }
         return .object([
             ("version", .string(version)),
             ("$schema", .string(schema)),
-            ("runs", .array([
-                .object([
-                    ("tool", .object([("driver", driver)])),
-                    ("columnKind", .string("unicodeCodePoints")),
-                    ("results", .array(results)),
-                    ("properties", .object([
-                        ("exposureScore", .double(lint.score.value)),
-                        ("exposureRating", .string(lint.score.rating)),
-                    ])),
-                ]),
-            ])),
+            (
+                "runs",
+                .array([
+                    .object([
+                        ("tool", .object([("driver", driver)])),
+                        ("columnKind", .string("unicodeCodePoints")),
+                        ("results", .array(results)),
+                        (
+                            "properties",
+                            .object([
+                                ("exposureScore", .double(lint.score.value)),
+                                ("exposureRating", .string(lint.score.rating))
+                            ])
+                        )
+                    ])
+                ])
+            )
         ])
     }
 

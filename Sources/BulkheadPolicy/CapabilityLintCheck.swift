@@ -2,8 +2,9 @@
 /// leads). What each one gives is from capabilities(7); "root-equivalent" ones have a known route to
 /// full root and are errors.
 struct CapabilityLintCheck: PolicyLintCheck {
-    let rule = LintRule(id: "dangerous-capability", severity: .error, title: "A capability kept for the task",
-                        fix: "drop it from capabilities.keep", weight: 12)
+    let rule = LintRule(
+        id: "dangerous-capability", severity: .error, title: "A capability kept for the task",
+        fix: "drop it from capabilities.keep", weight: 12)
 
     /// Severity and what the capability gives, by name. Not listed: a note.
     static let table: [(name: String, severity: LintSeverity, gives: String)] = [
@@ -40,7 +41,7 @@ struct CapabilityLintCheck: PolicyLintCheck {
         ("CAP_AUDIT_READ", .warning, "reading the audit log"),
         ("CAP_SYSLOG", .warning, "reading the kernel log and kernel addresses"),
         ("CAP_PERFMON", .warning, "performance monitoring of any process and the kernel"),
-        ("CAP_CHECKPOINT_RESTORE", .warning, "checkpoint and restore: choosing pids, reading other processes' state"),
+        ("CAP_CHECKPOINT_RESTORE", .warning, "checkpoint and restore: choosing pids, reading other processes' state")
     ]
 
     /// The badness a kept capability of this severity adds to the score item (capped at 1 in all).
@@ -59,10 +60,12 @@ struct CapabilityLintCheck: PolicyLintCheck {
         let rest = kept.filter { name in !Self.table.contains { $0.name == name } }
         let ordered = known.map { ($0.name, $0.severity, $0.gives) } + rest.map { ($0, LintSeverity.note, "little beyond its own purpose") }
         return ordered.map { name, severity, gives in
-            let at = context.listItem(["capabilities", "keep"]) { CapabilityNames.canonical($0) == name }
+            let at =
+                context.listItem(["capabilities", "keep"]) { CapabilityNames.canonical($0) == name }
                 ?? context.key(["capabilities"]) ?? context.top
-            return context.finding(rule, at: at, "\(name) is kept: \(gives)", severity: severity,
-                                   fix: "drop \(name) from capabilities.keep", badness: Self.badness(severity))
+            return context.finding(
+                rule, at: at, "\(name) is kept: \(gives)", severity: severity,
+                fix: "drop \(name) from capabilities.keep", badness: Self.badness(severity))
         }
     }
 }

@@ -20,23 +20,27 @@ struct MissingLimitCheck: PolicyLintCheck {
 /// A `best-effort` on a protection a user probably relies on: where the machine cannot apply it, the
 /// task runs without it, and only a warning in the report says so.
 struct BestEffortCheck: PolicyLintCheck {
-    let rule = LintRule(id: "best-effort-relied-on", severity: .warning, title: "A protection marked best-effort",
-                        fix: "remove the best-effort marking so that the run is refused where the protection cannot be applied",
-                        weight: 3)
+    let rule = LintRule(
+        id: "best-effort-relied-on", severity: .warning, title: "A protection marked best-effort",
+        fix: "remove the best-effort marking so that the run is refused where the protection cannot be applied",
+        weight: 3)
 
     func findings(in context: LintContext) -> [LintFinding] {
         var out: [LintFinding] = []
         if let user = context.policy.user, user.bestEffort {
-            out.append(context.finding(rule, at: context.value(["user", "best-effort"]) ?? context.key(["user"]) ?? context.top,
-                                       "user is best-effort: a launcher that is not root runs the task as its own uid, which can signal and ptrace bulkhead and the launcher's other processes",
-                                       fix: "remove 'best-effort: true' from user, and run bulkhead as root (or give the task a pid namespace)"))
+            out.append(
+                context.finding(
+                    rule, at: context.value(["user", "best-effort"]) ?? context.key(["user"]) ?? context.top,
+                    "user is best-effort: a launcher that is not root runs the task as its own uid, which can signal and ptrace bulkhead and the launcher's other processes",
+                    fix: "remove 'best-effort: true' from user, and run bulkhead as root (or give the task a pid namespace)"))
         }
         for kind in context.policy.limits.bestEffort.members {
             let fallback: String
             let severity: LintSeverity
             switch kind {
             case .memory:
-                fallback = "without a cgroup the task gets RLIMIT_AS per process only, and a tree of processes takes as much memory as it likes"
+                fallback =
+                    "without a cgroup the task gets RLIMIT_AS per process only, and a tree of processes takes as much memory as it likes"
                 severity = .note
             case .processes:
                 fallback = "without a cgroup the task gets RLIMIT_NPROC, which counts every process of the uid and holds nothing for root"
@@ -46,9 +50,11 @@ struct BestEffortCheck: PolicyLintCheck {
                 continue
             }
             let at = context.listItem(["limits", "best-effort"]) { $0 == kind.rawValue } ?? context.key(["limits"]) ?? context.top
-            out.append(context.finding(rule, at: at, "limits.\(kind.rawValue) is best-effort: \(fallback)", severity: severity,
-                                       fix: "drop '\(kind.rawValue)' from limits.best-effort and run bulkhead where it can make a cgroup",
-                                       badness: 0.5))
+            out.append(
+                context.finding(
+                    rule, at: at, "limits.\(kind.rawValue) is best-effort: \(fallback)", severity: severity,
+                    fix: "drop '\(kind.rawValue)' from limits.best-effort and run bulkhead where it can make a cgroup",
+                    badness: 0.5))
         }
         return out
     }
@@ -57,20 +63,23 @@ struct BestEffortCheck: PolicyLintCheck {
 extension PolicyLinter {
     static let limitChecks: [any PolicyLintCheck] = [
         MissingLimitCheck(
-            rule: LintRule(id: "no-memory-limit", severity: .warning, title: "No memory limit",
-                           fix: "add limits.memory (a cgroup limit for the whole task tree), e.g. 'memory: 512MiB'", weight: 3),
+            rule: LintRule(
+                id: "no-memory-limit", severity: .warning, title: "No memory limit",
+                fix: "add limits.memory (a cgroup limit for the whole task tree), e.g. 'memory: 512MiB'", weight: 3),
             subject: "memory", kinds: [.memory, .addressSpace],
             why: "a task that allocates without end pushes the machine into swapping and the OOM killer"),
         MissingLimitCheck(
-            rule: LintRule(id: "no-process-limit", severity: .warning, title: "No process limit",
-                           fix: "add limits.processes, e.g. 'processes: 64'", weight: 3),
+            rule: LintRule(
+                id: "no-process-limit", severity: .warning, title: "No process limit",
+                fix: "add limits.processes, e.g. 'processes: 64'", weight: 3),
             subject: "process", kinds: [.processes],
             why: "a fork bomb fills the machine's process table"),
         MissingLimitCheck(
-            rule: LintRule(id: "no-time-limit", severity: .warning, title: "No time limit",
-                           fix: "add limits.wall (and limits.cpu), e.g. 'wall: 60s'", weight: 3),
+            rule: LintRule(
+                id: "no-time-limit", severity: .warning, title: "No time limit",
+                fix: "add limits.wall (and limits.cpu), e.g. 'wall: 60s'", weight: 3),
             subject: "time", kinds: [.wall, .cpu],
             why: "a task that spins or hangs runs until someone kills it"),
-        BestEffortCheck(),
+        BestEffortCheck()
     ]
 }

@@ -55,9 +55,12 @@ public struct LintContext {
     }
 
     /// A finding of `rule` at `location`, with the rule's severity and fix unless given.
-    public func finding(_ rule: LintRule, at location: LintLocation, _ message: String, severity: LintSeverity? = nil,
-                        fix: String? = nil, badness: Double = 1) -> LintFinding {
-        LintFinding(rule: rule.id, severity: severity ?? rule.severity, location: location, message: message,
-                    fix: fix ?? rule.fix, badness: badness)
+    public func finding(
+        _ rule: LintRule, at location: LintLocation, _ message: String, severity: LintSeverity? = nil,
+        fix: String? = nil, badness: Double = 1
+    ) -> LintFinding {
+        LintFinding(
+            rule: rule.id, severity: severity ?? rule.severity, location: location, message: message,
+            fix: fix ?? rule.fix, badness: badness)
     }
 }

@@ -29,8 +29,9 @@ public enum PolicyLinter {
     static func lint(_ policy: Policy, sources: [PolicySourceText]) throws(PolicyError) -> PolicyLint {
         let context = LintContext(policy: policy, sources: try PolicySourceMap(sources: sources))
         let findings = checks.flatMap { $0.findings(in: context) }
-        return PolicyLint(file: context.top.file, policy: policy, findings: findings,
-                          score: ExposureScore(rules: rules, findings: findings))
+        return PolicyLint(
+            file: context.top.file, policy: policy, findings: findings,
+            score: ExposureScore(rules: rules, findings: findings))
     }
 }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import Testing
 import TestSupport
@@ -9,9 +9,12 @@ import TestSupport
 /// the shipped policies' exposure scores pinned.
 @Suite struct PolicyLintTests {
     /// A policy with no finding at all; each test adds one pitfall.
-    static func tight(allow: [String] = [], rules: [String] = [], limits: String = "{ memory: 64MiB, processes: 8, wall: 10s }",
-                      tail: String = "") -> String {
-        var text = "version: 1\nseccomp:\n  default: kill\n  allow: [\((["read", "write", "exit_group"] + allow).joined(separator: ", "))]\n"
+    static func tight(
+        allow: [String] = [], rules: [String] = [], limits: String = "{ memory: 64MiB, processes: 8, wall: 10s }",
+        tail: String = ""
+    ) -> String {
+        var text =
+            "version: 1\nseccomp:\n  default: kill\n  allow: [\((["read", "write", "exit_group"] + allow).joined(separator: ", "))]\n"
         text += rules.isEmpty ? "  rules: []\n" : "  rules:\n" + rules.map { "    - \($0)\n" }.joined()
         text += "limits: \(limits)\n" + tail
         return text
@@ -33,8 +36,10 @@ import TestSupport
         return (0, 0)
     }
 
-    func expectAt(_ finding: LintFinding?, _ needle: String, in text: String, file: String = "p.yaml",
-                  sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectAt(
+        _ finding: LintFinding?, _ needle: String, in text: String, file: String = "p.yaml",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let (line, column) = position(of: needle, in: text, sourceLocation: sourceLocation)
         let at = finding.map { LintLocation(file: $0.location.file, line: $0.location.line, column: $0.location.column) }
         #expect(at == LintLocation(file: file, line: line, column: column), sourceLocation: sourceLocation)
@@ -54,7 +59,7 @@ import TestSupport
         ("syscall-mount", "pivot_root"), ("syscall-kexec", "kexec_load"), ("syscall-kernel-module", "init_module"),
         ("personality-unconditioned", "personality"), ("clone-unconditioned", "clone"), ("clone-unconditioned", "clone3"),
         ("unshare-unconditioned", "unshare"), ("unshare-unconditioned", "setns"), ("ioctl-tiocsti", "ioctl"),
-        ("socket-any-family", "socket"),
+        ("socket-any-family", "socket")
     ])
     func aSyscallAllowedByNameIsFoundAtItsItem(rule: String, syscall: String) throws {
         let text = Self.tight(allow: [syscall])
@@ -90,18 +95,21 @@ import TestSupport
             "{ syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCLINUX }] }",
             "{ syscall: ioctl, when: [{ arg: 1, ne: TIOCSTI }, { arg: 1, ne: TIOCLINUX }] }",
             "{ syscall: socket, when: [{ arg: 0, eq: AF_INET }] }",
-            "{ syscall: ptrace, action: errno EPERM }",
+            "{ syscall: ptrace, action: errno EPERM }"
         ])
         let result = try #require(lint(text))
         #expect(result.findings.isEmpty, "\(result.findings)")
     }
 
     @Test func ioctlGuardedOnlyIn64BitsIsOpenWithHighBits() throws {
-        let text = Self.tight(rules: ["{ syscall: ioctl, when: [{ arg: 1, ne: TIOCSTI, width: 64 }, { arg: 1, ne: TIOCLINUX, width: 64 }] }"])
+        let text = Self.tight(rules: [
+            "{ syscall: ioctl, when: [{ arg: 1, ne: TIOCSTI, width: 64 }, { arg: 1, ne: TIOCLINUX, width: 64 }] }"
+        ])
         let result = try #require(lint(text))
         #expect(result.findings.map(\.rule) == ["ioctl-tiocsti"])
-        #expect(result.findings.first?.message.contains("= TIOCSTI with high bits set, TIOCLINUX with high bits set:") == true,
-                "\(result.findings)")
+        #expect(
+            result.findings.first?.message.contains("= TIOCSTI with high bits set, TIOCLINUX with high bits set:") == true,
+            "\(result.findings)")
         expectAt(result.findings.first, "{ syscall: ioctl, when", in: text)
     }
 
@@ -124,7 +132,8 @@ import TestSupport
     @Test func defaultAllowOpensEverySyscallRuleAtTheDefault() throws {
         let text = "version: 1\nseccomp:\n  default: allow\nlimits: { memory: 1GiB, processes: 8, cpu: 1s }\n"
         let result = try #require(lint(text))
-        let expected = PolicyLinter.rules.map(\.id).filter { $0.hasPrefix("syscall-") || $0.hasSuffix("-unconditioned") }
+        let expected =
+            PolicyLinter.rules.map(\.id).filter { $0.hasPrefix("syscall-") || $0.hasSuffix("-unconditioned") }
             + ["seccomp-default-allow", "ioctl-tiocsti", "socket-any-family"]
         #expect(Set(result.findings.map(\.rule)) == Set(expected))
         #expect(result.findings.first?.rule == "seccomp-default-allow")
@@ -162,7 +171,7 @@ import TestSupport
 
     @Test(arguments: [
         ("no-memory-limit", "{ processes: 8, wall: 10s }"), ("no-process-limit", "{ memory: 64MiB, wall: 10s }"),
-        ("no-time-limit", "{ memory: 64MiB, processes: 8 }"),
+        ("no-time-limit", "{ memory: 64MiB, processes: 8 }")
     ])
     func aMissingLimitIsFoundAtTheLimitsKey(rule: String, limits: String) throws {
         let text = Self.tight(limits: limits)
@@ -180,8 +189,9 @@ import TestSupport
     }
 
     @Test func bestEffortOnWhatAUserReliesOnIsFound() throws {
-        let text = Self.tight(limits: "{ memory: 64MiB, processes: 8, wall: 10s, best-effort: [wall, memory] }",
-                              tail: "user: { uid: 65534, gid: 65534, best-effort: true }\n")
+        let text = Self.tight(
+            limits: "{ memory: 64MiB, processes: 8, wall: 10s, best-effort: [wall, memory] }",
+            tail: "user: { uid: 65534, gid: 65534, best-effort: true }\n")
         let result = try #require(lint(text))
         #expect(result.findings.map(\.rule) == ["best-effort-relied-on", "best-effort-relied-on"])
         #expect(result.findings.map(\.severity) == [.warning, .note])
@@ -211,7 +221,8 @@ import TestSupport
 
     @Test func aSyscallTheParentRulesOutStaysOutWhenTheChildAllowsIt() throws {
         // default kills ptrace with a rule; a child's allow item does not lift a parent's rule.
-        let result = try #require(lint("version: 1\nextends: default\nseccomp:\n  allow: [ptrace, bpf]\nlimits: { memory: 1GiB, processes: 8, wall: 1s }\n"))
+        let result = try #require(
+            lint("version: 1\nextends: default\nseccomp:\n  allow: [ptrace, bpf]\nlimits: { memory: 1GiB, processes: 8, wall: 1s }\n"))
         #expect(result.findings.isEmpty, "\(result.findings)")
     }
 

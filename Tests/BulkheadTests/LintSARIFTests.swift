@@ -12,8 +12,9 @@ import BulkheadPolicy
 
     @Test func rulesAreNamedInPascalCaseAndResultsPointAtTheirRule() throws {
         #expect(LintSARIF.pascalCase("seccomp-default-allow") == "SeccompDefaultAllow")
-        let lint = try PolicyLinter.lint(text: "version: 1\nseccomp: { default: kill, allow: [read, bpf] }\nlimits: { memory: 1G, processes: 1, cpu: 1s }\n",
-                                         file: "p.yaml")
+        let lint = try PolicyLinter.lint(
+            text: "version: 1\nseccomp: { default: kill, allow: [read, bpf] }\nlimits: { memory: 1G, processes: 1, cpu: 1s }\n",
+            file: "p.yaml")
         let text = LintSARIF.document(lint).rendered()
         let index = try #require(PolicyLinter.rules.firstIndex { $0.id == "syscall-bpf" })
         #expect(text.contains("\"ruleId\": \"syscall-bpf\",\n          \"ruleIndex\": \(index),"), "\(text)")

@@ -120,7 +120,8 @@ import Testing
         let first = try #require(results.first)
         #expect(first["ruleId"] as? String == "syscall-ptrace" && first["level"] as? String == "error")
         let capability = try #require(results.first { $0["ruleId"] as? String == "dangerous-capability" })
-        let region = ((capability["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"] as? [String: Any]
+        let region =
+            ((capability["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"] as? [String: Any]
         #expect(region?["startLine"] as? Int == 5 && region?["startColumn"] as? Int == 24)
     }
 
