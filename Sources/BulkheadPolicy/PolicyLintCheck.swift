@@ -34,6 +34,7 @@ public struct LintContext {
     /// action that lets calls through, unconditional rules first; else an `allow` item naming it; else
     /// the default action; else `seccomp: none`; else the top of the file.
     public func permitting(_ syscalls: [String]) -> LintLocation {
+        if policy.seccomp == nil { return seccompNone }
         let wanted = Set(syscalls)
         func names(_ node: YAMLNode?) -> Bool {
             guard let node, let name = PolicySourceMap.text(node) else { return false }
@@ -52,6 +53,11 @@ public struct LintContext {
         }
         if let item = sources.items(["seccomp", "allow"]).first(where: { names($0.node) }) { return sources.location(item) }
         return value(["seccomp", "default"]) ?? value(["seccomp"]) ?? top
+    }
+
+    /// The `seccomp: none` that removed the filter (the nearest file's; a parent's filter may be above it).
+    public var seccompNone: LintLocation {
+        sources.values(["seccomp"]).first { PolicySourceMap.text($0.node) == "none" }.map(sources.location) ?? top
     }
 
     /// A finding of `rule` at `location`, with the rule's severity and fix unless given.

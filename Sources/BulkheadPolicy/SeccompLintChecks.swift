@@ -11,7 +11,7 @@ struct SeccompPresenceCheck: PolicyLintCheck {
         guard context.policy.seccomp == nil else { return [] }
         return [
             context.finding(
-                rule, at: context.value(["seccomp"]) ?? context.top,
+                rule, at: context.seccompNone,
                 "seccomp is 'none': every system call of the kernel is reachable")
         ]
     }

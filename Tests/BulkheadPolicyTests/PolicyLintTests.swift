@@ -154,6 +154,17 @@ import TestSupport
         #expect(try #require(lint("version: 1\nseccomp: none\n")).score.rating == "open")
     }
 
+    @Test func seccompNoneOverAParentsFilterIsWhereEverySyscallFindingPoints() throws {
+        let dir = temporaryDirectory()
+        writeFile(dir + "/base.yaml", "version: 1\nseccomp:\n  default: kill\n  allow: [read, ptrace]\n")
+        let child = "version: 1\nextends: ./base.yaml\nseccomp: none\nlimits: { memory: 1GiB, processes: 8, wall: 1s }\n"
+        writeFile(dir + "/child.yaml", child)
+        let result = try PolicyLinter.lint(.file(dir + "/child.yaml"))
+        #expect(result.findings.first?.rule == "seccomp-none")
+        #expect(result.findings.contains { $0.rule == "syscall-bpf" })
+        for finding in result.findings { expectAt(finding, "none", in: child, file: dir + "/child.yaml") }
+    }
+
     @Test func keptCapabilitiesAreNamedWorstFirst() throws {
         let text = Self.tight(tail: "capabilities:\n  keep: [net_bind_service, CAP_NET_RAW, sys_admin]\n")
         let result = try #require(lint(text))
