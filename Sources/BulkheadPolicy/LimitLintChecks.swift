@@ -31,7 +31,8 @@ struct BestEffortCheck: PolicyLintCheck {
             out.append(
                 context.finding(
                     rule, at: context.value(["user", "best-effort"]) ?? context.key(["user"]) ?? context.top,
-                    "user is best-effort: a launcher that is not root runs the task as its own uid, which can signal and ptrace bulkhead and the launcher's other processes",
+                    "user is best-effort: a launcher that is not root runs the task as its own uid, which can signal and ptrace "
+                        + "bulkhead and the launcher's other processes",
                     fix: "remove 'best-effort: true' from user, and run bulkhead as root (or give the task a pid namespace)"))
         }
         for kind in context.policy.limits.bestEffort.members {

@@ -29,7 +29,8 @@ struct SeccompDefaultCheck: PolicyLintCheck {
         return [
             context.finding(
                 rule, at: context.value(["seccomp", "default"]) ?? context.top,
-                "the default action is '\(seccomp.defaultAction)': every syscall not named is let through, and so is every syscall a newer kernel adds"
+                "the default action is '\(seccomp.defaultAction)': every syscall not named is let through, and so is every syscall a "
+                    + "newer kernel adds"
             )
         ]
     }
@@ -112,7 +113,8 @@ extension PolicyLinter {
                 fix: "refuse them: add { syscall: \"@debug\", action: kill } under seccomp.rules", weight: 8),
             syscalls: ["ptrace", "process_vm_readv", "process_vm_writev"],
             why:
-                "the task can read and change the memory of other processes of its uid, the supervisor's too when it shares it (CVE-2016-9962, CVE-2019-13272)"
+                "the task can read and change the memory of other processes of its uid, the supervisor's too when it shares it "
+                + "(CVE-2016-9962, CVE-2019-13272)"
         ),
         SyscallReachCheck(
             rule: LintRule(
@@ -120,7 +122,8 @@ extension PolicyLinter {
                 fix: "refuse it: add { syscall: \"@bpf\", action: kill } under seccomp.rules", weight: 6),
             syscalls: ["bpf"],
             why:
-                "eBPF programs run in the kernel, and the verifier is a recurring source of privilege escalations (CVE-2021-3490, CVE-2022-23222)"
+                "eBPF programs run in the kernel, and the verifier is a recurring source of privilege escalations (CVE-2021-3490, "
+                + "CVE-2022-23222)"
         ),
         SyscallReachCheck(
             rule: LintRule(
@@ -128,7 +131,8 @@ extension PolicyLinter {
                 fix: "refuse it: add { syscall: perf_event_open, action: kill } under seccomp.rules", weight: 4),
             syscalls: ["perf_event_open"],
             why:
-                "performance counters leak other processes' and the kernel's activity and are a frequent exploit target (CVE-2013-2094, CVE-2023-5717)"
+                "performance counters leak other processes' and the kernel's activity and are a frequent exploit target "
+                + "(CVE-2013-2094, CVE-2023-5717)"
         ),
         SyscallReachCheck(
             rule: LintRule(
@@ -154,7 +158,8 @@ extension PolicyLinter {
                 fix: "refuse them: add { syscall: \"@mount\", action: kill } under seccomp.rules", weight: 6),
             syscalls: SyscallGroups.expand("@mount") ?? [],
             why:
-                "with the capabilities of a user namespace they reshape the task's view of the file system and reach file-system code of the kernel"
+                "with the capabilities of a user namespace they reshape the task's view of the file system and reach file-system code "
+                + "of the kernel"
         ),
         SyscallReachCheck(
             rule: LintRule(
@@ -174,17 +179,20 @@ extension PolicyLinter {
                 fix: "allow only { arg: 0, eq: PER_LINUX } and { arg: 0, eq: PER_QUERY }", weight: 2),
             syscalls: ["personality"], uncheckable: [],
             why:
-                "READ_IMPLIES_EXEC makes every readable mapping executable and ADDR_NO_RANDOMIZE turns off ASLR for the programs the task runs"
+                "READ_IMPLIES_EXEC makes every readable mapping executable and ADDR_NO_RANDOMIZE turns off ASLR for the programs the "
+                + "task runs"
         ),
         UnconditionedSyscallCheck(
             rule: LintRule(
                 id: "clone-unconditioned", severity: .warning, title: "clone or clone3 allowed without argument conditions",
                 fix:
-                    "allow clone only { arg: 0, has-none: CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP } and answer clone3 with errno ENOSYS",
+                    "allow clone only { arg: 0, has-none: CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWUTS|"
+                    + "CLONE_NEWIPC|CLONE_NEWCGROUP } and answer clone3 with errno ENOSYS",
                 weight: 4),
             syscalls: ["clone"], uncheckable: ["clone3"],
             why:
-                "the task can create namespaces, a user namespace first, which opens kernel code otherwise reserved to root (clone3's flags are in memory a filter cannot read)"
+                "the task can create namespaces, a user namespace first, which opens kernel code otherwise reserved to root (clone3's "
+                + "flags are in memory a filter cannot read)"
         ),
         UnconditionedSyscallCheck(
             rule: LintRule(

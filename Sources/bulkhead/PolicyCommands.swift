@@ -78,14 +78,20 @@ struct PolicyCommand: ParsableCommand {
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "lint",
-            abstract: "Report what a policy leaves open: findings with a stable id, a severity, a line and a fix, and an exposure score from 0 (tight) to 10 (open).",
+            abstract: """
+                Report what a policy leaves open: findings with a stable id, a severity, a line and a fix, and an \
+                exposure score from 0 (tight) to 10 (open).
+                """,
             discussion: """
-            Exit codes: 0 when no finding is at or above --fail-on, 1 when one is, 125 when the policy does not \
-            load (with the located error). The rules, severities and the score table are in docs/lint.md.
-            """)
-        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).") var file: String
-        @Option(name: .long, help: "text, json or sarif (SARIF 2.1.0, for code scanning).") var format: LintFormat = .text
-        @Option(name: .customLong("fail-on"), help: "The lowest severity that makes the exit code 1: error, warning, note, or never.") var failOn: LintThreshold = .error
+                Exit codes: 0 when no finding is at or above --fail-on, 1 when one is, 125 when the policy does not \
+                load (with the located error). The rules, severities and the score table are in docs/lint.md.
+                """)
+        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).")
+        var file: String
+        @Option(name: .long, help: "text, json or sarif (SARIF 2.1.0, for code scanning).")
+        var format: LintFormat = .text
+        @Option(name: .customLong("fail-on"), help: "The lowest severity that makes the exit code 1: error, warning, note, or never.")
+        var failOn: LintThreshold = .error
 
         enum LintFormat: String, ExpressibleByArgument, CaseIterable { case text, json, sarif }
 
