@@ -35,6 +35,22 @@ struct BestEffortCheck: PolicyLintCheck {
                         + "bulkhead and the launcher's other processes",
                     fix: "remove 'best-effort: true' from user, and run bulkhead as root (or give the task a pid namespace)"))
         }
+        if let filesystem = context.policy.filesystem, filesystem.restricts, filesystem.bestEffort {
+            out.append(
+                context.finding(
+                    rule, at: context.value(["filesystem", "best-effort"]) ?? context.key(["filesystem"]) ?? context.top,
+                    "filesystem is best-effort: where Landlock is missing or older than the rules need, the task sees the whole "
+                        + "file system, and only a warning says so",
+                    fix: "remove 'best-effort: true' from filesystem so that such a machine refuses the run"))
+        }
+        if case .rules(let rules) = context.policy.network, rules.bestEffort {
+            out.append(
+                context.finding(
+                    rule, at: context.value(["network", "best-effort"]) ?? context.key(["network"]) ?? context.top,
+                    "network is best-effort: where Landlock cannot hold the port or socket rules, the task reaches the host's "
+                        + "whole network, and only a warning says so",
+                    fix: "remove 'best-effort: true' from network so that such a machine refuses the run"))
+        }
         for kind in context.policy.limits.bestEffort.members {
             let fallback: String
             let severity: LintSeverity

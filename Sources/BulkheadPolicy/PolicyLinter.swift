@@ -4,7 +4,7 @@
 /// what it finds in the file where it was written (`PolicySourceMap`).
 public enum PolicyLinter {
     /// Every check, in report order: the score table's rows. Adding one changes every score.
-    public static let checks: [any PolicyLintCheck] = seccompChecks + [CapabilityLintCheck()] + limitChecks
+    public static let checks: [any PolicyLintCheck] = seccompChecks + [CapabilityLintCheck()] + accessChecks + limitChecks
 
     public static var rules: [LintRule] { checks.map(\.rule) }
 

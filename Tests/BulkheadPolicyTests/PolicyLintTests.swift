@@ -62,7 +62,8 @@ import TestSupport
         ("socket-any-family", "socket")
     ])
     func aSyscallAllowedByNameIsFoundAtItsItem(rule: String, syscall: String) throws {
-        let text = Self.tight(allow: [syscall])
+        // network: none keeps socket's finding alone (with IP sockets the host's network is open too).
+        let text = Self.tight(allow: [syscall], tail: "network: none\n")
         let result = try #require(lint(text))
         #expect(result.findings.map(\.rule) == [rule])
         expectAt(result.findings.first, "\(syscall)]", in: text)
@@ -86,17 +87,18 @@ import TestSupport
     }
 
     @Test func argumentConditionsAndRefusalsCloseTheUnconditionedFindings() throws {
-        let text = Self.tight(rules: [
-            "{ syscall: personality, when: [{ arg: 0, eq: PER_LINUX }] }",
-            "{ syscall: clone, when: [{ arg: 0, has-none: CLONE_NEWUSER|CLONE_NEWNS }] }",
-            "{ syscall: clone3, action: errno ENOSYS }",
-            "{ syscall: unshare, when: [{ arg: 0, has-none: CLONE_NEWUSER }] }",
-            "{ syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCSTI }] }",
-            "{ syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCLINUX }] }",
-            "{ syscall: ioctl, when: [{ arg: 1, ne: TIOCSTI }, { arg: 1, ne: TIOCLINUX }] }",
-            "{ syscall: socket, when: [{ arg: 0, eq: AF_INET }] }",
-            "{ syscall: ptrace, action: errno EPERM }"
-        ])
+        let text = Self.tight(
+            rules: [
+                "{ syscall: personality, when: [{ arg: 0, eq: PER_LINUX }] }",
+                "{ syscall: clone, when: [{ arg: 0, has-none: CLONE_NEWUSER|CLONE_NEWNS }] }",
+                "{ syscall: clone3, action: errno ENOSYS }",
+                "{ syscall: unshare, when: [{ arg: 0, has-none: CLONE_NEWUSER }] }",
+                "{ syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCSTI }] }",
+                "{ syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCLINUX }] }",
+                "{ syscall: ioctl, when: [{ arg: 1, ne: TIOCSTI }, { arg: 1, ne: TIOCLINUX }] }",
+                "{ syscall: socket, when: [{ arg: 0, eq: AF_INET }] }",
+                "{ syscall: ptrace, action: errno EPERM }"
+            ], tail: "network: { connect: [443] }\n")
         let result = try #require(lint(text))
         #expect(result.findings.isEmpty, "\(result.findings)")
     }
@@ -123,7 +125,7 @@ import TestSupport
     }
 
     @Test func socketConditionedOnTheWrongFamiliesIsOpen() throws {
-        let text = Self.tight(rules: ["{ syscall: socket, when: [{ arg: 0, ne: AF_UNIX }] }"])
+        let text = Self.tight(rules: ["{ syscall: socket, when: [{ arg: 0, ne: AF_UNIX }] }"], tail: "network: none\n")
         let result = try #require(lint(text))
         #expect(result.findings.map(\.rule) == ["socket-any-family"])
         #expect(result.findings.first?.message.contains("AF_PACKET, AF_ALG, AF_VSOCK") == true, "\(result.findings)")
@@ -134,11 +136,13 @@ import TestSupport
         let result = try #require(lint(text))
         let expected =
             PolicyLinter.rules.map(\.id).filter { $0.hasPrefix("syscall-") || $0.hasSuffix("-unconditioned") }
-            + ["seccomp-default-allow", "ioctl-tiocsti", "socket-any-family"]
+            + ["seccomp-default-allow", "ioctl-tiocsti", "socket-any-family", "network-host"]
         #expect(Set(result.findings.map(\.rule)) == Set(expected))
         #expect(result.findings.first?.rule == "seccomp-default-allow")
         #expect(result.findings.first?.severity == .error)
-        for finding in result.findings { expectAt(finding, "allow", in: text) }
+        for finding in result.findings where finding.rule != "network-host" { expectAt(finding, "allow", in: text) }
+        // No file writes network: the finding is at the top.
+        #expect(result.findings.last { $0.rule == "network-host" }?.location == LintLocation(file: "p.yaml", line: 1, column: 1))
         #expect(result.score.value >= 5 && result.score.rating == "exposed", "\(result.score.value)")
     }
 
@@ -148,7 +152,7 @@ import TestSupport
         #expect(result.findings.first?.rule == "seccomp-none")
         #expect(!result.findings.contains { $0.rule == "seccomp-default-allow" })
         #expect(result.findings.contains { $0.rule == "syscall-ptrace" } && result.findings.contains { $0.rule == "ioctl-tiocsti" })
-        for finding in result.findings { expectAt(finding, "none", in: text) }
+        for finding in result.findings where finding.rule != "network-host" { expectAt(finding, "none", in: text) }
         #expect(result.score.value >= 5 && result.score.rating == "exposed", "\(result.score.value)")
         // Without limits either, the policy is open.
         #expect(try #require(lint("version: 1\nseccomp: none\n")).score.rating == "open")
@@ -162,7 +166,9 @@ import TestSupport
         let result = try PolicyLinter.lint(.file(dir + "/child.yaml"))
         #expect(result.findings.first?.rule == "seccomp-none")
         #expect(result.findings.contains { $0.rule == "syscall-bpf" })
-        for finding in result.findings { expectAt(finding, "none", in: child, file: dir + "/child.yaml") }
+        for finding in result.findings where finding.rule != "network-host" {
+            expectAt(finding, "none", in: child, file: dir + "/child.yaml")
+        }
     }
 
     @Test func keptCapabilitiesAreNamedWorstFirst() throws {
@@ -178,6 +184,47 @@ import TestSupport
         let lesser = try #require(lint(Self.tight(tail: "capabilities: { keep: [net_bind_service] }\n")))
         let admin = try #require(lint(Self.tight(tail: "capabilities: { keep: [sys_admin] }\n")))
         #expect(0 < lesser.score.value && lesser.score.value < admin.score.value)
+    }
+
+    @Test func theHostsNetworkIsFoundWhereTheFilterAllowsIPSockets() throws {
+        let socket = "{ syscall: socket, when: [{ arg: 0, eq: AF_INET6 }] }"
+        let unwritten = try #require(lint(Self.tight(rules: [socket])))
+        #expect(unwritten.findings.map(\.rule) == ["network-host"])
+        #expect(unwritten.findings.first?.location == LintLocation(file: "p.yaml", line: 1, column: 1))
+        #expect(unwritten.findings.first?.message.contains("AF_INET6 sockets") == true, "\(unwritten.findings)")
+        let text = Self.tight(rules: [socket], tail: "network: host\n")
+        let written = try #require(lint(text))
+        #expect(written.findings.map(\.rule) == ["network-host"])
+        expectAt(written.findings.first, "host", in: text)
+        for network in ["none", "{ connect: [443] }"] {
+            #expect(try #require(lint(Self.tight(rules: [socket], tail: "network: \(network)\n"))).findings.isEmpty)
+        }
+        // Without IP sockets the host's network is out of reach whatever the key says.
+        #expect(try #require(lint(Self.tight(tail: "network: host\n"))).findings.isEmpty)
+    }
+
+    @Test func aWriteGrantInsideOrAroundAnExecGrantIsFound() throws {
+        let text = Self.tight(tail: "filesystem: { exec: [/usr, /opt/tools], write: [/tmp, /usr/local/bin, /opt] }\n")
+        let result = try #require(lint(text))
+        #expect(result.findings.map(\.rule) == ["writable-exec-path", "writable-exec-path"])
+        expectAt(result.findings.first, "/usr/local/bin", in: text)
+        expectAt(result.findings.last, "/opt]", in: text)
+        #expect(
+            result.findings.last?.message
+                == "write grant /opt overlaps the exec grant /opt/tools: the task can write a program there and run it")
+        // Neighbours are not nested: /opt2 is not beneath /opt.
+        #expect(try #require(lint(Self.tight(tail: "filesystem: { exec: [/opt], write: [/opt2, $CWD] }\n"))).findings.isEmpty)
+    }
+
+    @Test func bestEffortLandlockSectionsAreFound() throws {
+        let text = Self.tight(tail: "filesystem: { read: [/etc], best-effort: true }\nnetwork: { connect: [443], best-effort: yes }\n")
+        let result = try #require(lint(text.replacingOccurrences(of: "yes", with: "true")))
+        #expect(result.findings.map(\.rule) == ["best-effort-relied-on", "best-effort-relied-on"])
+        #expect(result.findings.map(\.severity) == [.warning, .warning])
+        expectAt(result.findings.first, "true", in: text)
+        expectAt(result.findings.last, "yes", in: text)
+        #expect(result.findings.first?.message.hasPrefix("filesystem is best-effort") == true)
+        #expect(result.findings.last?.message.hasPrefix("network is best-effort") == true)
     }
 
     @Test(arguments: [
@@ -217,8 +264,8 @@ import TestSupport
     @Test func findingsInASnippedPolicyPointAtTheExtendsLine() throws {
         let text = "version: 1\nname: child\nextends: default\n"
         let result = try #require(lint(text))
-        #expect(result.findings.map(\.rule) == ["no-memory-limit", "no-process-limit", "no-time-limit"])
-        let memory = try #require(result.findings.first)
+        #expect(result.findings.map(\.rule) == ["network-host", "no-memory-limit", "no-process-limit", "no-time-limit"])
+        let memory = try #require(result.findings.dropFirst().first)
         expectAt(memory, "default", in: text)
         let shipped = try #require(ShippedPolicies.text(named: "default"))
         let (line, column) = position(of: "limits:", in: shipped)
@@ -232,8 +279,8 @@ import TestSupport
 
     @Test func aSyscallTheParentRulesOutStaysOutWhenTheChildAllowsIt() throws {
         // default kills ptrace with a rule; a child's allow item does not lift a parent's rule.
-        let result = try #require(
-            lint("version: 1\nextends: default\nseccomp:\n  allow: [ptrace, bpf]\nlimits: { memory: 1GiB, processes: 8, wall: 1s }\n"))
+        let text = "version: 1\nextends: default\nseccomp:\n  allow: [ptrace, bpf]\n"
+        let result = try #require(lint(text + "limits: { memory: 1GiB, processes: 8, wall: 1s }\nnetwork: none\n"))
         #expect(result.findings.isEmpty, "\(result.findings)")
     }
 
@@ -258,7 +305,7 @@ import TestSupport
     }
 
     /// A change to a shipped policy or to the weights that raises a score must update this on purpose.
-    @Test(arguments: [("default", 0.9), ("strict", 0.3), ("tasks", 0.3)])
+    @Test(arguments: [("default", 1.2), ("strict", 0.3), ("tasks", 0.7)])
     func shippedPolicyScoresArePinned(name: String, score: Double) throws {
         let result = try PolicyLinter.lint(.shipped(name))
         #expect(result.score.value == score, "\(name): \(result.findings.map(\.rule))")

@@ -13,7 +13,7 @@ import Testing
     static let openPolicy = "version: 1\nseccomp:\n  default: kill\n  allow: [read, write, exit_group, ptrace]\n"
 
     @Test func shippedPoliciesPassWithTheirScores() throws {
-        for (name, score) in [("default", "0.9"), ("strict", "0.3"), ("tasks", "0.3"), ("policies/tasks.yaml", "0.3")] {
+        for (name, score) in [("default", "1.2"), ("strict", "0.3"), ("tasks", "0.7"), ("policies/tasks.yaml", "0.7")] {
             let result = try CLI.bulkhead(["policy", "lint", name])
             #expect(result.status == 0, "\(name): \(result.stderr)")
             #expect(result.stdout.contains(": exposure \(score) of 10 ("), "\(name): \(result.stdout)")
@@ -40,8 +40,11 @@ import Testing
         #expect(try CLI.bulkhead(["policy", "lint", warnings, "--fail-on", "warning"]).status == 1)
         #expect(try CLI.bulkhead(["policy", "lint", "strict", "--fail-on", "note"]).status == 1)
         #expect(try CLI.bulkhead(["policy", "lint", "strict", "--fail-on", "warning"]).status == 1)
-        #expect(try CLI.bulkhead(["policy", "lint", "tasks", "--fail-on", "warning"]).status == 0)
-        #expect(try CLI.bulkhead(["policy", "lint", "tasks", "--fail-on", "note"]).status == 1)
+        let notes = try write(
+            "version: 1\nseccomp: { allow: [read] }\nlimits: { memory: 1GiB, processes: 8, wall: 1s, best-effort: [memory] }\n")
+        defer { unlink(notes) }
+        #expect(try CLI.bulkhead(["policy", "lint", notes, "--fail-on", "warning"]).status == 0)
+        #expect(try CLI.bulkhead(["policy", "lint", notes, "--fail-on", "note"]).status == 1)
     }
 
     @Test func aPolicyThatDoesNotLoadIs125WithTheLocatedError() throws {
