@@ -263,13 +263,14 @@ public enum HostCheck {
 
     static func landlockFinding() -> HostFinding {
         let abi = bh_landlock_abi()
-        let keys = ["limits.memory", "limits.processes"]
+        let keys = ["filesystem", "network", "limits.memory", "limits.processes"]
         guard abi >= 1 else {
             let err = errno
             let why = err == EOPNOTSUPP ? "built in but not enabled at boot (lsm=)" : Errno(rawValue: err).text
             return HostFinding(id: "landlock", name: "Landlock", state: .unavailable, detail: "unavailable: \(why)",
-                               meaning: "a task running as bulkhead's uid could leave its cgroup (limits.memory and limits.processes "
-                                   + "refused for it unless best-effort) and can signal bulkhead itself",
+                               meaning: "filesystem: and network: port rules are refused unless best-effort; a task running as "
+                                   + "bulkhead's uid could leave its cgroup (limits.memory and limits.processes refused for it "
+                                   + "unless best-effort) and can signal bulkhead itself",
                                policyKeys: keys, errno: Errno(rawValue: err))
         }
         let features = ["file-system rules", "renames across directories", "truncate", "TCP bind/connect rules",
@@ -277,8 +278,9 @@ public enum HostCheck {
         let known = features.prefix(Int(abi)).joined(separator: ", ")
         if abi >= 6 {
             return HostFinding(id: "landlock", name: "Landlock", state: .available, detail: "ABI \(abi): \(known)",
-                               meaning: "file-system and network rules and signal scoping available: "
-                                   + "tasks are kept out of the cgroup files and cannot signal bulkhead",
+                               meaning: "filesystem: grants and network: port rules are enforced (a view needs ABI 3, port "
+                                   + "rules ABI 4, network.unix ABI 9); tasks are kept out of the cgroup files and cannot "
+                                   + "signal bulkhead",
                                policyKeys: keys)
         }
         return HostFinding(id: "landlock", name: "Landlock", state: .partial, detail: "ABI \(abi): \(known)",

@@ -98,7 +98,8 @@ struct LandlockPlan: Equatable {
                 scoped |= LandlockAccess.scopeAbstractUnixSocket
             } else {
                 missing.append(
-                    "abstract unix sockets outside the task cannot be kept out of reach (LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET needs ABI 6, Linux 6.12)"
+                    "abstract unix sockets outside the task cannot be kept out of reach "
+                        + "(LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET needs ABI 6, Linux 6.12)"
                 )
             }
             if let unix = rules.unix {
@@ -107,7 +108,9 @@ struct LandlockPlan: Equatable {
                     for grant in unix { paths.append(PathRule(grant: grant, key: "network.unix", access: LandlockAccess.resolveUnix)) }
                 } else {
                     missing.append(
-                        "network.unix: Landlock ABI \(max(abi, 0)) cannot restrict connecting to a named unix socket (LANDLOCK_ACCESS_FS_RESOLVE_UNIX needs ABI 9); without a mount namespace any socket file the task's uid may write is reachable"
+                        "network.unix: Landlock ABI \(max(abi, 0)) cannot restrict connecting to a named unix socket "
+                            + "(LANDLOCK_ACCESS_FS_RESOLVE_UNIX needs ABI 9); without a mount namespace any socket file "
+                            + "the task's uid may write is reachable"
                     )
                 }
             }

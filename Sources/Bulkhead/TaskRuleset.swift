@@ -101,7 +101,8 @@ struct TaskRuleset {
             if beneathARoot || aboveARoot { access &= ~CgroupShield.handled }
             if beneathARoot {
                 warnings.append(
-                    "\(where_)\(rule.key): \(path) is in a cgroup file system, which this task may not write (it could leave its cgroup slot): granted for reading only"
+                    "\(where_)\(rule.key): \(path) is in a cgroup file system, which this task may not write "
+                        + "(it could leave its cgroup slot): granted for reading only"
                 )
             }
             if aboveARoot && !beneathARoot {

@@ -61,7 +61,8 @@ import Testing
         let partial = try LandlockPlan.make(for: policy("filesystem: { read: [/etc], best-effort: true }\n"), abi: 2)
         #expect(
             partial.warnings == [
-                "filesystem: enforced only in part (best-effort): Landlock ABI 2 cannot keep files from being truncated (LANDLOCK_ACCESS_FS_TRUNCATE needs ABI 3, Linux 6.2)"
+                "filesystem: enforced only in part (best-effort): Landlock ABI 2 cannot keep files from being truncated "
+                    + "(LANDLOCK_ACCESS_FS_TRUNCATE needs ABI 3, Linux 6.2)"
             ])
         #expect(!partial.isEmpty)
         let nothing = try LandlockPlan.make(for: policy("filesystem: { read: [/etc], best-effort: true }\n"), abi: -1)
