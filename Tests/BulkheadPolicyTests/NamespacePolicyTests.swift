@@ -71,4 +71,11 @@ import TestSupport
         #expect(PolicyCodec.decode(PolicyCodec.encode(policy)) == policy)
         #expect(try PolicyLoader.load(text: PolicyPrinter.yaml(policy), file: "x") == policy)
     }
+
+    @Test func aNetworkNamespaceIsNotTheHostsNetwork() throws {
+        let host = try PolicyLinter.lint(text: "version: 1\nseccomp: { default: allow }\n", file: "p.yaml")
+        #expect(host.findings.contains { $0.rule == "network-host" })
+        let own = try PolicyLinter.lint(text: "version: 1\nseccomp: { default: allow }\nnamespaces: [net]\n", file: "p.yaml")
+        #expect(!own.findings.contains { $0.rule == "network-host" })
+    }
 }
