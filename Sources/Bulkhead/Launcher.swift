@@ -25,6 +25,8 @@ enum Launcher {
         guard !plan.namespaces.isEmpty else {
             return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
         }
+        // A mount view is asked for: without its namespaces the task would see the whole file system.
+        if plan.mountView != nil { return try launchWithMountView(plan, arguments: arguments, options: options) }
         // No policy asks for these namespaces, so where they cannot be made the task runs without them,
         // with a warning that says what that costs. A kernel that refuses unprivileged user namespaces
         // fails the clone (EPERM, ENOSPC, EUSERS, EINVAL), so does a seccomp filter bulkhead itself runs
@@ -40,6 +42,19 @@ enum Launcher {
             return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
         }
         return attempt
+    }
+
+    /// The namespaces of a mount view cannot be left out: a refusal is an error, with what it would take.
+    private static func launchWithMountView(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
+        do {
+            return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
+        } catch where error.stage == .clone && [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS].contains(error.errno ?? 0) {
+            let user = plan.namespaces.needsUserNamespace
+            throw LaunchError(stage: .namespaces, errno: error.errno,
+                              message: "the mount view needs a mount namespace\(user ? " inside a user namespace" : ""), which the kernel refused",
+                              hint: user ? "run bulkhead as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone, or the security module that refuses them)"
+                                         : "run bulkhead with CAP_SYS_ADMIN outside any filter that refuses unshare")
+        }
     }
 
     private static func launchWithoutNamespaces(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
@@ -75,8 +90,11 @@ enum Launcher {
         let argv = CStringArray(arguments)
         let envp = CStringArray(plan.environment)
         let procWrites = CStringPairs(namespaces.procWrites)
-        defer { argv.free(); envp.free(); procWrites.free() }
-        guard argv.complete, envp.complete, procWrites.complete else {
+        // In a view the working directory keeps its path: the launcher's, unless the policy names one.
+        let workdir = plan.mountView == nil ? plan.policy.workdir : (plan.policy.workdir ?? currentDirectory())
+        let view = plan.mountView.map { MountViewCData(for: $0, workdir: workdir, namespaces: namespaces) }
+        defer { argv.free(); envp.free(); procWrites.free(); view?.free() }
+        guard argv.complete, envp.complete, procWrites.complete, view?.complete ?? true else {
             cgroup.map(plan.cgroups.release)
             throw LaunchError(stage: .plan, errno: ENOMEM, message: "cannot copy the command line and environment")
         }
@@ -84,9 +102,10 @@ enum Launcher {
         let groups = plan.identity?.groups ?? []
         var pid: pid_t = 0
         var pidfd: Int32 = -1
+        var detail: Int32 = 0
         let result: (rc: Int32, stage: Int32, errno: Int32) = path.withUnsafeBufferPointer { pathBytes in
             let cPath = UnsafeRawPointer(pathBytes.baseAddress!).assumingMemoryBound(to: CChar.self)
-            return (plan.policy.workdir ?? "").withCString { cWorkdir in
+            return (workdir ?? "").withCString { cWorkdir in
                 procsFDs.withUnsafeBufferPointer { procs in
                     rlimits.withUnsafeBufferPointer { limits in
                         groups.withUnsafeBufferPointer { groupList in
@@ -95,7 +114,7 @@ enum Launcher {
                                 spec.path = cPath
                                 spec.argv = UnsafePointer(argv.pointer)
                                 spec.envp = UnsafePointer(envp.pointer)
-                                spec.workdir = plan.policy.workdir == nil ? nil : cWorkdir
+                                spec.workdir = workdir == nil ? nil : cWorkdir
                                 spec.stdio = (options.stdin ?? -1, options.stdout ?? -1, options.stderr ?? -1)
                                 spec.namespaces = namespaces.flags
                                 spec.proc_writes = UnsafePointer(procWrites.pointer)
@@ -120,7 +139,11 @@ enum Launcher {
                                     spec.filter = bpf.baseAddress
                                     spec.filter_len = UInt16(filter.instructionCount)
                                 }
-                                let rc = bh_spawn(&spec, &pid, &pidfd)
+                                let rc = withUnsafePointer(to: view?.view ?? bh_mount_view()) { cView in
+                                    spec.mount_view = view == nil ? nil : cView
+                                    return bh_spawn(&spec, &pid, &pidfd)
+                                }
+                                detail = spec.failed_detail
                                 return (rc, spec.failed_stage, rc == 0 ? spec.failed_errno : errno)
                             }
                         }
@@ -138,6 +161,10 @@ enum Launcher {
             _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
             close(pidfd)
             cgroup.map(plan.cgroups.release)
+            if let view, result.stage == Int32(BH_STAGE_MOUNT_VIEW.rawValue) {
+                throw LaunchError(stage: .mountView, errno: result.errno, message: "cannot \(view.describe(detail: detail))",
+                                  hint: MountViewCData.hint(errno: result.errno))
+            }
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
         }
         return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started), warnings: warnings)
@@ -269,6 +296,13 @@ struct CStringArray {
         for index in 0..<count { Glibc.free(pointer[index]) }
         pointer.deallocate()
     }
+}
+
+/// The launcher's working directory, or nil when it has none (removed, or too long).
+func currentDirectory() -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    guard getcwd(&buffer, buffer.count) != nil else { return nil }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 func monotonicSeconds() -> Double { seconds(on: CLOCK_MONOTONIC) }
