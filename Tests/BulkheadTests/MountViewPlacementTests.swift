@@ -1,0 +1,67 @@
+@testable import Bulkhead
+import Foundation
+import Testing
+
+/// How a `MountView` turns grants into operations, before any child runs them (MountViewTests in
+/// CLITests runs them).
+@Suite struct MountViewPlacementTests {
+    private func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "bulkhead-placement-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return try #require(realpath(path, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) })
+    }
+
+    @Test func aGrantThroughASymlinkGetsTheSymlinkAndItsRealPathBound() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/usr/lib", withIntermediateDirectories: true)
+        symlink("usr/lib", directory + "/lib")
+        let view = try MountView(exec: [directory + "/lib"], devices: false, proc: false)
+        #expect(view.operations.contains(.symlink(path: directory + "/lib", target: "usr/lib")))
+        #expect(view.operations.contains(.bind(source: directory + "/usr/lib", target: directory + "/usr/lib", writable: false, executable: true)))
+        // The symlink's directory and the bind's mount point are made on the root tmpfs, before they are used.
+        let link = try #require(view.operations.firstIndex(of: .symlink(path: directory + "/lib", target: "usr/lib")))
+        let made = try #require(view.operations.firstIndex(of: .directory(path: directory)))
+        #expect(made < link)
+    }
+
+    @Test func aGrantUnderAnEqualGrantIsNotBoundTwiceButADifferentOneIs() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/a/b", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/a/c", withIntermediateDirectories: true)
+        let view = try MountView(read: [directory + "/a", directory + "/a/b"], write: [directory + "/a/c"], devices: false, proc: false)
+        let binds = view.operations.filter { if case .bind = $0 { true } else { false } }
+        #expect(binds == [.bind(source: directory + "/a", target: directory + "/a", writable: false, executable: false),
+                          .bind(source: directory + "/a/c", target: directory + "/a/c", writable: true, executable: false)])
+    }
+
+    @Test func aGrantInTwoListsHasBothRights() throws {
+        let view = try MountView(read: ["/etc"], exec: ["/etc"], devices: false, proc: false)
+        #expect(view.operations.contains(.bind(source: "/etc", target: "/etc", writable: false, executable: true)))
+    }
+
+    @Test func aMissingOrRelativeGrantIsAnErrorNamingItsKey() {
+        #expect(throws: LaunchError.self) { try MountView(write: ["/nonexistent-bulkhead/x"]) }
+        do { _ = try MountView(write: ["/nonexistent-bulkhead/x"]) } catch {
+            #expect(error.stage == .mountView)
+            #expect(error.message.contains("write: /nonexistent-bulkhead/x cannot be granted"), "\(error.message)")
+        }
+        do { _ = try MountView(read: ["etc"]) } catch {
+            #expect(error.message.contains("read: etc is not an absolute path"), "\(error.message)")
+        }
+    }
+
+    @Test func aWorkingDirectoryOnATmpfsIsMadeAndOneInAGrantIsNot() throws {
+        let view = try MountView(read: ["/etc"], tmpfs: [MountView.Tmpfs("/tmp")], devices: false, proc: false)
+        #expect(view.directories(making: "/tmp/job") == [.directory(path: "/tmp"), .directory(path: "/tmp/job")])
+        #expect(view.directories(making: "/etc/ssl").isEmpty)
+        #expect(view.directories(making: "/tmp").isEmpty)
+    }
+
+    @Test func aHiddenPathOutsideEveryGrantNeedsNoMount() throws {
+        let view = try MountView(read: ["/etc"], hide: ["/root", "/etc/passwd", "/nonexistent-bulkhead"], devices: false, proc: false)
+        let hidden = view.operations.filter { if case .hide = $0 { true } else { false } }
+        #expect(hidden == [.hide(path: "/etc/passwd", isDirectory: false)])
+    }
+}
