@@ -1,4 +1,5 @@
 import BulkheadPolicy
+import CLaunch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -104,6 +105,25 @@ public struct MountView: Sendable, Equatable {
             nodes.append(Node(path: resolved.path, kind: .hide(isDirectory: resolved.isDirectory)))
         }
         (operations, mounts) = try Self.place(nodes)
+        if bh_mount_setattr_available() == 0 { try Self.refuseSubmounts(of: operations) }
+    }
+
+    /// Without mount_setattr(2) the child can only remount the top mount of a recursive bind: the mounts
+    /// beneath would keep their own flags (writable, exec, suid), so a grant with any is refused.
+    static func refuseSubmounts(of operations: [Operation]) throws(LaunchError) {
+        guard let table = try? readSmallFile("/proc/self/mountinfo") else { return }
+        // mountinfo(5): the fifth field is the mount point, with space, tab, newline and backslash in octal.
+        let points = table.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 ? String(fields[4]).replacingOctalEscapes() : nil
+        }
+        for case .bind(let source, let target, _, _) in operations {
+            let prefix = source == "/" ? "/" : source + "/"
+            if let beneath = points.first(where: { $0.hasPrefix(prefix) && $0 != source }) {
+                throw LaunchError(stage: .mountView, errno: ENOSYS, message: "the grant of \(target) holds the mount \(beneath), which this kernel cannot restrict with it (mount_setattr needs Linux 5.12)",
+                                  hint: "grant what lies beside \(beneath) instead, or run on Linux 5.12 or later")
+            }
+        }
     }
 
     // MARK: - Resolution
@@ -274,5 +294,23 @@ public struct MountView: Sendable, Equatable {
         if let enclosing = mounts.last(where: { $0.path == path || Self.isPrefix($0.path, of: path) }), enclosing.isBind { return [] }
         if mounts.contains(where: { $0.path == path }) { return [] }
         return (1...path.count).map { .directory(path: "/" + path[0..<$0].joined(separator: "/")) }
+    }
+}
+
+private extension String {
+    /// "\040" and the like, as mountinfo(5) writes unusual bytes of a path, back to those bytes.
+    func replacingOctalEscapes() -> String {
+        guard contains("\\") else { return self }
+        var bytes: [UInt8] = []
+        var input = Array(utf8)[...]
+        while let byte = input.popFirst() {
+            if byte == UInt8(ascii: "\\"), input.count >= 3, let value = UInt8(String(decoding: input.prefix(3), as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                input = input.dropFirst(3)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

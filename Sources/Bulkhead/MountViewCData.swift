@@ -130,7 +130,7 @@ final class MountViewCData {
         case BH_VIEW_STEP_STAGING.rawValue: return "mount the staging tmpfs"
         case BH_VIEW_STEP_FIRST_PIVOT.rawValue: return "pivot_root onto the staging tmpfs"
         case BH_VIEW_STEP_NEW_ROOT.rawValue: return "mount the tmpfs of the new root"
-        case BH_VIEW_STEP_DETACH_OLD.rawValue: return "detach the old root"
+        case BH_VIEW_STEP_DETACH_OLD.rawValue: return "detach the staging root and the old root"
         case BH_VIEW_STEP_SECOND_PIVOT.rawValue: return "pivot_root into the new root"
         case BH_VIEW_STEP_SEAL_ROOT.rawValue: return "make the new root read-only"
         default: return "build the view (step \(detail))"

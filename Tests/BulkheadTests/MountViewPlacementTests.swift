@@ -64,4 +64,13 @@ import Testing
         let hidden = view.operations.filter { if case .hide = $0 { true } else { false } }
         #expect(hidden == [.hide(path: "/etc/passwd", isDirectory: false)])
     }
+
+    @Test func withoutMountSetattrAGrantHoldingMountsIsRefused() throws {
+        // What the view does on a kernel before 5.12; /proc has /proc/sys/fs/binfmt_misc or not, /sys here has
+        // /sys/fs/cgroup beneath it on most machines, so a bind of / is the one sure to hold a mount.
+        #expect(throws: LaunchError.self) {
+            try MountView.refuseSubmounts(of: [.bind(source: "/", target: "/", writable: false, executable: true)])
+        }
+        try MountView.refuseSubmounts(of: [.bind(source: "/nonexistent-bulkhead", target: "/x", writable: false, executable: false)])
+    }
 }

@@ -195,4 +195,27 @@ import Testing
         #expect(result.status == 125)
         #expect(result.stderr.contains("/usr/share/bulkhead-nowhere"), "\(result.stderr)")
     }
+
+    @Test(arguments: launchers) func everyMountBeneathAReadOnlyGrantIsReadOnly(launcher: Launcher) throws {
+        // /sys holds /sys/fs/cgroup and the hierarchies beneath it: a recursive bind, read-only all through.
+        let result = try run(launcher, Self.system + ["--read", "/sys"], """
+            awk '$5 ~ "^/sys" && $6 !~ /(^|,)ro(,|$)/ { print "writable", $5 }' /proc/self/mountinfo
+            awk '$5 ~ "^/sys/" { n++ } END { print (n > 0) ? "submounts" : "none" }' /proc/self/mountinfo
+            mkdir /sys/fs/cgroup/bulkhead-view-test 2>/dev/null && echo made
+            echo end
+            """)
+        #expect(result.status == 0, "\(result.stderr)")
+        let expected = FileManager.default.fileExists(atPath: "/sys/fs/cgroup") ? "submounts\nend\n" : "none\nend\n"
+        #expect(result.stdout == expected, "\(result.stdout)")
+    }
+
+    @Test(arguments: launchers) func aReadGrantIsNotExecutable(launcher: Launcher) throws {
+        let granted = try temporaryDirectory("noexec")
+        defer { remove(granted) }
+        FileManager.default.createFile(atPath: granted + "/tool", contents: Data("#!/bin/sh\necho ran\n".utf8), attributes: [.posixPermissions: 0o755])
+        let readOnly = try run(launcher, Self.system + ["--read", granted], "\(granted)/tool 2>/dev/null || echo refused")
+        #expect(readOnly.stdout == "refused\n", "\(readOnly.stdout) \(readOnly.stderr)")
+        let executable = try run(launcher, Self.system + ["--exec", granted], "\(granted)/tool")
+        #expect(executable.stdout == "ran\n", "\(executable.stderr)")
+    }
 }

@@ -155,7 +155,7 @@ enum bh_view_step {
     BH_VIEW_STEP_STAGING = -2,       /* the staging tmpfs and its two directories */
     BH_VIEW_STEP_FIRST_PIVOT = -3,
     BH_VIEW_STEP_NEW_ROOT = -4,      /* the tmpfs of the new root */
-    BH_VIEW_STEP_DETACH_OLD = -5,
+    BH_VIEW_STEP_DETACH_OLD = -5,    /* the staging root and the old root in it */
     BH_VIEW_STEP_SECOND_PIVOT = -6,
     BH_VIEW_STEP_SEAL_ROOT = -7,     /* the new root made read-only */
 };
@@ -182,6 +182,9 @@ int bh_landlock_fs_ruleset(uint64_t handled_fs, int scope_signals);
 int bh_landlock_allow_beneath(int ruleset, int parent_fd, uint64_t access);
 /* statfs(2) f_type of the file system holding `path` (a *_SUPER_MAGIC), or -1 with errno. */
 long bh_filesystem_type(const char *path);
+
+/* 1 when the kernel has mount_setattr(2) (Linux 5.12), which sets a bind's flags on every mount beneath it. */
+int bh_mount_setattr_available(void);
 
 /* siginfo_t accessors: the fields are macros over unions. */
 int bh_siginfo_code(const siginfo_t *info);
