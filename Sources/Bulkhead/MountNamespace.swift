@@ -3,15 +3,15 @@ import Glibc
 #endif
 
 extension TaskNamespaces {
-    static let newMount: UInt = 0x0002_0000  // CLONE_NEWNS
-    static let newPID: UInt = 0x2000_0000    // CLONE_NEWPID
+    static let cloneNewNS: UInt = 0x0002_0000   // CLONE_NEWNS
+    static let cloneNewPID: UInt = 0x2000_0000  // CLONE_NEWPID
 
     /// These namespaces and a mount namespace, for a `MountView`. Making one needs CAP_SYS_ADMIN; without
     /// it, the task also gets a user namespace mapping its uid and gid to themselves (as for the IPC
     /// namespace), and the view is built with the capabilities the child holds in there.
     func addingMountNamespace(holdsSysAdmin: Bool) -> TaskNamespaces {
         var result = self
-        result.flags |= Self.newMount
+        result.flags |= Self.cloneNewNS
         if !holdsSysAdmin, !needsUserNamespace {
             let uid = geteuid(), gid = getegid()
             result.flags |= Self.newUser
@@ -24,8 +24,8 @@ extension TaskNamespaces {
         return result
     }
 
-    var hasMountNamespace: Bool { flags & Self.newMount != 0 }
+    var hasMountNamespace: Bool { flags & Self.cloneNewNS != 0 }
     /// A fresh proc may be mounted: by root in the launcher's user namespace, or for a pid namespace the
     /// task's user namespace owns (otherwise the kernel refuses it, EPERM: proc(5), mount_namespaces(7)).
-    var mayMountFreshProc: Bool { !needsUserNamespace || flags & Self.newPID != 0 }
+    var mayMountFreshProc: Bool { !needsUserNamespace || flags & Self.cloneNewPID != 0 }
 }

@@ -44,9 +44,10 @@ final class MountViewCData {
                    attr: UInt64(BH_MOUNT_ATTR_NOSUID.rawValue | BH_MOUNT_ATTR_NOEXEC.rawValue), "mount a tmpfs at \(path)")
                 for name in ["null", "zero", "full", "random", "urandom"] + (tty ? ["tty"] : []) {
                     op(BH_MOUNT_FILE, target: Self.newRoot + path + "/" + name, mode: 0o644, "make \(path)/\(name)")
-                    // No nodev here, of all places; noexec and nosuid as everywhere.
+                    // The host's flags, no more: nodev would break the node, and nosuid and noexec mean nothing
+                    // for a file that is not regular (execve refuses it anyway). One call fewer per node.
                     op(BH_MOUNT_BIND, source: Self.oldRoot + "/dev/" + name, target: Self.newRoot + path + "/" + name,
-                       attr: UInt64(BH_MOUNT_ATTR_NOSUID.rawValue | BH_MOUNT_ATTR_NOEXEC.rawValue), "bind /dev/\(name) at \(path)/\(name)")
+                       "bind /dev/\(name) at \(path)/\(name)")
                 }
                 for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
                     op(BH_MOUNT_SYMLINK, source: target, target: Self.newRoot + path + "/" + name, "make the symbolic link \(path)/\(name)")

@@ -74,3 +74,30 @@ import Testing
         try MountView.refuseSubmounts(of: [.bind(source: "/nonexistent-bulkhead", target: "/x", writable: false, executable: false)])
     }
 }
+
+/// The namespaces a view adds to a task's.
+@Suite struct MountNamespaceTests {
+    @Test func aViewAddsAMountNamespaceAndWithoutSysAdminAUserNamespace() {
+        let privileged = TaskNamespaces().addingMountNamespace(holdsSysAdmin: true)
+        #expect(privileged.flags == TaskNamespaces.cloneNewNS)
+        #expect(privileged.procWrites.isEmpty)
+        #expect(privileged.mayMountFreshProc)
+
+        let unprivileged = TaskNamespaces().addingMountNamespace(holdsSysAdmin: false)
+        #expect(unprivileged.flags == TaskNamespaces.cloneNewNS | TaskNamespaces.newUser)
+        #expect(unprivileged.procWrites.map(\.path) == ["/proc/self/setgroups", "/proc/self/uid_map", "/proc/self/gid_map"])
+        #expect(unprivileged.procWrites[1].text == "\(geteuid()) \(geteuid()) 1\n")
+        // A user namespace may mount proc only for a pid namespace it owns.
+        #expect(!unprivileged.mayMountFreshProc)
+        var withPID = unprivileged
+        withPID.flags |= TaskNamespaces.cloneNewPID
+        #expect(withPID.mayMountFreshProc)
+    }
+
+    @Test func aUserNamespaceAlreadyPlannedIsKept() {
+        let ipc = TaskNamespaces(flags: TaskNamespaces.newIPC | TaskNamespaces.newUser, procWrites: [("/proc/self/uid_map", "0 0 1\n")])
+        let both = ipc.addingMountNamespace(holdsSysAdmin: false)
+        #expect(both.flags == TaskNamespaces.newIPC | TaskNamespaces.newUser | TaskNamespaces.cloneNewNS)
+        #expect(both.procWrites.count == 1)
+    }
+}

@@ -3,7 +3,7 @@
 // that will feed a MountView (filesystem:) belongs to the CLI.
 //
 //   bulkhead-view-runner [--policy bare|default|strict] [--read P] [--write P] [--exec P] [--tmpfs P]
-//                        [--hide P] [--scratch SRC:DST] [--tty] [--no-view] [--bench N] -- COMMAND...
+//                        [--hide P] [--scratch SRC:DST] [--tty] [--no-dev] [--no-proc] [--no-view] [--bench N] -- COMMAND...
 //
 // Exit status: the task's (Outcome.exitCode); 125 with the error on stderr when bulkhead refuses.
 // With --bench N: runs COMMAND N times with the view and N times without, interleaved, and prints the
@@ -18,7 +18,7 @@ func complain(_ text: String) { _ = text.withCString { write(2, $0, strlen($0)) 
 
 var readPaths: [String] = [], writePaths: [String] = [], exec: [String] = [], tmpfs: [MountView.Tmpfs] = [], hide: [String] = []
 var scratch: MountView.Scratch?
-var tty = false, useView = true, bench = 0, policyName = "bare"
+var tty = false, devices = true, proc = true, useView = true, bench = 0, policyName = "bare"
 var arguments = Array(CommandLine.arguments.dropFirst())
 var command: [String] = []
 while let argument = arguments.first {
@@ -38,6 +38,8 @@ while let argument = arguments.first {
         let parts = value().split(separator: ":", maxSplits: 1).map(String.init)
         scratch = MountView.Scratch(source: parts[0], at: parts.count > 1 ? parts[1] : parts[0])
     case "--tty": tty = true
+    case "--no-dev": devices = false
+    case "--no-proc": proc = false
     case "--no-view": useView = false
     case "--bench": bench = Int(value()) ?? 0
     case "--policy": policyName = value()
@@ -56,7 +58,7 @@ func policy(_ policyName: String) throws -> Policy {
 @MainActor func median(_ values: [Double], _ fraction: Double) -> Double { values.sorted()[min(values.count - 1, Int(Double(values.count) * fraction))] }
 
 do {
-    let view = useView ? try MountView(read: readPaths, write: writePaths, exec: exec, tmpfs: tmpfs, hide: hide, scratch: scratch, tty: tty) : nil
+    let view = useView ? try MountView(read: readPaths, write: writePaths, exec: exec, tmpfs: tmpfs, hide: hide, scratch: scratch, devices: devices, tty: tty, proc: proc) : nil
     let loaded = try policy(policyName)
     let plan = try SandboxPlan(policy: loaded, launcherEnvironment: ProcessEnvironment.entries(), mountView: view)
     if bench > 0 {
