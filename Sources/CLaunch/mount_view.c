@@ -15,8 +15,16 @@
 #include <sys/mount.h>
 #include <sys/vfs.h>
 
-/* mount_setattr(2), Linux 5.12; the same number on every architecture (asm-generic numbering). */
+/* The same numbers on every architecture (asm-generic numbering): open_tree and move_mount (Linux 5.2),
+   openat2 (5.6), mount_setattr (5.12). */
+#define BH_SYS_open_tree 428
+#define BH_SYS_move_mount 429
+#define BH_SYS_openat2 437
 #define BH_SYS_mount_setattr 442
+#define BH_OPEN_TREE_CLONE 1
+#define BH_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define BH_RESOLVE_NO_SYMLINKS 0x04
+struct bh_open_how { uint64_t flags, mode, resolve; };
 struct bh_mount_setattr_request { uint64_t attr_set, attr_clr, propagation, userns_fd; };
 
 #ifndef AT_RECURSIVE
@@ -77,12 +85,34 @@ static long set_attr(const char *target, uint64_t attr, int recursive) {
     return r;
 }
 
+/* A recursive bind of `source` at `target`. The parent resolved every symlink of `source` when it made the
+   view, which may be long before this launch: a directory on the way that has since become a symlink (a
+   task that could write beside a grant may have swapped one in) would take mount(2) elsewhere on the
+   host. So the source is opened refusing any symlink (openat2, RESOLVE_NO_SYMLINKS: ELOOP), and that
+   very file's tree is cloned and moved into place. Before Linux 5.6, a plain bind. */
+static long bind_tree(const char *source, const char *target) {
+    char empty = 0;
+    struct bh_open_how how;
+    how.flags = O_PATH | O_CLOEXEC;
+    how.mode = 0;
+    how.resolve = BH_RESOLVE_NO_SYMLINKS;
+    long fd = sys(BH_SYS_openat2, AT_FDCWD, (long)source, (long)&how, sizeof how, 0);
+    if (fd == -ENOSYS) return sys(SYS_mount, (long)source, (long)target, 0, MS_BIND | MS_REC, 0);
+    if (fd < 0) return fd;
+    long tree = sys(BH_SYS_open_tree, fd, (long)&empty, BH_OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH, 0, 0);
+    sys(SYS_close, fd, 0, 0, 0, 0);
+    if (tree < 0) return tree;
+    long r = sys(BH_SYS_move_mount, tree, (long)&empty, AT_FDCWD, (long)target, BH_MOVE_MOUNT_F_EMPTY_PATH);
+    sys(SYS_close, tree, 0, 0, 0, 0);
+    return r;
+}
+
 /* Bit tests, not a switch or a chain of ==: either may compile to a jump table in .rodata, which the child
    must not read. */
 static long make_op(const struct bh_mount_op *op) {
     long r;
     if (op->kind & BH_MOUNT_BIND) {
-        r = sys(SYS_mount, (long)op->source, (long)op->target, 0, MS_BIND | MS_REC, 0);
+        r = bind_tree(op->source, op->target);
         return r < 0 ? r : set_attr(op->target, op->attr, 1);
     }
     if (op->kind & BH_MOUNT_FS) {

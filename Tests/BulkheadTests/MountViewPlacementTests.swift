@@ -75,6 +75,32 @@ import Testing
     }
 }
 
+/// What the child does when the host changed after the view was made.
+@Suite(.enabled(if: geteuid() == 0, "the tests start as root")) struct MountViewLaunchTests {
+    @Test func aGrantSwappedForASymlinkAfterTheViewWasMadeIsRefused() throws {
+        let base = NSTemporaryDirectory() + "bulkhead-swap-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: base + "/grant/sub", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: base + "/secret", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let real = try #require(realpath(base, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) })
+        let view = try MountView(read: [real + "/grant/sub"], exec: ["/usr", "/bin", "/lib"].filter { FileManager.default.fileExists(atPath: $0) })
+        // After the view was made, the granted directory's parent becomes a symlink to somewhere else
+        // (relative: an absolute one would resolve in the child's staging root, and miss).
+        try FileManager.default.moveItem(atPath: real + "/grant", toPath: real + "/old-grant")
+        symlink("secret", real + "/grant")
+        try FileManager.default.createDirectory(atPath: real + "/secret/sub", withIntermediateDirectories: true)
+        let plan = try SandboxPlan(policy: TaskRunner.bare(), launcherEnvironment: [[UInt8]](), mountView: view)
+        do {
+            let result = try plan.run(["/bin/true"] as [String])
+            Issue.record("the task ran: \(result.outcome)")
+        } catch {
+            #expect(error.stage == .mountView)
+            #expect(error.errno == ELOOP, "\(error)")
+            #expect(error.message.contains("bind \(real)/grant/sub read-only"), "\(error)")
+        }
+    }
+}
+
 /// The namespaces a view adds to a task's.
 @Suite struct MountNamespaceTests {
     @Test func aViewAddsAMountNamespaceAndWithoutSysAdminAUserNamespace() {
