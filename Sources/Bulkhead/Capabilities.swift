@@ -1,3 +1,4 @@
+import BulkheadSystem
 import BulkheadPolicy
 import CCap
 import CLaunch
@@ -12,7 +13,7 @@ enum Capabilities {
         // libcap found it at start-up by probing the bounding set; the file is the fallback.
         let bits = cap_max_bits()
         if bits > 0 && bits <= 64 { return Int32(bits) - 1 }
-        if let text = try? readSmallFile("/proc/sys/kernel/cap_last_cap"),
+        if let text = try? KernelFile.text("/proc/sys/kernel/cap_last_cap"),
            let value = Int32(text.trimmed) { return value }
         return 40
     }()

@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 import BulkheadPolicy
 import Synchronization
 #if canImport(Glibc)
@@ -67,7 +69,7 @@ final class TaskCgroup: @unchecked Sendable {
         let wanted = (memory == nil ? [] : ["memory"]) + (processes == nil ? [] : ["pids"])
         var v2Problem = ""
         if let v2 = layout.v2Directory {
-            let available = CgroupLayout.words(in: (try? readSmallBytes(v2 + "/cgroup.controllers")) ?? [])
+            let available = CgroupLayout.words(in: (try? KernelFile.read(v2 + "/cgroup.controllers")) ?? [])
             if wanted.allSatisfy(available.contains) {
                 do { return try createV2(base: v2, wanted: wanted, memory: memory, processes: processes) } catch { v2Problem = " (\(error.reason))" }
             } else if layout.memory == nil || layout.pids == nil {
@@ -82,9 +84,9 @@ final class TaskCgroup: @unchecked Sendable {
                 throw CgroupUnavailable(reason: "no cgroup \(controller) controller is mounted\(v2Problem)")
             }
             do {
-                held.append(try claimSlot(in: base, controller: controller) { slot throws(SystemCallError) in
+                held.append(try claimSlot(in: base, controller: controller) { slot throws(PathError) in
                     if controller == "memory", let memory { try setMemoryLimitV1(slot, memory) }
-                    if controller == "pids", let processes { try writeSmallFile("pids.max", in: slot, Digits.decimal(processes)) }
+                    if controller == "pids", let processes { try KernelFile.write("pids.max", in: slot, Digits.decimal(processes)) }
                 })
             } catch {
                 held.forEach { $0.close() }
@@ -96,21 +98,21 @@ final class TaskCgroup: @unchecked Sendable {
 
     /// A slot in the v2 tree at `base`, which offers every controller in `wanted`.
     private static func createV2(base: String, wanted: [String], memory: UInt64?, processes: UInt64?) throws(CgroupUnavailable) -> TaskCgroup {
-        let enabled = CgroupLayout.words(in: (try? readSmallBytes(base + "/cgroup.subtree_control")) ?? [])
+        let enabled = CgroupLayout.words(in: (try? KernelFile.read(base + "/cgroup.subtree_control")) ?? [])
         for controller in wanted where !enabled.contains(controller) {
             // Fails with EBUSY when bulkhead itself lives in `base` (the no-internal-processes rule).
-            do { try writeSmallFile(base + "/cgroup.subtree_control", "+" + controller) } catch {
-                throw CgroupUnavailable(reason: "cannot enable \(controller) in \(base): \(ErrnoText.describe(error.errno))")
+            do { try KernelFile.write(base + "/cgroup.subtree_control", "+" + controller) } catch {
+                throw CgroupUnavailable(reason: "cannot enable \(controller) in \(base): \(error.errno.text)")
             }
         }
-        let slot = try claimSlot(in: base, controller: "") { slot throws(SystemCallError) in
+        let slot = try claimSlot(in: base, controller: "") { slot throws(PathError) in
             if let memory {
-                try writeSmallFile("memory.max", in: slot, Digits.decimal(memory))
-                do throws(SystemCallError) { try writeSmallFile("memory.swap.max", in: slot, "0") } catch {
-                    if error.errno != ENOENT { throw error }   // no swap accounting: nothing to limit
+                try KernelFile.write("memory.max", in: slot, Digits.decimal(memory))
+                do throws(PathError) { try KernelFile.write("memory.swap.max", in: slot, "0") } catch {
+                    if error.errno != .noSuchFileOrDirectory { throw error }   // no swap accounting: nothing to limit
                 }
             }
-            if let processes { try writeSmallFile("pids.max", in: slot, Digits.decimal(processes)) }
+            if let processes { try KernelFile.write("pids.max", in: slot, Digits.decimal(processes)) }
         }
         return try openProcs(version: .v2, directories: [slot])
     }
@@ -118,20 +120,20 @@ final class TaskCgroup: @unchecked Sendable {
     /// The first slot under `base` that no one holds, emptied and configured by `configure` (given the
     /// slot's open directory).
     private static func claimSlot(in base: String, controller: String,
-                                  configure: (Int32) throws(SystemCallError) -> Void) throws(CgroupUnavailable) -> Directory {
+                                  configure: (Int32) throws(PathError) -> Void) throws(CgroupUnavailable) -> Directory {
         var lastProblem = "all \(slotCount) slots are in use"
         for index in 0..<slotCount {
             let path = base + "/bulkhead-slot-" + Digits.decimal(UInt64(index))
             var fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
-            if fd < 0 && errno == ENOENT {
+            if fd < 0 && Errno.current == .noSuchFileOrDirectory {
                 // 0700: a user who could open the slot could also hold its lock forever and starve bulkhead.
-                guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
-                    throw CgroupUnavailable(reason: "cannot create \(path): \(ErrnoText.describe(errno))")
+                guard mkdir(path, 0o700) == 0 || Errno.current == .fileExists else {
+                    throw CgroupUnavailable(reason: "cannot create \(path): \(Errno.current.text)")
                 }
                 fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
             }
             guard fd >= 0 else {
-                throw CgroupUnavailable(reason: "cannot open \(path): \(ErrnoText.describe(errno))")
+                throw CgroupUnavailable(reason: "cannot open \(path): \(Errno.current.text)")
             }
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
@@ -143,9 +145,9 @@ final class TaskCgroup: @unchecked Sendable {
                                       pidsEvents: controller == "memory" ? -1 : file("pids.events"),
                                       taskCount: controller == "pids" ? file("pids.current") : -1)
             guard directory.members >= 0 || !controller.isEmpty else {
-                let err = errno
+                let err = Errno.current
                 directory.close()
-                throw CgroupUnavailable(reason: "cannot open \(path)/cgroup.procs: \(ErrnoText.describe(err))")
+                throw CgroupUnavailable(reason: "cannot open \(path)/cgroup.procs: \(err.text)")
             }
             // Free but not empty: its last holder died with the task tree still inside.
             guard emptied(directory, version: controller.isEmpty ? .v2 : .v1) else {
@@ -153,11 +155,11 @@ final class TaskCgroup: @unchecked Sendable {
                 lastProblem = "\(path) cannot be emptied"
                 continue
             }
-            do throws(SystemCallError) {
+            do throws(PathError) {
                 try configure(fd)
             } catch {
                 directory.close()
-                lastProblem = "cannot set the \(controller.isEmpty ? "" : controller + " ")limit in \(path): \(ErrnoText.describe(error.errno))"
+                lastProblem = "cannot set the \(controller.isEmpty ? "" : controller + " ")limit in \(path): \(error.errno.text)"
                 continue
             }
             return directory
@@ -167,17 +169,17 @@ final class TaskCgroup: @unchecked Sendable {
 
     /// memory.memsw.limit_in_bytes (memory plus swap) may never be below memory.limit_in_bytes, so a
     /// slot used with another limit before must be changed in the right order.
-    private static func setMemoryLimitV1(_ slot: Int32, _ bytes: UInt64) throws(SystemCallError) {
+    private static func setMemoryLimitV1(_ slot: Int32, _ bytes: UInt64) throws(PathError) {
         let limit = "memory.limit_in_bytes", memsw = "memory.memsw.limit_in_bytes", value = Digits.decimal(bytes)
-        do throws(SystemCallError) {
+        do throws(PathError) {
             // Without memsw, swap would let the tree exceed the limit where swap accounting is on.
-            try writeSmallFile(memsw, in: slot, value)         // raising, or unchanged
+            try KernelFile.write(memsw, in: slot, value)         // raising, or unchanged
         } catch {
-            try writeSmallFile(limit, in: slot, value)         // lowering: the limit first
-            if error.errno != ENOENT { try writeSmallFile(memsw, in: slot, value) }   // ENOENT: no swap accounting
+            try KernelFile.write(limit, in: slot, value)         // lowering: the limit first
+            if error.errno != .noSuchFileOrDirectory { try KernelFile.write(memsw, in: slot, value) }   // ENOENT: no swap accounting
             return
         }
-        try writeSmallFile(limit, in: slot, value)
+        try KernelFile.write(limit, in: slot, value)
     }
 
     private static func openProcs(version: Version, directories: [Directory]) throws(CgroupUnavailable) -> TaskCgroup {
@@ -185,10 +187,10 @@ final class TaskCgroup: @unchecked Sendable {
         for directory in directories {
             let fd = openat(directory.lock, "cgroup.procs", O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                let err = errno
+                let err = Errno.current
                 fds.forEach { close($0) }
                 directories.forEach { $0.close() }
-                throw CgroupUnavailable(reason: "cannot open \(directory.path)/cgroup.procs: \(ErrnoText.describe(err))")
+                throw CgroupUnavailable(reason: "cannot open \(directory.path)/cgroup.procs: \(err.text)")
             }
             fds.append(fd)
         }
@@ -208,7 +210,7 @@ final class TaskCgroup: @unchecked Sendable {
     private static func emptied(_ directory: Directory, version: Version) -> Bool {
         guard var members = pids(in: directory, version: version) else { return false }
         if members.isEmpty { return true }
-        if version == .v2 { _ = try? writeSmallFile("cgroup.kill", in: directory.lock, "1") }
+        if version == .v2 { _ = try? KernelFile.write("cgroup.kill", in: directory.lock, "1") }
         for _ in 0..<1000 {
             members.forEach { kill($0, SIGKILL) }
             usleep(200)
@@ -226,10 +228,10 @@ final class TaskCgroup: @unchecked Sendable {
     /// descriptor of its own each time. v2 walks the members afresh on every read from offset 0.
     private static func pids(in directory: Directory, version: Version) -> [pid_t]? {
         // A v1 pids slot that counts no task is empty: one pread instead of open, read and close.
-        if directory.taskCount >= 0, let count = rereadSmallFile(directory.taskCount),
+        if directory.taskCount >= 0, let count = (try? KernelFile.reread(directory.taskCount)),
            Digits.number(count.prefix { $0 != UInt8(ascii: "\n") }) == 0 { return [] }
         let bytes: [UInt8]?
-        if version == .v1 { bytes = try? readSmallBytes("cgroup.procs", in: directory.lock) } else { bytes = rereadSmallFile(directory.members) }
+        if version == .v1 { bytes = try? KernelFile.read("cgroup.procs", in: directory.lock) } else { bytes = (try? KernelFile.reread(directory.members)) }
         guard let bytes else { return nil }
         var result: [pid_t] = []
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
@@ -268,7 +270,7 @@ final class TaskCgroup: @unchecked Sendable {
 
     /// The number after `key` in a "key value" per line file.
     private func keyedCounter(_ fd: Int32, key: String) -> Int? {
-        guard fd >= 0, let bytes = rereadSmallFile(fd) else { return nil }
+        guard fd >= 0, let bytes = (try? KernelFile.reread(fd)) else { return nil }
         let prefix = Array(key.utf8) + [UInt8(ascii: " ")]
         var start = bytes.startIndex
         while start < bytes.endIndex {

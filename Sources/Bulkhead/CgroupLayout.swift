@@ -1,3 +1,4 @@
+import BulkheadSystem
 import CLaunch
 
 /// Where this process's cgroups are: its own directory in the v1 `memory` and `pids` hierarchies, and
@@ -23,9 +24,9 @@ struct CgroupLayout: Equatable {
     }
 
     static func current() -> CgroupLayout {
-        guard let membership = try? readSmallBytes("/proc/self/cgroup") else { return CgroupLayout() }
+        guard let membership = try? KernelFile.read("/proc/self/cgroup") else { return CgroupLayout() }
         if let usual = conventional(membership: membership) { return usual }
-        guard let mountinfo = try? readSmallBytes("/proc/self/mountinfo") else { return CgroupLayout() }
+        guard let mountinfo = try? KernelFile.read("/proc/self/mountinfo") else { return CgroupLayout() }
         return parse(mountinfo: mountinfo, membership: membership)
     }
 
@@ -102,7 +103,7 @@ struct CgroupLayout: Equatable {
 
     /// Where cgroup file systems (v1 and v2) are mounted, from /proc/self/mountinfo; empty when unreadable.
     static func cgroupMountPoints() -> [String] {
-        guard let mountinfo = try? readSmallBytes("/proc/self/mountinfo") else { return [] }
+        guard let mountinfo = try? KernelFile.read("/proc/self/mountinfo") else { return [] }
         var points: [String] = []
         forEachLine(mountinfo) { line in
             var fields = Words(line, separator: UInt8(ascii: " "))

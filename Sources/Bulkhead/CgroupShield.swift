@@ -1,3 +1,5 @@
+import SystemPackage
+import BulkheadSystem
 import CLaunch
 #if canImport(Glibc)
 import Glibc
@@ -41,14 +43,14 @@ enum CgroupShield {
     static func ruleset(denying roots: [String], scopeSignals: Bool) throws(LaunchError) -> Int32 {
         let created = bh_landlock_fs_ruleset(handled, scopeSignals ? 1 : 0)
         guard created >= 0 else {
-            throw LaunchError(stage: .landlock, errno: errno, message: "cannot make a Landlock ruleset that keeps the task out of its cgroup",
+            throw LaunchError(stage: .landlock, errno: .current, message: "cannot make a Landlock ruleset that keeps the task out of its cgroup",
                               hint: "run the task as another user (user:), or add memory and processes to limits.best-effort")
         }
         // Stdio numbers are taken over by the child's stdio: keep the ruleset above them.
         var fd = created
         if fd < 3 {
             fd = fcntl(created, F_DUPFD_CLOEXEC, 3)
-            let err = errno
+            let err = Errno.current
             close(created)
             guard fd >= 0 else { throw LaunchError(stage: .landlock, errno: err, message: "cannot keep the Landlock ruleset open") }
         }
@@ -64,8 +66,8 @@ enum CgroupShield {
     private static func grant(beneathAllBut roots: [String], in directory: String, ruleset: Int32) throws(LaunchError) {
         guard let dir = opendir(directory) else {
             // Gone since its parent was listed: nothing beneath it to grant.
-            if errno == ENOENT && directory != "/" { return }
-            throw LaunchError(stage: .landlock, errno: errno, message: "cannot list \(directory) for the Landlock ruleset")
+            if Errno.current == .noSuchFileOrDirectory && directory != "/" { return }
+            throw LaunchError(stage: .landlock, errno: .current, message: "cannot list \(directory) for the Landlock ruleset")
         }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
@@ -83,21 +85,21 @@ enum CgroupShield {
             if type == UInt8(DT_LNK) { continue }
             let fd = openat(dirfd(dir), name, openPath | O_NOFOLLOW | O_CLOEXEC)
             if fd < 0 {
-                if errno == ENOENT { continue }   // gone since it was listed
-                throw LaunchError(stage: .landlock, errno: errno, message: "cannot open \(path) for the Landlock ruleset")
+                if Errno.current == .noSuchFileOrDirectory { continue }   // gone since it was listed
+                throw LaunchError(stage: .landlock, errno: .current, message: "cannot open \(path) for the Landlock ruleset")
             }
             defer { close(fd) }
             if type == UInt8(DT_UNKNOWN) {
                 var info = stat()
                 guard fstat(fd, &info) == 0 else {
-                    throw LaunchError(stage: .landlock, errno: errno, message: "cannot stat \(path) for the Landlock ruleset")
+                    throw LaunchError(stage: .landlock, errno: .current, message: "cannot stat \(path) for the Landlock ruleset")
                 }
                 let mode = info.st_mode & S_IFMT
                 if mode == S_IFLNK { continue }
                 type = mode == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
             }
             guard bh_landlock_allow_beneath(ruleset, fd, type == UInt8(DT_DIR) ? handled : writeFile) == 0 else {
-                throw LaunchError(stage: .landlock, errno: errno, message: "cannot add \(path) to the Landlock ruleset")
+                throw LaunchError(stage: .landlock, errno: .current, message: "cannot add \(path) to the Landlock ruleset")
             }
         }
     }

@@ -1,3 +1,4 @@
+import BulkheadSystem
 import BulkheadPolicy
 import CSeccomp
 #if canImport(Glibc)
@@ -97,13 +98,13 @@ public struct FilterBenchmark: Sendable {
             }
             var compiled = Measurement(name: entry.name + " compile")
             for _ in 0..<(rounds * perRound) {
-                var start = monotonicSeconds()
+                var start = MonotonicClock.seconds()
                 _ = try SeccompCompiler.compile(entry.policy)
-                compiled.samples.append(monotonicSeconds() - start)
+                compiled.samples.append(MonotonicClock.seconds() - start)
                 if let cache {
-                    start = monotonicSeconds()
+                    start = MonotonicClock.seconds()
                     _ = try cache.filter(for: entry.policy)
-                    cached?.samples.append(monotonicSeconds() - start)
+                    cached?.samples.append(MonotonicClock.seconds() - start)
                 }
             }
             figures.append(Compiled(name: entry.name, instructions: filter.instructionCount, compile: compiled, cacheHit: cached))

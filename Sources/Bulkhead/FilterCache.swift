@@ -1,3 +1,4 @@
+import BulkheadSystem
 import BulkheadPolicy
 import CSeccomp
 #if canImport(Glibc)
@@ -33,7 +34,7 @@ public struct FilterCache: Sendable {
         let key = Self.key(for: policy)
         let path = directory + "/bpf-" + Digits.hex(PrivateFiles.fnv1a(key))
         let header = Array((Self.magic + key + "\n").utf8)
-        if let sealed = PrivateFiles.readBytes(path, limit: 4 << 20, privateOnly: true), let bytes = seal.open(sealed),
+        if let sealed = try? FileContents.readFile(path, limit: 4 << 20, privateOnly: true), let bytes = seal.open(sealed),
            bytes.count > header.count, bytes.starts(with: header) {
             if let cached = CompiledFilter(cachedBytes: Array(bytes.dropFirst(header.count))) { return cached }
         }

@@ -1,3 +1,5 @@
+import SystemPackage
+import BulkheadSystem
 import CSeccomp
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +29,7 @@ enum KernelAuditLog {
         let fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        let deadline = monotonicSeconds() + wait
+        let deadline = MonotonicClock.seconds() + wait
         var found: SeccompKill?
         var buffer = [UInt8](repeating: 0, count: 8192)
         while true {
@@ -37,8 +39,8 @@ enum KernelAuditLog {
                 if let kill = parse(Array(buffer[0..<n])), belongs(kill, to: pid, notBefore: notBefore) { found = kill }
                 continue
             }
-            if n < 0 && errno == EPIPE { continue }
-            if found != nil || monotonicSeconds() >= deadline { return found }
+            if n < 0 && Errno.current == .brokenPipe { continue }
+            if found != nil || MonotonicClock.seconds() >= deadline { return found }
             usleep(2000)
         }
     }

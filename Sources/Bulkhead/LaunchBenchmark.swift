@@ -1,3 +1,4 @@
+import BulkheadSystem
 import BulkheadPolicy
 #if canImport(Glibc)
 import Glibc
@@ -32,9 +33,9 @@ public struct LaunchBenchmark: Sendable {
         for _ in 0..<rounds {
             base.samples += Self.readSamples(baseline + [command[0], String(perRound)])
             for _ in 0..<perRound {
-                let start = monotonicSeconds()
+                let start = MonotonicClock.seconds()
                 let result = try plan.run(command, options: RunOptions(stdout: devnull, stderr: devnull))
-                let elapsed = monotonicSeconds() - start
+                let elapsed = MonotonicClock.seconds() - start
                 if result.outcome.succeeded { subject.samples.append(elapsed) }
             }
         }
@@ -64,29 +65,7 @@ public struct LaunchBenchmark: Sendable {
     /// Runs a program that prints lines of numbers separated by spaces; lines with anything else are
     /// left out.
     static func readRows(_ arguments: [String]) -> [[Double]] {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { return [] }
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        let argv = CStringArray(arguments)
-        defer { argv.free() }
-        var pid: pid_t = 0
-        let started = posix_spawn(&pid, arguments[0], &actions, nil, argv.pointer, environ) == 0
-        close(fds[1])
-        var text: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while started {
-            let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            text += buffer[0..<n]
-        }
-        close(fds[0])
-        if started { var status: Int32 = 0; while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
+        guard let text = try? HelperProcess(arguments, stdout: .capture).run().stdout else { return [] }
         return String(decoding: text, as: UTF8.self).split(separator: "\n").compactMap { line -> [Double]? in
             let fields = line.split(separator: " ")
             let numbers = fields.compactMap { Double($0) }

@@ -1,3 +1,4 @@
+import BulkheadSystem
 import BulkheadPolicy
 import SystemPackage
 
@@ -5,17 +6,17 @@ import SystemPackage
 /// user cannot provide, or a system call of the launcher failed. Always names the stage.
 public struct LaunchError: Error, CustomStringConvertible, Equatable {
     public var stage: LaunchStage
-    public var errno: Int32?
+    public var errno: Errno?
     public var message: String
     public var hint: String?
 
-    public init(stage: LaunchStage, errno: Int32? = nil, message: String, hint: String? = nil) {
+    public init(stage: LaunchStage, errno: Errno? = nil, message: String, hint: String? = nil) {
         self.stage = stage; self.errno = errno; self.message = message; self.hint = hint
     }
 
     public var description: String {
         var text = "error: \(stage.rawValue): \(message)"
-        if let errno { text += ": \(ErrnoText.describe(errno))" }
+        if let errno { text += ": \(errno.text)" }
         if let hint { text += "\nhint: \(hint)" }
         return text
     }

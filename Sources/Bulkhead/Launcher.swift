@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 import BulkheadPolicy
 import CLaunch
 #if canImport(Glibc)
@@ -15,7 +17,7 @@ struct RunningTask {
 enum LaunchAttempt {
     case running(RunningTask, warnings: [String])
     /// The child failed before execve, or the command was not found; no task ran.
-    case failedBeforeExec(stage: LaunchStage, errno: Int32, started: Double)
+    case failedBeforeExec(stage: LaunchStage, errno: Errno, started: Double)
 }
 
 /// Starts a task: prepares every byte the child needs, then hands over to the C child code.
@@ -35,7 +37,7 @@ enum Launcher {
         let attempt: LaunchAttempt
         do {
             attempt = try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
-        } catch where error.stage == .clone && [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS].contains(error.errno ?? 0) {
+        } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
             return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
         }
         if case .failedBeforeExec(.namespaces, _, _) = attempt {
@@ -44,11 +46,15 @@ enum Launcher {
         return attempt
     }
 
+    /// How clone(2) says the namespaces cannot be made here (see above).
+    private static let namespacesRefused: Set<Errno> = [.notPermitted, .noSpace, .tooManyUsers, .invalidArgument,
+                                                         .permissionDenied, .noFunction]
+
     /// The namespaces of a mount view cannot be left out: a refusal is an error, with what it would take.
     private static func launchWithMountView(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
         do {
             return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
-        } catch where error.stage == .clone && [EPERM, ENOSPC, EUSERS, EINVAL, EACCES, ENOSYS].contains(error.errno ?? 0) {
+        } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
             let user = plan.namespaces.needsUserNamespace
             throw LaunchError(stage: .namespaces, errno: error.errno,
                               message: "the mount view needs a mount namespace\(user ? " inside a user namespace" : ""), which the kernel refused",
@@ -64,18 +70,18 @@ enum Launcher {
     }
 
     private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt {
-        let started = monotonicSeconds()
+        let started = MonotonicClock.seconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
         }
         // C strings end at the first NUL: an argument with one inside would reach the task cut short.
         if let bad = arguments.first(where: { $0.contains(0) }) {
-            throw LaunchError(stage: .plan, errno: EINVAL, message: "an argument contains a NUL byte: \(ArgumentText.escaped(bad).debugDescription)")
+            throw LaunchError(stage: .plan, errno: .invalidArgument, message: "an argument contains a NUL byte: \(ArgumentText.escaped(bad).debugDescription)")
         }
         let path: [UInt8]
         switch plan.resolve(name) {
         case .success(let found): path = found
-        case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err.value, started: started)
+        case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err, started: started)
         }
 
         var warnings: [String] = []
@@ -91,12 +97,12 @@ enum Launcher {
         let envp = CStringArray(plan.environment)
         let procWrites = CStringPairs(namespaces.procWrites)
         // In a view the working directory keeps its path: the launcher's, unless the policy names one.
-        let workdir = plan.mountView == nil ? plan.policy.workdir : (plan.policy.workdir ?? currentDirectory())
+        let workdir = plan.mountView == nil ? plan.policy.workdir : (plan.policy.workdir ?? Paths.currentDirectory())
         let view = plan.mountView.map { MountViewCData(for: $0, workdir: workdir, namespaces: namespaces) }
         defer { argv.free(); envp.free(); procWrites.free(); view?.free() }
         guard argv.complete, envp.complete, procWrites.complete, view?.complete ?? true else {
             cgroup.map(plan.cgroups.release)
-            throw LaunchError(stage: .plan, errno: ENOMEM, message: "cannot copy the command line and environment")
+            throw LaunchError(stage: .plan, errno: .noMemory, message: "cannot copy the command line and environment")
         }
         let procsFDs = cgroup?.procsFDs ?? []
         let groups = plan.identity?.groups ?? []
@@ -153,7 +159,7 @@ enum Launcher {
         }
         if result.rc != 0 {
             cgroup.map(plan.cgroups.release)
-            throw LaunchError(stage: .clone, errno: result.errno, message: "cannot start the child process")
+            throw LaunchError(stage: .clone, errno: Errno(rawValue: result.errno), message: "cannot start the child process")
         }
         if result.stage != 0 {
             // The child wrote its failure and exited; reap it so no zombie is left.
@@ -162,10 +168,10 @@ enum Launcher {
             close(pidfd)
             cgroup.map(plan.cgroups.release)
             if let view, result.stage == Int32(BH_STAGE_MOUNT_VIEW.rawValue) {
-                throw LaunchError(stage: .mountView, errno: result.errno, message: "cannot \(view.describe(detail: detail))",
-                                  hint: MountViewCData.hint(errno: result.errno))
+                throw LaunchError(stage: .mountView, errno: Errno(rawValue: result.errno), message: "cannot \(view.describe(detail: detail))",
+                                  hint: MountViewCData.hint(errno: Errno(rawValue: result.errno)))
             }
-            return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: result.errno, started: started)
+            return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno), started: started)
         }
         return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started), warnings: warnings)
     }
@@ -261,56 +267,4 @@ struct CStringPairs {
         }
         pointer.deallocate()
     }
-}
-
-/// A NULL-terminated array of C strings, owned until `free()`.
-struct CStringArray {
-    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-    let count: Int
-
-    /// False when a copy failed (out of memory): the array would end early.
-    let complete: Bool
-
-    /// Each string exactly these bytes (which must hold no NUL), UTF-8 or not.
-    init(_ items: [[UInt8]]) {
-        count = items.count
-        pointer = .allocate(capacity: items.count + 1)
-        var complete = true
-        for (index, item) in items.enumerated() {
-            let copy = malloc(item.count + 1)?.assumingMemoryBound(to: CChar.self)
-            if let copy {
-                item.withUnsafeBytes { bytes in if let base = bytes.baseAddress { memcpy(copy, base, bytes.count) } }
-                copy[item.count] = 0
-            } else {
-                complete = false
-            }
-            pointer[index] = copy
-        }
-        pointer[items.count] = nil
-        self.complete = complete
-    }
-
-    init(_ strings: [String]) { self.init(strings.map { Array($0.utf8) }) }
-
-    func free() {
-        for index in 0..<count { Glibc.free(pointer[index]) }
-        pointer.deallocate()
-    }
-}
-
-/// The launcher's working directory, or nil when it has none (removed, or too long).
-func currentDirectory() -> String? {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    guard getcwd(&buffer, buffer.count) != nil else { return nil }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
-func monotonicSeconds() -> Double { seconds(on: CLOCK_MONOTONIC) }
-
-func wallClockSeconds() -> Double { seconds(on: CLOCK_REALTIME) }
-
-private func seconds(on clock: clockid_t) -> Double {
-    var now = timespec()
-    clock_gettime(clock, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }

@@ -1,3 +1,4 @@
+import BulkheadSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,22 +28,11 @@ public struct Measurement: Sendable, Equatable {
 /// compared with. Returns the wall time in seconds, or nil when it could not start or did not exit 0.
 public enum PlainSpawn {
     public static func timeRun(_ arguments: [String], silenceOutput: Bool = true) -> Double? {
-        guard let path = arguments.first else { return nil }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if silenceOutput {
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        }
-        let argv = CStringArray(arguments)
-        defer { argv.free() }
-        var pid: pid_t = 0
-        let start = monotonicSeconds()
-        guard posix_spawn(&pid, path, &actions, nil, argv.pointer, environ) == 0 else { return nil }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let elapsed = monotonicSeconds() - start
-        return status == 0 ? elapsed : nil
+        let output: HelperProcess.Output = silenceOutput ? .discard : .inherit
+        let helper = HelperProcess(arguments, stdout: output, stderr: output, nullInput: false)
+        let start = MonotonicClock.seconds()
+        guard let finished = try? helper.run() else { return nil }
+        let elapsed = MonotonicClock.seconds() - start
+        return finished.succeeded ? elapsed : nil
     }
 }

@@ -1,5 +1,7 @@
 import BulkheadPolicy
+import BulkheadSystem
 import CLaunch
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,7 +91,7 @@ public struct MountView: Sendable, Equatable {
         if let scratch {
             let source = try Self.resolve(scratch.source, key: "scratch")
             guard source.isDirectory else {
-                throw LaunchError(stage: .mountView, errno: ENOTDIR, message: "scratch: \(scratch.source) is not a directory")
+                throw LaunchError(stage: .mountView, errno: .notDirectory, message: "scratch: \(scratch.source) is not a directory")
             }
             let target = try Self.mountPoint(scratch.path, key: "scratch")
             nodes.append(Node(path: target, kind: .bind(source: source.path, writable: true, executable: false, isDirectory: true)))
@@ -111,7 +113,7 @@ public struct MountView: Sendable, Equatable {
     /// Without mount_setattr(2) the child can only remount the top mount of a recursive bind: the mounts
     /// beneath would keep their own flags (writable, exec, suid), so a grant with any is refused.
     static func refuseSubmounts(of operations: [Operation]) throws(LaunchError) {
-        guard let table = try? readSmallFile("/proc/self/mountinfo") else { return }
+        guard let table = try? KernelFile.text("/proc/self/mountinfo") else { return }
         // mountinfo(5): the fifth field is the mount point, with space, tab, newline and backslash in octal.
         let points = table.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
@@ -120,7 +122,7 @@ public struct MountView: Sendable, Equatable {
         for case .bind(let source, let target, _, _) in operations {
             let prefix = source == "/" ? "/" : source + "/"
             if let beneath = points.first(where: { $0.hasPrefix(prefix) && $0 != source }) {
-                throw LaunchError(stage: .mountView, errno: ENOSYS, message: "the grant of \(target) holds the mount \(beneath), which this kernel cannot restrict with it (mount_setattr needs Linux 5.12)",
+                throw LaunchError(stage: .mountView, errno: .noFunction, message: "the grant of \(target) holds the mount \(beneath), which this kernel cannot restrict with it (mount_setattr needs Linux 5.12)",
                                   hint: "grant what lies beside \(beneath) instead, or run on Linux 5.12 or later")
             }
         }
@@ -157,7 +159,7 @@ public struct MountView: Sendable, Equatable {
     /// met (each at its own real location, with its text), so that the view can hold them too.
     static func resolve(_ path: String, key: String) throws(LaunchError) -> (path: String, isDirectory: Bool, symlinks: [(path: String, target: String)]) {
         guard path.hasPrefix("/") else {
-            throw LaunchError(stage: .mountView, errno: EINVAL, message: "\(key): \(path) is not an absolute path",
+            throw LaunchError(stage: .mountView, errno: .invalidArgument, message: "\(key): \(path) is not an absolute path",
                               hint: "name it from the root, e.g. /\(path)")
         }
         var current: [String] = []
@@ -170,17 +172,17 @@ public struct MountView: Sendable, Equatable {
             if component == ".." { _ = current.popLast(); continue }
             let candidate = "/" + (current + [component]).joined(separator: "/")
             guard lstat(candidate, &info) == 0 else {
-                let err = errno
+                let err = Errno.current
                 throw LaunchError(stage: .mountView, errno: err, message: "\(key): \(path) cannot be granted: \(candidate) does not exist or cannot be reached",
                                   hint: "create it, or remove \(path) from \(key)")
             }
             if info.st_mode & S_IFMT == S_IFLNK {
                 guard symlinks.count < 40 else {
-                    throw LaunchError(stage: .mountView, errno: ELOOP, message: "\(key): \(path) has too many symbolic links")
+                    throw LaunchError(stage: .mountView, errno: .tooManySymbolicLinkLevels, message: "\(key): \(path) has too many symbolic links")
                 }
                 var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
                 let n = readlink(candidate, &buffer, buffer.count - 1)
-                guard n > 0 else { throw LaunchError(stage: .mountView, errno: errno, message: "\(key): cannot read the symbolic link \(candidate)") }
+                guard n > 0 else { throw LaunchError(stage: .mountView, errno: .current, message: "\(key): cannot read the symbolic link \(candidate)") }
                 let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 symlinks.append((candidate, target))
                 if target.hasPrefix("/") { current = [] }
@@ -197,7 +199,7 @@ public struct MountView: Sendable, Equatable {
     /// (which need not exist either) and its name.
     static func mountPoint(_ path: String, key: String) throws(LaunchError) -> String {
         guard path.hasPrefix("/") else {
-            throw LaunchError(stage: .mountView, errno: EINVAL, message: "\(key): \(path) is not an absolute path")
+            throw LaunchError(stage: .mountView, errno: .invalidArgument, message: "\(key): \(path) is not an absolute path")
         }
         if let resolved = try? resolve(path, key: key) { return resolved.path }
         var components = Node.components(path).filter { $0 != "." }
@@ -238,7 +240,7 @@ public struct MountView: Sendable, Equatable {
                 case .tmpfs, .devices, .proc:
                     var info = stat()
                     guard stat(hostPath, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-                        throw LaunchError(stage: .mountView, errno: ENOENT, message: "\(node.path) cannot be mounted: it lies in the bind of /\(enclosing.path.joined(separator: "/")), where no directory \(node.path) exists",
+                        throw LaunchError(stage: .mountView, errno: .noSuchFileOrDirectory, message: "\(node.path) cannot be mounted: it lies in the bind of /\(enclosing.path.joined(separator: "/")), where no directory \(node.path) exists",
                                           hint: "create \(hostPath) on the host, or mount it elsewhere")
                     }
                 }

@@ -1,4 +1,5 @@
 import CLaunch
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -107,11 +108,11 @@ final class MountViewCData {
     }
 
     /// What to do about a view the kernel refused.
-    static func hint(errno: Int32) -> String? {
+    static func hint(errno: Errno) -> String? {
         switch errno {
-        case EPERM, EACCES: "a security module, a seccomp filter bulkhead runs under, or a locked mount refused it; run bulkhead as root, or leave that path out of the view"
-        case ENOENT, ENOTDIR: "the host's file system changed since the view was made: make the view again"
-        case ENOSYS: "this kernel lacks a call the view needs (pivot_root, mount_setattr from Linux 5.12)"
+        case .notPermitted, .permissionDenied: "a security module, a seccomp filter bulkhead runs under, or a locked mount refused it; run bulkhead as root, or leave that path out of the view"
+        case .noSuchFileOrDirectory, .notDirectory: "the host's file system changed since the view was made: make the view again"
+        case .noFunction: "this kernel lacks a call the view needs (pivot_root, mount_setattr from Linux 5.12)"
         default: nil
         }
     }

@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 import BulkheadPolicy
 import CLaunch
 #if canImport(Glibc)
@@ -53,14 +55,15 @@ public struct OrphanSweeper: Sendable {
             }
             if listed.isEmpty { return .success(total) }
             for pid in listed {
-                if kill(pid, SIGKILL) != 0 && errno != ESRCH {
-                    return .failure(Failure(description: "cannot kill descendant \(pid): \(ErrnoText.describe(errno))"))
+                if kill(pid, SIGKILL) != 0, Errno.current != .noSuchProcess {
+                    return .failure(Failure(description: "cannot kill descendant \(pid): \(Errno.current.text)"))
                 }
                 var info = siginfo_t()
-                while waitid(P_PID, id_t(pid), &info, WEXITED) < 0 {
-                    if errno == EINTR { continue }
-                    if errno == ECHILD { break }   // reaped meanwhile, or not ours after all
-                    return .failure(Failure(description: "cannot reap descendant \(pid): \(ErrnoText.describe(errno))"))
+                do throws(Errno) { _ = try SystemCall.retrying { waitid(P_PID, id_t(pid), &info, WEXITED) } } catch {
+                    // ECHILD: reaped meanwhile, or not ours after all.
+                    if error != .noChildProcess {
+                        return .failure(Failure(description: "cannot reap descendant \(pid): \(error.text)"))
+                    }
                 }
             }
             total += listed.count
@@ -70,8 +73,9 @@ public struct OrphanSweeper: Sendable {
 
     /// The pids in the children file, read from the start on every call (the kernel builds it anew).
     private func list() -> Result<[pid_t], Failure> {
-        guard let text = rereadSmallFile(children) else {
-            return .failure(Failure(description: "cannot list bulkhead's children: \(ErrnoText.describe(errno))"))
+        let text: [UInt8]
+        do throws(Errno) { text = try KernelFile.reread(children) } catch {
+            return .failure(Failure(description: "cannot list bulkhead's children: \(error.text)"))
         }
         var pids: [pid_t] = []
         for field in text.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }) {

@@ -1,3 +1,4 @@
+import SystemPackage
 import BulkheadPolicy
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,7 @@ public enum Outcome: Sendable, Equatable {
     case violation(signal: Int32, syscall: String?)
     case timedOut(limitSeconds: Double)
     case limitExceeded(LimitKind, signal: Int32?)
-    case setupFailed(stage: LaunchStage, errno: Int32)
+    case setupFailed(stage: LaunchStage, errno: Errno)
 
     public var kind: String {
         switch self {
@@ -35,7 +36,7 @@ public enum Outcome: Sendable, Equatable {
         case .limitExceeded(_, let signal): return 128 + (signal ?? SIGKILL)
         case .setupFailed(let stage, let err):
             guard stage == .exec else { return ExitCodes.launcherFailed }
-            return err == ENOENT ? ExitCodes.notFound : ExitCodes.cannotExecute
+            return err == .noSuchFileOrDirectory ? ExitCodes.notFound : ExitCodes.cannotExecute
         }
     }
 

@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 import BulkheadPolicy
 #if canImport(Glibc)
 import Glibc
@@ -59,8 +61,8 @@ public struct RunReport: Sendable {
             if let number { signal(number) }
         case .setupFailed(let stage, let err):
             fields.append(("stage", .string(stage.rawValue)))
-            fields.append(("errno", .int(err)))
-            fields.append(("errnoName", ErrnoNames.name(of: err).map(JSONValue.string)))
+            fields.append(("errno", .int(err.rawValue)))
+            fields.append(("errnoName", err.name.map(JSONValue.string)))
         }
         fields.append(("message", .string(OutcomeText.describe(outcome))))
         return .object(fields)
@@ -85,8 +87,8 @@ public enum OutcomeText {
         case .limitExceeded(let kind, let signal):
             return "limit exceeded: \(kind.rawValue)" + (signal.map { ", killed by \(SignalNames.name(of: $0))" } ?? "")
         case .setupFailed(let stage, let err):
-            let what = stage == .exec ? (err == ENOENT ? "command not found" : "cannot execute the command") : "setup failed at stage \(stage.rawValue)"
-            return "\(what): \(ErrnoText.describe(err))"
+            let what = stage == .exec ? (err == .noSuchFileOrDirectory ? "command not found" : "cannot execute the command") : "setup failed at stage \(stage.rawValue)"
+            return "\(what): \(err.text)"
         }
     }
 

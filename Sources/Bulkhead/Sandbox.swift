@@ -1,3 +1,4 @@
+import BulkheadSystem
 import BulkheadPolicy
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ extension SandboxPlan {
         switch try Launcher.launch(self, arguments: arguments, options: options) {
         case .failedBeforeExec(let stage, let err, let started):
             return RunResult(outcome: .setupFailed(stage: stage, errno: err),
-                             usage: Usage(wallSeconds: monotonicSeconds() - started), warnings: warnings)
+                             usage: Usage(wallSeconds: MonotonicClock.seconds() - started), warnings: warnings)
         case .running(let task, let launchWarnings):
             var result = Supervisor.supervise(task, plan: self, options: options)
             result.warnings = warnings + launchWarnings
@@ -35,7 +36,7 @@ extension SandboxPlan {
 
     private static func invalidateCacheSeal() throws(LaunchError) {
         guard CacheSeal.invalidate() else {
-            throw LaunchError(stage: .plan, errno: errno, message: "the policy lets the task reach the kernel keyring, and the key sealing bulkhead's caches cannot be invalidated before it starts",
+            throw LaunchError(stage: .plan, errno: .current, message: "the policy lets the task reach the kernel keyring, and the key sealing bulkhead's caches cannot be invalidated before it starts",
                               hint: "refuse add_key, keyctl and request_key in the policy, or remove the key: keyctl purge user bulkhead:cache-seal:1")
         }
     }

@@ -1,3 +1,4 @@
+import SystemPackage
 import BulkheadPolicy
 import CLaunch
 #if canImport(Glibc)
@@ -118,7 +119,7 @@ public final class SandboxPlan: @unchecked Sendable {
             warnings.append("user: running as uid \(getuid()), not \(user.uid): switching users needs root with CAP_SETUID and CAP_SETGID (best-effort)")
             return nil
         }
-        throw LaunchError(stage: .identity, errno: EPERM, message: "the policy runs the task as uid \(user.uid) gid \(user.gid), which needs root with CAP_SETUID and CAP_SETGID",
+        throw LaunchError(stage: .identity, errno: .notPermitted, message: "the policy runs the task as uid \(user.uid) gid \(user.gid), which needs root with CAP_SETUID and CAP_SETGID",
                           hint: "run bulkhead as root, or mark the user best-effort")
     }
 
@@ -152,8 +153,8 @@ public final class SandboxPlan: @unchecked Sendable {
     /// in the task's PATH (not the launcher's). Bytes, not text, so that a name that is not UTF-8 finds
     /// exactly that file. Returns the path NUL-terminated for execve, or the errno an exec would give when
     /// nothing fits.
-    func resolve(_ name: [UInt8]) -> Result<[UInt8], LaunchErrno> {
-        guard !name.isEmpty else { return .failure(LaunchErrno(ENOENT)) }
+    func resolve(_ name: [UInt8]) -> Result<[UInt8], Errno> {
+        guard !name.isEmpty else { return .failure(.noSuchFileOrDirectory) }
         if name.contains(UInt8(ascii: "/")) { return .success(name + [0]) }
         var sawNonExecutable = false
         for directory in searchPath.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
@@ -169,8 +170,6 @@ public final class SandboxPlan: @unchecked Sendable {
             if info.st_mode & 0o111 != 0 { return .success(candidate) }
             sawNonExecutable = true
         }
-        return .failure(LaunchErrno(sawNonExecutable ? EACCES : ENOENT))
+        return .failure(sawNonExecutable ? .permissionDenied : .noSuchFileOrDirectory)
     }
 }
-
-struct LaunchErrno: Error { let value: Int32; init(_ value: Int32) { self.value = value } }

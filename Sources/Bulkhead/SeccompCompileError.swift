@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 import BulkheadPolicy
 import CSeccomp
 
@@ -29,10 +31,10 @@ public enum SeccompCompileError: Error, CustomStringConvertible, Equatable, Send
     case unsupportedExceptions(syscall: String, count: Int)
     /// A rule whose `low32` not-equal comparisons expand into too many BPF alternatives.
     case tooManyAlternatives(syscall: String, count: Int)
-    /// libseccomp refused an operation; `errno` is the positive errno value (EEXIST: a conflicting rule).
-    case libseccomp(operation: String, syscall: String?, errno: Int32)
+    /// libseccomp refused an operation; `errno` is its negated return value (EEXIST: a conflicting rule).
+    case libseccomp(operation: String, syscall: String?, errno: Errno)
     /// Exporting the program failed at the system level.
-    case io(operation: String, errno: Int32)
+    case io(operation: String, errno: Errno)
 
     public var description: String {
         switch self {
@@ -64,10 +66,10 @@ public enum SeccompCompileError: Error, CustomStringConvertible, Equatable, Send
         case .tooManyAlternatives(let syscall, let count):
             return "\(syscall): the rule expands into \(count) BPF alternatives (limit \(SeccompRulePlanner.maxAlternatives))"
         case .libseccomp(let operation, let syscall, let errno):
-            return "\(Self.at(syscall))libseccomp \(operation) failed: \(ErrnoText.describe(errno))"
-                + (errno == EEXIST ? " (a rule with the same conditions and another action exists)" : "")
+            return "\(Self.at(syscall))libseccomp \(operation) failed: \(errno.text)"
+                + (errno == .fileExists ? " (a rule with the same conditions and another action exists)" : "")
         case .io(let operation, let errno):
-            return "\(operation) failed: \(ErrnoText.describe(errno))"
+            return "\(operation) failed: \(errno.text)"
         }
     }
 

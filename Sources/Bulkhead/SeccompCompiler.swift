@@ -1,3 +1,6 @@
+import CSystemCalls
+import SystemPackage
+import BulkheadSystem
 import BulkheadPolicy
 import CSeccomp
 #if canImport(Glibc)
@@ -92,7 +95,7 @@ private struct SeccompContext {
     init(policy: SeccompPolicy, plan: SeccompRulePlanner.Plan, layout: SeccompFilterLayout)
         throws(SeccompCompileError) {
         guard let ctx = seccomp_init(Self.action(policy.defaultAction)) else {
-            throw .libseccomp(operation: "seccomp_init", syscall: nil, errno: EINVAL)
+            throw .libseccomp(operation: "seccomp_init", syscall: nil, errno: .invalidArgument)
         }
         self.ctx = ctx
         do throws(SeccompCompileError) {
@@ -123,7 +126,7 @@ private struct SeccompContext {
 
     private func attr(_ attribute: scmp_filter_attr, _ value: UInt32, _ name: String) throws(SeccompCompileError) {
         let rc = seccomp_attr_set(ctx, attribute, value)
-        if rc < 0 { throw .libseccomp(operation: "seccomp_attr_set(\(name))", syscall: nil, errno: -rc) }
+        if rc < 0 { throw .libseccomp(operation: "seccomp_attr_set(\(name))", syscall: nil, errno: Errno(rawValue: -rc)) }
     }
 
     private func add(_ rule: PlannedRule) throws(SeccompCompileError) {
@@ -133,27 +136,19 @@ private struct SeccompContext {
             seccomp_rule_add_exact_array(ctx, Self.action(rule.action), rule.number,
                                          UInt32(buffer.count), buffer.baseAddress)
         }
-        if rc < 0 { throw .libseccomp(operation: "seccomp_rule_add(\(rule.action))", syscall: rule.syscall, errno: -rc) }
+        if rc < 0 { throw .libseccomp(operation: "seccomp_rule_add(\(rule.action))", syscall: rule.syscall, errno: Errno(rawValue: -rc)) }
     }
 
     /// Runs an exporter into an anonymous memory file and reads the result back.
     func export(operation: String, _ exporter: (scmp_filter_ctx?, Int32) -> Int32) throws(SeccompCompileError) -> [UInt8] {
         let fd = bh_memfd_create("bulkhead-seccomp")
-        if fd < 0 { throw .io(operation: "memfd_create", errno: errno) }
+        if fd < 0 { throw .io(operation: "memfd_create", errno: .current) }
         defer { close(fd) }
         let rc = exporter(ctx, fd)
-        if rc < 0 { throw .libseccomp(operation: operation, syscall: nil, errno: -rc) }
-        if lseek(fd, 0, SEEK_SET) < 0 { throw .io(operation: "lseek", errno: errno) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "read", errno: errno)
-            }
-            if n == 0 { return result }
-            result.append(contentsOf: chunk[0..<n])
+        if rc < 0 { throw .libseccomp(operation: operation, syscall: nil, errno: Errno(rawValue: -rc)) }
+        if lseek(fd, 0, SEEK_SET) < 0 { throw .io(operation: "lseek", errno: .current) }
+        do throws(Errno) { return try FileContents.read(fd, limit: 64 << 20) } catch {
+            throw .io(operation: "read", errno: error)
         }
     }
 

@@ -1,3 +1,4 @@
+import BulkheadSystem
 import BulkheadPolicy
 import CLaunch
 #if canImport(Glibc)
@@ -23,7 +24,7 @@ enum Supervisor {
         waiting: while true {
             var timeoutMs: Int32 = -1
             if let deadline, !timedOut {
-                let remaining = deadline - monotonicSeconds()
+                let remaining = deadline - MonotonicClock.seconds()
                 if remaining <= 0 {
                     timedOut = true
                     killTree(task)
@@ -59,8 +60,9 @@ enum Supervisor {
         kill(-task.pid, SIGKILL)
         var info = siginfo_t()
         var usage = rusage()
-        while bh_waitid_pidfd(task.pidfd, &info, WEXITED, &usage) < 0 && errno == EINTR {}
-        let ended = monotonicSeconds()
+        // Fails only on EINTR (retried) or a pidfd that is not ours, which cannot happen.
+        _ = try? SystemCall.retrying { bh_waitid_pidfd(task.pidfd, &info, WEXITED, &usage) }
+        let ended = MonotonicClock.seconds()
         close(task.pidfd)
 
         let measured = Usage(
@@ -82,7 +84,7 @@ enum Supervisor {
                                usage: measured, timedOut: timedOut, oomKilled: oomKills > 0)
         if case .violation(let signal, nil) = outcome {
             // The audit stamps are wall-clock time: when did the task start by that clock?
-            let startedOnWallClock = wallClockSeconds() - (monotonicSeconds() - task.started)
+            let startedOnWallClock = WallClock.seconds() - (MonotonicClock.seconds() - task.started)
             if let kill = KernelAuditLog.seccompKill(of: task.pid, notBefore: startedOnWallClock) {
                 outcome = .violation(signal: signal, syscall: KernelAuditLog.describe(kill))
             }

@@ -1,3 +1,5 @@
+import SystemPackage
+import BulkheadSystem
 import CSeal
 #if canImport(Glibc)
 import Glibc
@@ -23,6 +25,8 @@ public struct CacheSeal: Sendable {
     /// The description of the key in the user keyring.
     static let keyName = "bulkhead:cache-seal:1"
     static let keyBytes = 32
+    /// How keyctl says there is no key to use: none yet (ENOKEY), revoked, or expired.
+    static let noUsableKey: Set<Errno> = [Errno(rawValue: ENOKEY), Errno(rawValue: EKEYREVOKED), Errno(rawValue: EKEYEXPIRED)]
     public static let macBytes = Int(BH_SHA256_BYTES)
 
     init(key: [UInt8]) { self.key = key }
@@ -35,10 +39,10 @@ public struct CacheSeal: Sendable {
         if length == keyBytes { return CacheSeal(key: buffer) }
         // Missing (ENOKEY, or revoked/expired), or not ours in shape: a new one. Entries sealed with
         // another key are misses, never trusted.
-        if length >= 0 || errno == ENOKEY || errno == EKEYREVOKED || errno == EKEYEXPIRED {
-            guard buffer.withUnsafeMutableBufferPointer({ bh_random_bytes($0.baseAddress!, $0.count) }) == 0,
-                  buffer.withUnsafeBufferPointer({ bh_user_key_add(keyName, $0.baseAddress!, $0.count) }) >= 0 else { return nil }
-            return CacheSeal(key: buffer)
+        if length >= 0 || Self.noUsableKey.contains(Errno.current) {
+            guard let key = try? SecureRandom.bytes(keyBytes),
+                  key.withUnsafeBufferPointer({ bh_user_key_add(keyName, $0.baseAddress!, $0.count) }) >= 0 else { return nil }
+            return CacheSeal(key: key)
         }
         return nil
     }
@@ -52,7 +56,7 @@ public struct CacheSeal: Sendable {
         // Until none is left: two bulkheads may each have made one.
         for _ in 0..<8 {
             let length = buffer.withUnsafeMutableBufferPointer { bh_user_key_read(keyName, $0.baseAddress!, $0.count, &id) }
-            if length < 0 { return errno == ENOKEY || errno == EKEYREVOKED || errno == EKEYEXPIRED || errno == ENOSYS }
+            if length < 0 { return Self.noUsableKey.contains(Errno.current) || Errno.current == .noFunction }
             guard bh_key_invalidate(id) == 0 else { return false }
         }
         return false

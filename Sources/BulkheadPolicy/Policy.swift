@@ -1,3 +1,5 @@
+import BulkheadSystem
+
 // The resolved policy model: what a policy file says after loading, validation and `extends`.
 // Everything here is plain data; compiling it into a launch plan happens in the Bulkhead module.
 

@@ -1,3 +1,4 @@
+import BulkheadSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -91,7 +92,7 @@ public struct PolicyCache: Sendable {
     public static let keepDays = 30
 
     private func lookup(_ path: String, key: [UInt8]) -> CachedPolicy? {
-        guard let sealed = PrivateFiles.readBytes(path, limit: 16 << 20, privateOnly: true),
+        guard let sealed = try? FileContents.readFile(path, limit: 16 << 20, privateOnly: true),
               let bytes = seal.open(sealed),
               bytes.count >= key.count, EntryBytes.equal(bytes.prefix(key.count), key[...]) else { return nil }
         var reader = EntryBytes.Reader(bytes.dropFirst(key.count))
@@ -117,7 +118,7 @@ public struct PolicyCache: Sendable {
             guard let shipped = ShippedPolicies.bytes(named: String(location.dropFirst(8))) else { return false }
             return EntryBytes.equal(text, shipped[...])
         }
-        guard let current = PrivateFiles.readBytes(location, limit: PolicyLoader.maxFileSize) else { return false }
+        guard let current = try? FileContents.readFile(location, limit: PolicyLoader.maxFileSize) else { return false }
         return EntryBytes.equal(text, current[...])
     }
 

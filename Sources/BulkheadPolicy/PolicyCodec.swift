@@ -1,3 +1,5 @@
+import BulkheadSystem
+
 /// A compact, exact text form of a resolved `Policy`, for the policy cache. Not a policy language:
 /// line-oriented, tab-separated, every field escaped; decoding anything unexpected gives nil (a miss).
 public enum PolicyCodec {

@@ -1,3 +1,4 @@
+import BulkheadSystem
 #if canImport(Glibc)
 import Glibc
 #endif

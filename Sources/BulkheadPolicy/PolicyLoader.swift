@@ -1,3 +1,4 @@
+import BulkheadSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +37,7 @@ public enum PolicyLoader {
         guard text.utf8.count <= maxFileSize else {
             throw PolicyError(file: file, message: "text is larger than \(maxFileSize >> 20) MiB; not a policy")
         }
-        let source = Source(display: file, identity: canonicalIdentity(of: file), directory: directory(of: file))
+        let source = Source(display: file, identity: canonicalIdentity(of: file), directory: Paths.directory(of: file))
         return try resolve(text: text, source: source, chain: [], sources: &sources)
     }
 
@@ -116,7 +117,7 @@ public enum PolicyLoader {
             throw PolicyError(file: source.display, line: line, column: column,
                               message: "cannot load '\(target)' named by 'extends': \(error.message)")
         }
-        return (text, Source(display: path, identity: canonicalIdentity(of: path), directory: directory(of: path)))
+        return (text, Source(display: path, identity: canonicalIdentity(of: path), directory: Paths.directory(of: path)))
     }
 
     // MARK: - files
@@ -130,44 +131,16 @@ public enum PolicyLoader {
         return joined.isEmpty ? "." : joined
     }
 
-    private static func directory(of file: String) -> String {
-        guard let slash = file.lastIndex(of: "/") else { return "." }
-        let dir = String(file[..<slash])
-        return dir.isEmpty ? "/" : dir
-    }
-
     /// realpath when the file exists (so `./a.yaml` and `a.yaml` are the same file for cycle checks).
     private static func canonicalIdentity(of path: String) -> String {
-        guard !path.contains("\0"), let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        Paths.resolved(path) ?? path
     }
 
     private static func readFile(_ path: String, displayName: String) throws(PolicyError) -> String {
-        guard !path.isEmpty, !path.contains("\0") else {
-            throw PolicyError(file: displayName, message: "invalid file name")
-        }
-        // O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are policies.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw PolicyError(file: displayName, message: "cannot open: \(ErrnoText.describe(errno))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw PolicyError(file: displayName, message: "not a regular file")
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw PolicyError(file: displayName, message: "cannot read: \(ErrnoText.describe(errno))")
-            }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-            if bytes.count > maxFileSize {
-                throw PolicyError(file: displayName, message: "file is larger than \(maxFileSize >> 20) MiB; not a policy")
-            }
+        let bytes: [UInt8]
+        do throws(FileReadError) { bytes = try FileContents.readFile(path, limit: maxFileSize) } catch {
+            if case .tooLarge = error { throw PolicyError(file: displayName, message: "file is \(error); not a policy") }
+            throw PolicyError(file: displayName, message: error.description)
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw PolicyError(file: displayName, message: "file is not UTF-8 text")

@@ -1,3 +1,5 @@
+import BulkheadSystem
+
 /// One file a policy was built from: a path, or `shipped:NAME` for an embedded policy, and its text.
 public struct PolicySourceText: Sendable, Equatable {
     public var location: String
@@ -8,6 +10,6 @@ public struct PolicySourceText: Sendable, Equatable {
     /// The text this location holds now, or nil when it cannot be read.
     public func currentText() -> String? {
         if location.hasPrefix("shipped:") { return ShippedPolicies.text(named: String(location.dropFirst(8))) }
-        return PrivateFiles.read(location, limit: PolicyLoader.maxFileSize)
+        return (try? FileContents.readFile(location, limit: PolicyLoader.maxFileSize)).map { String(decoding: $0, as: UTF8.self) }
     }
 }

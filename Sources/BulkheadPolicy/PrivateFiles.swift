@@ -1,8 +1,10 @@
+import BulkheadSystem
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Small file helpers for caches: a directory only this uid can write, whole-file reads and atomic writes.
+/// The files of the per-user caches: a directory only this uid can write, entries replaced whole, and
+/// pruning of old entries. Reading an entry is `FileContents.readFile(_:limit:privateOnly:)`.
 public enum PrivateFiles {
     /// $XDG_CACHE_HOME/bulkhead or $HOME/.cache/bulkhead, created 0700 when missing; nil unless it is a
     /// real directory owned by the effective uid and writable by nobody else (a cache another user can
@@ -25,51 +27,13 @@ public enum PrivateFiles {
         guard path.utf8.first == UInt8(ascii: "/"), !path.utf8.contains(0) else { return nil }
         var info = stat()
         if lstat(path, &info) != 0 {
-            let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-            if !parent.isEmpty { mkdir(parent, 0o700) }
+            let parent = Paths.directory(of: path)
+            if parent != "/" { mkdir(parent, 0o700) }
             mkdir(path, 0o700)
             guard lstat(path, &info) == 0 else { return nil }
         }
         guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { return nil }
         return path
-    }
-
-    /// The whole file as bytes; nil on any error or when larger than `limit`. With `privateOnly`, also nil
-    /// unless the file is a regular file owned by the effective uid and not group/other writable.
-    public static func readBytes(_ path: String, limit: Int, privateOnly: Bool = false) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (privateOnly ? O_NOFOLLOW : 0))
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        if privateOnly {
-            guard info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else { return nil }
-        }
-        // Read at the file's size in one call (plus a byte to see the end); /proc files report size 0
-        // and files may grow, so whatever is left is read in further chunks.
-        var bytes: [UInt8] = []
-        var chunk = min(max(Int(info.st_size), 0), limit) + 1
-        while true {
-            var failed = false
-            let more = [UInt8](unsafeUninitializedCapacity: chunk) { buffer, count in
-                while true {
-                    let n = Glibc.read(fd, buffer.baseAddress, chunk)
-                    if n < 0 && errno == EINTR { continue }
-                    failed = n < 0
-                    count = max(n, 0)
-                    return
-                }
-            }
-            if failed { return nil }
-            if more.isEmpty { return bytes }
-            if bytes.isEmpty { bytes = more } else { bytes += more }
-            if bytes.count > limit { return nil }
-            chunk = 65536
-        }
-    }
-
-    public static func read(_ path: String, limit: Int, privateOnly: Bool = false) -> String? {
-        readBytes(path, limit: limit, privateOnly: privateOnly).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Best effort, never throws: `path` replaced whole (mode 0600) by `AtomicReplacement`, which replaces

@@ -1,3 +1,5 @@
+import BulkheadSystem
+
 /// User and group names for `user:`, read from /etc/passwd and /etc/group directly.
 ///
 /// Not through glibc's NSS (getpwnam_r and friends): the release binary is static, and NSS in a static
@@ -42,7 +44,7 @@ enum SystemAccounts {
     /// The colon-separated fields of the first line `matches` accepts. Comment lines and the NIS
     /// compatibility lines of old systems (`+name`, `-name`) are not entries.
     private static func entry(in file: String, where matches: ([ArraySlice<UInt8>]) -> Bool) -> [ArraySlice<UInt8>]? {
-        guard let bytes = PrivateFiles.readBytes(file, limit: 64 << 20) else { return nil }
+        guard let bytes = try? FileContents.readFile(file, limit: 64 << 20) else { return nil }
         for line in bytes[...].split(separator: UInt8(ascii: "\n")) {
             guard let first = line.first, first != UInt8(ascii: "#"), first != UInt8(ascii: "+"),
                   first != UInt8(ascii: "-") else { continue }

@@ -1,3 +1,5 @@
+import BulkheadSystem
+
 /// Parsers for the quantities policy files write: durations ("1.5m"), sizes ("256MiB") and counts.
 ///
 /// Each returns a `Result` with a short reason on failure; the loader adds the file position and a hint.

@@ -1,3 +1,4 @@
+import BulkheadSystem
 import Bulkhead
 #if canImport(Glibc)
 import Glibc
@@ -142,18 +143,6 @@ public struct ContainmentRun: Sendable {
 
     /// A small text file, or nil; Sources avoid Foundation, so no String(contentsOfFile:).
     static func readText(_ path: String, limit: Int = 4 << 20) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while bytes.count < limit {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { break }
-            bytes += buffer[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        (try? FileContents.readFile(path, limit: limit)).map { String(decoding: $0, as: UTF8.self) }
     }
 }

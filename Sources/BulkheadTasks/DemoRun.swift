@@ -1,3 +1,4 @@
+import BulkheadSystem
 import Bulkhead
 
 /// `bulkhead demo` without the command line: the containment story, then the measured comparison.
@@ -37,9 +38,9 @@ public enum DemoRun {
             say("1. Containment: skipped (no bulkhead executable to run the tasks with)")
         }
         say("2. Measuring threads against processes (\(repetitions) repetitions per figure)...")
-        let start = Clock.seconds()
+        let start = MonotonicClock.seconds()
         let rows = ProcessThreadComparison.measure(repetitions: repetitions, bulkheadExecutable: bulkhead)
-        let seconds = Clock.seconds() - start
+        let seconds = MonotonicClock.seconds() - start
         return Result(repetitions: repetitions, thread: thread, process: process, measured: rows, measurementSeconds: seconds)
     }
 }

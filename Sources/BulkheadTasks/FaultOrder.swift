@@ -1,3 +1,4 @@
+import BulkheadSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -75,7 +76,7 @@ final class FaultOrder: @unchecked Sendable {
     }
 
     private func wait(until satisfied: () -> Bool) {
-        var until = monotonicTimespec(at: monotonicNow() + Self.bound)
+        var until = MonotonicClock.timespec(at: MonotonicClock.seconds() + Self.bound)
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while !satisfied() {

@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,8 +88,8 @@ enum Faults {
     }
 
     /// Starts `sleep 30` processes until the kernel refuses (EAGAIN: the pids cgroup or RLIMIT_NPROC) or
-    /// the safety cap is reached, then kills and reaps exactly those children. posix_spawn rather than
-    /// fork: a forked child of a Swift process must not run Swift code before exec.
+    /// the safety cap is reached, then kills and reaps exactly those children. A `HelperProcess`
+    /// (posix_spawn) rather than fork: a forked child of a Swift process must not run Swift code before exec.
     static func forkBomb(_ argument: String?) -> TaskEnding {
         let cap: Int
         switch TaskArgument.integer(argument, default: 256, in: 1...100_000) {
@@ -95,28 +97,17 @@ enum Faults {
         case .failure(let e): return .failed(e.message)
         }
         let program = access("/bin/sleep", X_OK) == 0 ? "/bin/sleep" : "/usr/bin/sleep"
-        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions); if devNull >= 0 { close(devNull) } }
-        if devNull >= 0 {
-            // The children must not hold bulkhead's stdout open: whoever reads it would wait for them.
-            for target: Int32 in 0...2 { posix_spawn_file_actions_adddup2(&actions, devNull, target) }
-        }
-        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(program), strdup("30"), nil]
-        defer { argv.forEach { free($0) } }
-        var children: [pid_t] = []
-        var refusal: Int32 = 0
+        // The children must not hold bulkhead's stdout open: whoever reads it would wait for them.
+        let sleeper = HelperProcess([program, "30"], stdout: .discard, stderr: .discard)
+        var children: [HelperProcess.Running] = []
+        var refusal: Errno?
         while children.count < cap {
-            var pid: pid_t = 0
-            let rc = posix_spawn(&pid, program, &actions, nil, argv, environ)
-            if rc != 0 { refusal = rc; break }
-            children.append(pid)
+            do throws(Errno) { children.append(try sleeper.start()) } catch { refusal = error; break }
         }
-        for pid in children { kill(pid, SIGKILL) }
-        for pid in children { var status: Int32 = 0; while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
-        if refusal != 0 {
-            return .failed("fork-bomb: process creation refused after \(children.count) processes: \(errnoText(refusal)) (contained)")
+        for child in children { kill(child.pid, SIGKILL) }
+        for child in children { _ = child.wait() }
+        if let refusal {
+            return .failed("fork-bomb: process creation refused after \(children.count) processes: \(refusal.text) (contained)")
         }
         return .failed("fork-bomb: started \(children.count) processes and nothing refused them (stopped at its safety cap)")
     }
@@ -139,11 +130,11 @@ enum Faults {
             leaked.append(fd)
         }
         turn.damaged()
-        sleepSeconds(1)
+        MonotonicClock.sleep(1)
         turn.waitForVictimsFinished()
         leaked.forEach { close($0) }
         if refusal != 0 {
-            return .failed("fd-leak: open refused after \(leaked.count) descriptors: \(errnoText(refusal)) (contained)")
+            return .failed("fd-leak: open refused after \(leaked.count) descriptors: \(Errno(rawValue: refusal).text) (contained)")
         }
         return .failed("fd-leak: opened \(leaked.count) descriptors and nothing refused them (stopped at its cap)")
     }

@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 import Bulkhead
 #if canImport(Glibc)
 import Glibc
@@ -79,38 +81,25 @@ private final class ProcessJob: @unchecked Sendable {
 
     func run() {
         // The task's stdout and stderr go to one pipe, read once it has ended (its verdict is one short
-        // line, far below a pipe's capacity). Close-on-exec (pipe2 is not visible from Swift's Glibc;
-        // the launcher's child also closes every descriptor but stdio, so the short window is harmless).
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else {
-            result = .failure(LaunchError(stage: .plan, errno: errno, message: "cannot create a pipe for task \(spec)"))
+        // line, far below a pipe's capacity).
+        let pipe: CloexecPipe
+        do throws(Errno) { pipe = try CloexecPipe() } catch {
+            result = .failure(LaunchError(stage: .plan, errno: error, message: "cannot create a pipe for task \(spec)"))
             return
         }
-        for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        let options = RunOptions(timeout: timeout, stdout: ends[1], stderr: ends[1])
+        let options = RunOptions(timeout: timeout, stdout: pipe.writeEnd, stderr: pipe.writeEnd)
         let launched: RunResult
         do {
             launched = try plan.run([executable, "__task", spec], options: options)
         } catch {
-            close(ends[0]); close(ends[1])
+            pipe.closeBoth()
             result = .failure(error)
             return
         }
-        close(ends[1])
-        let output = readAll(ends[0])
-        close(ends[0])
+        close(pipe.writeEnd)
+        defer { close(pipe.readEnd) }
+        // Whatever the task wrote, up to a limit no verdict line comes near; a read error leaves it empty.
+        let output = String(decoding: (try? FileContents.read(pipe.readEnd, limit: 1 << 20)) ?? [], as: UTF8.self)
         result = .success(ProcessModeRunner.result(name: spec, run: launched, output: output))
-    }
-
-    private func readAll(_ fd: Int32) -> String {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import BulkheadSystem
 import Bulkhead
 import BulkheadPolicy
 #if canImport(Glibc)
@@ -27,10 +28,10 @@ enum SandboxLaunchTiming {
         var samples: [Double] = []
         var lastFailure: String?
         for _ in 0..<count {
-            let start = Clock.seconds()
+            let start = MonotonicClock.seconds()
             do {
                 let result = try plan.run(command, options: RunOptions(stdout: devnull, stderr: devnull))
-                let elapsed = Clock.seconds() - start
+                let elapsed = MonotonicClock.seconds() - start
                 if result.outcome.succeeded { samples.append(elapsed) } else { lastFailure = OutcomeText.describe(result.outcome) }
             } catch {
                 lastFailure = error.description
@@ -42,14 +43,5 @@ enum SandboxLaunchTiming {
     /// Whole command lines, e.g. `bulkhead run --quiet --policy strict -- /bin/true`: start-up included.
     static func command(_ arguments: [String], count: Int) -> [Double] {
         (0..<count).compactMap { _ in PlainSpawn.timeRun(arguments) }
-    }
-}
-
-/// Monotonic time in seconds (Bulkhead's own helper is internal to that module).
-enum Clock {
-    static func seconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 }

@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +17,7 @@ enum SharedStateFaults {
 
     /// /proc: no file can be created there, even by root, so the damage shows without writing anywhere.
     static func changeDirectory() -> TaskEnding {
-        guard chdir("/proc") == 0 else { return .failed("chdir: chdir(/proc) failed: \(errnoText(errno))") }
+        guard chdir("/proc") == 0 else { return .failed("chdir: chdir(/proc) failed: \(Errno.current.text)") }
         return .failed("chdir: changed the process-wide working directory to /proc")
     }
 
@@ -35,11 +37,11 @@ enum SharedStateFaults {
     static func closeForeignDescriptors(turn: TaskTurn) -> TaskEnding {
         turn.waitForVictimsHolding()
         var closed = 0
-        let end = monotonicNow() + 0.5
+        let end = MonotonicClock.seconds() + 0.5
         repeat {
             for fd: Int32 in 3..<1024 where close(fd) == 0 { closed += 1 }
-            sleepSeconds(0.001)
-        } while monotonicNow() < end
+            MonotonicClock.sleep(0.001)
+        } while MonotonicClock.seconds() < end
         return .failed("close-fds: closed \(closed) descriptors it did not own")
     }
 }

@@ -87,25 +87,3 @@ enum TaskArgument {
 
     struct ArgumentError: Error { let message: String }
 }
-
-/// Monotonic seconds, for wall times and deadlines.
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-/// A `monotonicNow()` time as a timespec, for pthread_cond_timedwait on a CLOCK_MONOTONIC condition.
-func monotonicTimespec(at seconds: Double) -> timespec {
-    let whole = seconds.rounded(.down)
-    return timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1e9))
-}
-
-func sleepSeconds(_ seconds: Double) {
-    guard seconds > 0 else { return }
-    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
-}
-
-func errnoText(_ code: Int32) -> String { ErrnoText.describe(code) }

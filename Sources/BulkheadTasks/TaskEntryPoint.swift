@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +22,7 @@ public enum TaskEntryPoint {
         CrashSignals.restoreDefaults()
         let workspace = TaskBody.needsWorkspace([spec]) ? TaskWorkspace.prepare() : nil
         if TaskBody.needsWorkspace([spec]), workspace == nil {
-            write(1, resultPrefix + "failed cannot create a scratch directory in /tmp: \(errnoText(errno))\n")
+            write(1, resultPrefix + "failed cannot create a scratch directory in /tmp: \(Errno.current.text)\n")
             return 1
         }
         let ending = TaskBody.run(spec)
@@ -31,11 +33,7 @@ public enum TaskEntryPoint {
 
     /// Unbuffered, so the line is out even if the process dies right after.
     static func write(_ fd: Int32, _ text: String) {
-        var rest = Array(text.utf8)[...]
-        while !rest.isEmpty {
-            let n = rest.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return }
-            rest = rest.dropFirst(n)
-        }
+        // A closed stdout loses the line; the exit status still says how the task went.
+        try? FileContents.write(text.utf8, to: fd)
     }
 }

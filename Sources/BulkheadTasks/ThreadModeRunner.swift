@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,13 +32,13 @@ public enum ThreadModeRunner {
         for (index, spec) in jobs {
             if !startThread(ThreadJob(index: index, spec: spec, board: board, order: order)) {
                 let result = TaskResult(name: spec.text, mode: .thread, succeeded: false,
-                                        summary: "cannot start a thread: \(errnoText(errno))", wallSeconds: 0)
+                                        summary: "cannot start a thread: \(Errno.current.text)", wallSeconds: 0)
                 order.finish(index)
                 results[index] = result
                 progress(result)
             }
         }
-        let start = monotonicNow()
+        let start = MonotonicClock.seconds()
         board.open()
         let deadline = timeout.map { start + $0 }
         let pending = Set(jobs.map(\.0)).filter { results[$0] == nil }
@@ -56,7 +58,7 @@ public enum ThreadModeRunner {
             let result = TaskResult(name: jobs.first { $0.0 == index }!.1.text, mode: .thread, succeeded: false,
                                     summary: "still running after the " + Workloads.format(timeout ?? 0)
                                         + "s timeout (a thread cannot be stopped, only the whole process)",
-                                    wallSeconds: monotonicNow() - start)
+                                    wallSeconds: MonotonicClock.seconds() - start)
             results[index] = result
             progress(result)
         }
@@ -101,10 +103,10 @@ private final class ThreadJob: @unchecked Sendable {
 
     func run() {
         board.waitUntilOpen()
-        let start = monotonicNow()
+        let start = MonotonicClock.seconds()
         let ending = TaskBody.run(spec, turn: order.turn(index))
         order.finish(index)
-        board.finish(index, ending, wall: monotonicNow() - start)
+        board.finish(index, ending, wall: MonotonicClock.seconds() - start)
     }
 }
 
@@ -149,15 +151,9 @@ private final class ThreadBoard: @unchecked Sendable {
             let fresh = endings.indices.compactMap { i in endings[i].flatMap { reported.contains(i) ? nil : (i, $0.0, $0.1) } }
             if !fresh.isEmpty { return fresh }
             if let deadline {
-                let now = monotonicNow()
+                let now = MonotonicClock.seconds()
                 if now >= deadline { return [] }
-                var ts = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &ts)
-                let wait = deadline - now
-                var nanos = ts.tv_nsec + Int((wait - Double(Int(wait))) * 1e9)
-                var seconds = ts.tv_sec + Int(wait)
-                if nanos >= 1_000_000_000 { nanos -= 1_000_000_000; seconds += 1 }
-                var until = timespec(tv_sec: seconds, tv_nsec: nanos)
+                var until = MonotonicClock.timespec(at: deadline)
                 pthread_cond_timedwait(condition, mutex, &until)
             } else {
                 pthread_cond_wait(condition, mutex)

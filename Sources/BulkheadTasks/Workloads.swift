@@ -1,3 +1,5 @@
+import BulkheadSystem
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -56,22 +58,22 @@ enum Workloads {
     static func hashFile(_ argument: String?, turn: TaskTurn) -> TaskEnding {
         let path = argument ?? "/proc/self/exe"
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failed("cannot open \(path): \(errnoText(errno))") }
+        guard fd >= 0 else { return .failed("cannot open \(path): \(Errno.current.text)") }
         defer { close(fd) }
         turn.holding()
         var hashes: [(UInt64, Int)] = []
         for pass in 0..<2 {
             if pass > 0 {
-                sleepSeconds(0.05)
+                MonotonicClock.sleep(0.05)
                 turn.waitForFaults()
                 guard lseek(fd, 0, SEEK_SET) == 0 else {
-                    return .failed("descriptor \(fd) lost between passes: \(errnoText(errno)) (closed by another task?)")
+                    return .failed("descriptor \(fd) lost between passes: \(Errno.current.text) (closed by another task?)")
                 }
             }
             switch fnv1a(fd) {
             case .success(let result): hashes.append(result)
             case .failure(let err):
-                return .failed("reading descriptor \(fd) failed: \(errnoText(err.code)) (closed by another task?)")
+                return .failed("reading descriptor \(fd) failed: \(err.text) (closed by another task?)")
             }
         }
         guard hashes[0] == hashes[1] else {
@@ -80,18 +82,15 @@ enum Workloads {
         return .ok("fnv1a 0x" + String(hashes[0].0, radix: 16) + " of \(hashes[0].1) bytes of \(path)")
     }
 
-    struct ReadError: Error { let code: Int32 }
-
-    private static func fnv1a(_ fd: Int32) -> Result<(UInt64, Int), ReadError> {
+    private static func fnv1a(_ fd: Int32) -> Result<(UInt64, Int), Errno> {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var total = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 8)
         defer { buffer.deallocate() }
         while true {
-            let got = read(fd, buffer.baseAddress, buffer.count)
-            if got < 0 {
-                if errno == EINTR { continue }
-                return .failure(ReadError(code: errno))
+            let got: Int
+            do throws(Errno) { got = try SystemCall.retrying { read(fd, buffer.baseAddress, buffer.count) } } catch {
+                return .failure(error)
             }
             if got == 0 { return .success((hash, total)) }
             // A raw pointer loop: slice iteration is several times slower in debug builds.
@@ -106,9 +105,9 @@ enum Workloads {
     static func sleep(_ argument: String?) -> TaskEnding {
         switch TaskArgument.seconds(argument, default: 1) {
         case .success(let seconds):
-            let start = monotonicNow()
-            sleepSeconds(seconds)
-            return .ok("slept " + format(monotonicNow() - start) + "s")
+            let start = MonotonicClock.seconds()
+            MonotonicClock.sleep(seconds)
+            return .ok("slept " + format(MonotonicClock.seconds() - start) + "s")
         case .failure(let e): return .failed(e.message)
         }
     }
@@ -150,8 +149,8 @@ enum Workloads {
             let content = "round \(round)\n"
             let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             guard fd >= 0 else {
-                let err = errno
-                return .failed("cannot create \(name) in the working directory \(currentDirectory()): \(errnoText(err))")
+                let err = Errno.current
+                return .failed("cannot create \(name) in the working directory \(currentDirectory()): \(err.text)")
             }
             let wrote = content.withCString { write(fd, $0, strlen($0)) }
             close(fd)
@@ -167,16 +166,12 @@ enum Workloads {
             guard mode == 0o644 else {
                 return .failed("result corrupted: \(name) has mode 0" + String(mode, radix: 8) + ", expected 0644 (the umask changed)")
             }
-            sleepSeconds(0.005)
+            MonotonicClock.sleep(0.005)
         }
         return .ok("\(rounds) files written and read back with mode 0644")
     }
 
-    static func currentDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getcwd(&buffer, buffer.count) != nil else { return "?" }
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    }
+    static func currentDirectory() -> String { Paths.currentDirectory() ?? "?" }
 
     static func format(_ seconds: Double) -> String {
         let hundredths = Int((seconds * 100).rounded())

@@ -56,10 +56,6 @@ void bh_close_pipes(int a[2], int b[2]) {
 #include "measure.h"
 #include <sys/resource.h>
 
-int bh_measure_cloexec_pipe(int fds[2]) {
-    return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
-}
-
 int bh_measure_no_core_dumps(int pid) {
     struct rlimit none = {0, 0};
     return prlimit((pid_t)pid, RLIMIT_CORE, &none, NULL) == 0 ? 0 : -errno;

@@ -1,9 +1,8 @@
-/* The kernel keyring calls behind the cache seal, and getrandom: raw system calls, since glibc has no
-   wrappers for add_key and keyctl (libkeyutils does). */
+/* The kernel keyring calls behind the cache seal: raw system calls, since glibc has no wrappers for
+   add_key and keyctl (libkeyutils does). */
 #define _GNU_SOURCE
 #include "seal.h"
 #include <errno.h>
-#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,17 +24,4 @@ int32_t bh_user_key_add(const char *description, const uint8_t *payload, size_t 
 
 int bh_key_invalidate(int32_t id) {
     return (int)syscall(SYS_keyctl, KEYCTL_INVALIDATE, id);
-}
-
-int bh_random_bytes(uint8_t *buffer, size_t length) {
-    size_t done = 0;
-    while (done < length) {
-        ssize_t n = getrandom(buffer + done, length - done, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        done += (size_t)n;
-    }
-    return 0;
 }

@@ -3,9 +3,6 @@
 #include <seccomp.h>
 #include <errno.h>
 #include <stdint.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/memfd.h>
 
 /* The SCMP_ACT_* values are function-like macros that Swift cannot import. */
 static inline uint32_t bh_act_kill_process(void) { return SCMP_ACT_KILL_PROCESS; }
@@ -21,11 +18,6 @@ static inline uint32_t bh_arch_native_token(void) { return seccomp_arch_native()
 static inline struct scmp_arg_cmp bh_arg_cmp(unsigned int arg, enum scmp_compare op, uint64_t a, uint64_t b) {
     struct scmp_arg_cmp c = { arg, op, a, b };
     return c;
-}
-
-/* memfd_create without depending on _GNU_SOURCE in the Swift importer; the descriptor is close-on-exec. */
-static inline int bh_memfd_create(const char *name) {
-    return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC);
 }
 
 #endif

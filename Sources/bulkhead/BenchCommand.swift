@@ -1,3 +1,4 @@
+import BulkheadSystem
 import ArgumentParser
 import Bulkhead
 import BulkheadPolicy

@@ -1,3 +1,4 @@
+import BulkheadSystem
 import ArgumentParser
 import Bulkhead
 import BulkheadTasks
@@ -16,7 +17,7 @@ struct BulkheadCommand: ParsableCommand {
         arguments, a protection that cannot be applied); 126 when the command cannot be executed; 127 when it \
         was not found.
         """,
-        subcommands: [RunCommand.self, PolicyCommand.self, TaskCommand.self, DemoCommand.self, BenchCommand.self,
+        subcommands: [RunCommand.self, PolicyCommand.self, TaskCommand.self, DemoCommand.self, BenchCommand.self, DoctorCommand.self,
                       TaskEntryCommand.self])
 
     /// Parses and runs; every error becomes a message and exit code 125, never a crash.
@@ -57,6 +58,7 @@ struct BulkheadCommand: ParsableCommand {
 
 enum FileHandleStderr {
     static func write(_ text: String) {
-        text.withCString { ptr in _ = Glibc.write(2, ptr, strlen(ptr)) }
+        // Nowhere to report a failure to write to stderr.
+        try? FileContents.write(text.utf8, to: 2)
     }
 }

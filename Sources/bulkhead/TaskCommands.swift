@@ -1,3 +1,4 @@
+import BulkheadSystem
 import ArgumentParser
 import Bulkhead
 import BulkheadPolicy
@@ -72,7 +73,7 @@ struct TaskRunCommand: ParsableCommand {
 
     func run() throws {
         // Thread-mode tasks may change the working directory: fix the report's path first.
-        let reportPath = report.map(Self.absolute)
+        let reportPath = report.map { Paths.absolute($0) ?? $0 }
         let printProgress = progress
         let finished: TaskRun.Finished
         do throws(TaskRunError) {
@@ -99,12 +100,6 @@ struct TaskRunCommand: ParsableCommand {
         "task-done \(result.name) \(result.succeeded ? "ok" : "failed") \(result.summary)\n"
     }
 
-    static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getcwd(&buffer, buffer.count) != nil else { return path }
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } + "/" + path
-    }
 }
 
 /// `bulkhead __task SPEC`: one task in this process (process mode's child side). Hidden: it is the
@@ -123,11 +118,7 @@ struct TaskEntryCommand: ParsableCommand {
 /// Unbuffered stdout: progress lines must be out before a crashing task kills the process.
 enum StandardOutput {
     static func write(_ text: String) {
-        var rest = Array(text.utf8)[...]
-        while !rest.isEmpty {
-            let n = rest.withUnsafeBytes { Glibc.write(1, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; return }
-            rest = rest.dropFirst(n)
-        }
+        // A closed or broken stdout loses the line; the task's own result is what matters.
+        try? FileContents.write(text.utf8, to: 1)
     }
 }

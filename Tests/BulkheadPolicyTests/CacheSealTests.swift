@@ -1,4 +1,5 @@
 @testable import BulkheadPolicy
+import BulkheadSystem
 import CSeal
 import Foundation
 import Testing

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Testing
+
 @testable import BulkheadPolicy
 
 /// The rendered error for loading `yaml`, or nil if it loaded.
@@ -22,21 +23,4 @@ func mustLoad(_ yaml: String, file: String = "p.yaml", sourceLocation: SourceLoc
         Issue.record("unexpected error: \(error)", sourceLocation: sourceLocation)
         return Policy()
     }
-}
-
-/// A fresh temporary directory for files that `extends` can find.
-func temporaryDirectory() -> String {
-    let template = "/tmp/bulkhead-policy-tests-XXXXXX"
-    var bytes = Array(template.utf8CString)
-    let path = bytes.withUnsafeMutableBufferPointer { buf -> String? in
-        guard let base = buf.baseAddress, mkdtemp(base) != nil else { return nil }
-        return String(cString: base)
-    }
-    return path ?? "/tmp"
-}
-
-func writeFile(_ path: String, _ text: String) {
-    guard let f = fopen(path, "w") else { Issue.record("cannot write \(path)"); return }
-    fputs(text, f)
-    fclose(f)
 }

@@ -1,6 +1,8 @@
 @testable import BulkheadPolicy
+import BulkheadSystem
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct PolicyCodecTests {
     @Test(arguments: ["default", "strict"])

@@ -1,5 +1,6 @@
 import BulkheadPolicy
 import Testing
+import TestSupport
 
 @Suite struct PolicyReferenceTests {
     @Test func aBareShippedNameIsAlwaysTheShippedPolicy() {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Testing
+import TestSupport
 @testable import BulkheadPolicy
 
 /// Malformed input must always become a PolicyError: never a crash, a hang, or a silent success.

@@ -1,3 +1,4 @@
+import BulkheadSystem
 import Testing
 @testable import BulkheadPolicy
 

@@ -1,3 +1,4 @@
+import SystemPackage
 import Bulkhead
 import BulkheadPolicy
 import Foundation
@@ -29,7 +30,7 @@ import Testing
 
     @Test func missingProgramIs127() throws {
         let run = try TaskRunner.run(["no-such-program-bulkhead"], policy: TaskRunner.bare())
-        #expect(run.result.outcome == .setupFailed(stage: .exec, errno: ENOENT))
+        #expect(run.result.outcome == .setupFailed(stage: .exec, errno: .noSuchFileOrDirectory))
         #expect(run.result.exitCode == 127)
         let absolute = try TaskRunner.run(["/nonexistent/prog"], policy: TaskRunner.bare())
         #expect(absolute.result.exitCode == 127)
@@ -40,12 +41,12 @@ import Testing
         ExecutableFile.write(Array("#!/bin/sh\n".utf8), to: path, mode: 0o644)
         defer { unlink(path) }
         let run = try TaskRunner.run([path], policy: TaskRunner.bare())
-        #expect(run.result.outcome == .setupFailed(stage: .exec, errno: EACCES))
+        #expect(run.result.outcome == .setupFailed(stage: .exec, errno: .permissionDenied))
         #expect(run.result.exitCode == 126)
         // Executable but not a format the kernel runs.
         ExecutableFile.write([0x7f, 0x45, 0x4c, 0x46, 0, 0], to: path)
         let garbage = try TaskRunner.run([path], policy: TaskRunner.bare())
-        #expect(garbage.result.outcome == .setupFailed(stage: .exec, errno: ENOEXEC))
+        #expect(garbage.result.outcome == .setupFailed(stage: .exec, errno: .execFormatError))
         #expect(garbage.result.exitCode == 126)
     }
 
@@ -117,7 +118,7 @@ import Testing
         #expect(run.output == "/usr\n")
         policy.workdir = "/nonexistent-bulkhead-dir"
         let failed = try TaskRunner.run(["pwd"], policy: policy)
-        #expect(failed.result.outcome == .setupFailed(stage: .workdir, errno: ENOENT))
+        #expect(failed.result.outcome == .setupFailed(stage: .workdir, errno: .noSuchFileOrDirectory))
         #expect(failed.result.exitCode == 125)
     }
 

@@ -1,3 +1,4 @@
+import BulkheadSystem
 import Bulkhead
 import BulkheadPolicy
 import Foundation

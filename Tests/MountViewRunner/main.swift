@@ -10,6 +10,7 @@
 // median, 10th and 90th percentile wall time of a whole run (launch, wait, reap) in microseconds.
 import Bulkhead
 import BulkheadPolicy
+import BulkheadSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -83,7 +84,7 @@ do {
     }
     let result = try plan.run(command)
     for warning in result.warnings { complain("warning: \(warning)\n") }
-    if case .setupFailed(let stage, let err) = result.outcome { complain("setup failed at stage \(stage.rawValue): \(ErrnoText.describe(err))\n") }
+    if case .setupFailed(let stage, let err) = result.outcome { complain("setup failed at stage \(stage.rawValue): \(err.text)\n") }
     exit(result.exitCode)
 } catch let error as LaunchError {
     complain("\(error)\n")

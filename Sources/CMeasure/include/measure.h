@@ -48,11 +48,9 @@ int bh_measure_process_sees_child_write(void);
 int bh_measure_thread_sees_thread_write(void);
 
 /*
- * Helpers for the demo's disposable child runs (glibc GNU extensions Swift's Glibc module does not
- * export). A close-on-exec pipe made in one call, so no other thread's exec can inherit it, and a zero
- * core-file limit for a child whose crash is expected. Both return 0 or -errno.
+ * For the demo's disposable child runs (prlimit is a glibc GNU extension Swift's Glibc module does not
+ * export): a zero core-file limit for a child whose crash is expected. 0 or -errno.
  */
-int bh_measure_cloexec_pipe(int fds[2]);
 int bh_measure_no_core_dumps(int pid);
 
 #endif

@@ -30,7 +30,4 @@ int32_t bh_user_key_add(const char *_Nonnull description, const uint8_t *_Nonnul
 /* Invalidates key `id` (KEYCTL_INVALIDATE): it is gone for every process at once. 0, or -1 with errno. */
 int bh_key_invalidate(int32_t id);
 
-/* Fills `buffer` from getrandom(2); 0, or -1 with errno. */
-int bh_random_bytes(uint8_t *_Nonnull buffer, size_t length);
-
 #endif

@@ -1,4 +1,4 @@
-import BulkheadPolicy
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,10 +22,10 @@ public enum AtomicFile {
 
     public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws(WriteError) {
         let bytes = Array(text.utf8)
-        guard !path.isEmpty, !path.utf8.contains(0) else { throw WriteError(path: path, errno: EINVAL) }
+        guard !path.isEmpty, !path.utf8.contains(0) else { throw WriteError(path: path, errno: .invalidArgument) }
         var link = stat()
         guard lstat(path, &link) == 0 else {
-            guard errno == ENOENT else { throw WriteError(path: path, errno: errno) }
+            guard Errno.current == .noSuchFileOrDirectory else { throw WriteError(path: path, errno: .current) }
             return try AtomicReplacement.write(bytes, to: path, mode: mode)
         }
         switch link.st_mode & S_IFMT {
@@ -36,10 +36,10 @@ public enum AtomicFile {
         case S_IFLNK:
             var target = stat()
             guard stat(path, &target) == 0 else {
-                let err = errno
-                throw WriteError(path: path, errno: err, refused: err == ENOENT
+                let err = Errno.current
+                throw WriteError(path: path, errno: err, refused: err == .noSuchFileOrDirectory
                     ? "a symbolic link to nothing: refused (bulkhead does not create files through links)"
-                    : "a symbolic link that cannot be followed: \(ErrnoText.describe(err))")
+                    : "a symbolic link that cannot be followed: \(err.text)")
             }
             guard target.st_mode & S_IFMT == S_IFIFO || isStandardOutputOrError(target) else {
                 throw WriteError(path: path, refused: "a symbolic link to \(FileKind.describe(target.st_mode)): refused "
@@ -60,17 +60,17 @@ public enum AtomicFile {
         // Without a link to follow, O_NOFOLLOW keeps a link swapped in since lstat from being followed.
         let fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (throughLink ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
-            let err = errno
+            let err = Errno.current
             var info = stat()
-            if err == ENXIO, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFIFO {
-                throw WriteError(path: path, errno: err, refused: "a FIFO without a reader: \(ErrnoText.describe(err))")
+            if err == .noSuchAddressOrDevice, stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFIFO {
+                throw WriteError(path: path, errno: err, refused: "a FIFO without a reader: \(err.text)")
             }
             throw WriteError(path: path, errno: err)
         }
         defer { close(fd) }
         // Decide on what was opened, not on what the path named a moment before.
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw WriteError(path: path, errno: errno) }
+        guard fstat(fd, &info) == 0 else { throw WriteError(path: path, errno: .current) }
         let type = info.st_mode & S_IFMT
         let accepted = throughLink ? type == S_IFIFO || isStandardOutputOrError(info) : type == S_IFIFO || type == S_IFCHR
         guard accepted else {
@@ -81,17 +81,10 @@ public enum AtomicFile {
         // so what the task wrote there stays.
         let flags = fcntl(fd, F_GETFL)
         guard flags >= 0, fcntl(fd, F_SETFL, (flags & ~O_NONBLOCK) | (isOutputFile ? O_APPEND : 0)) == 0 else {
-            throw WriteError(path: path, errno: errno)
+            throw WriteError(path: path, errno: .current)
         }
         try withPipeSignalHeld { () throws(WriteError) in
-            var written = 0
-            while written < bytes.count {
-                let n = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if n < 0 && errno == EINTR { continue }
-                if n < 0 { throw WriteError(path: path, errno: errno) }
-                if n == 0 { throw WriteError(path: path, errno: EIO) }
-                written += n
-            }
+            do throws(Errno) { try FileContents.write(bytes, to: fd) } catch { throw WriteError(path: path, errno: error) }
         }
     }
 

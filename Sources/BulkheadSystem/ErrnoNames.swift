@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,10 +56,14 @@ public enum ErrnoNames {
 
 /// errno as people read it: "No space left on device (ENOSPC)". The one way bulkhead turns an errno into
 /// text, in every message and report.
-public enum ErrnoText {
-    public static func describe(_ code: Int32) -> String {
-        let text = strerror(code).map { String(cString: $0) } ?? "errno \(code)"
-        guard let name = ErrnoNames.name(of: code) else { return "\(text) (errno \(code))" }
-        return "\(text) (\(name))"
+extension Errno {
+    /// The canonical symbolic name ("ENOSPC"), nil for a number this platform does not name.
+    public var name: String? { ErrnoNames.name(of: rawValue) }
+
+    /// "No space left on device (ENOSPC)"; "Unknown error 999 (errno 999)" for an unnamed number.
+    public var text: String {
+        let message = strerror(rawValue).map { String(cString: $0) } ?? "errno \(rawValue)"
+        guard let name else { return "\(message) (errno \(rawValue))" }
+        return "\(message) (\(name))"
     }
 }

@@ -1,8 +1,10 @@
-import BulkheadPolicy
+import BulkheadSystem
 import Foundation
 import Testing
+import TestSupport
+import SystemPackage
 
-/// The caches' writer (`PrivateFiles.writeAtomically`, best effort) and the reports' (`AtomicReplacement`)
+/// The caches' writer (`PrivateFiles.writeAtomically`, best effort) and the reports' (`AtomicFile`)
 /// share one core: a random temporary name, fsync, rename, and only a regular file or nothing replaced.
 @Suite struct AtomicReplacementTests {
     private func type(_ path: String) -> mode_t? {
@@ -11,7 +13,7 @@ import Testing
     }
 
     private func contents(_ path: String) -> String? {
-        PrivateFiles.read(path, limit: 1 << 20)
+        (try? FileContents.readFile(path, limit: 1 << 20)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     private func names(in dir: String) -> [String] {
@@ -21,9 +23,9 @@ import Testing
     @Test func replacesARegularFileWholeWithMode0600() throws {
         let dir = temporaryDirectory()
         let path = dir + "/entry"
-        PrivateFiles.writeAtomically(Array("one".utf8), to: path)
+        try? AtomicReplacement.write(Array("one".utf8), to: path, mode: 0o600)
         #expect(contents(path) == "one")
-        PrivateFiles.writeAtomically(Array("two".utf8), to: path)
+        try? AtomicReplacement.write(Array("two".utf8), to: path, mode: 0o600)
         #expect(contents(path) == "two")
         var info = stat()
         #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
@@ -35,7 +37,7 @@ import Testing
         let path = dir + "/entry"
         // The names a pid-based writer would pick, taken in advance.
         for squat in ["\(path).\(getpid()).tmp", "\(dir)/.entry.\(getpid()).tmp"] { writeFile(squat, "squatter") }
-        PrivateFiles.writeAtomically(Array("mine".utf8), to: path)
+        try? AtomicReplacement.write(Array("mine".utf8), to: path, mode: 0o600)
         #expect(contents(path) == "mine")
         try AtomicReplacement.write(Array("again".utf8), to: path, mode: 0o644)
         #expect(contents(path) == "again")
@@ -53,7 +55,7 @@ import Testing
         let sub = dir + "/sub"
         #expect(mkdir(sub, 0o700) == 0)
         for (path, kind) in [(link, S_IFLNK), (fifo, S_IFIFO), (sub, S_IFDIR)] {
-            PrivateFiles.writeAtomically(Array("new".utf8), to: path)
+            try? AtomicReplacement.write(Array("new".utf8), to: path, mode: 0o600)
             #expect(type(path) == kind, "\(path)")
             #expect(throws: FileWriteError.self) { try AtomicReplacement.write(Array("new".utf8), to: path, mode: 0o600) }
             #expect(type(path) == kind, "\(path)")
@@ -67,7 +69,7 @@ import Testing
             try AtomicReplacement.write(Array("x".utf8), to: "/nonexistent-bulkhead-dir/entry", mode: 0o600)
             Issue.record("wrote into a directory that does not exist")
         } catch {
-            #expect(error.errno == ENOENT)
+            #expect(error.errno == .noSuchFileOrDirectory)
             #expect(error.description == "/nonexistent-bulkhead-dir/entry: No such file or directory (ENOENT)")
         }
     }
