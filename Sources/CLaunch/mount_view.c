@@ -116,8 +116,11 @@ static long make_op(const struct bh_mount_op *op) {
         return r < 0 ? r : set_attr(op->target, op->attr, 1);
     }
     if (op->kind & BH_MOUNT_FS) {
-        r = sys(SYS_mount, (long)op->source, (long)op->target, (long)op->source, MS_NOSUID | MS_NODEV, (long)op->data);
-        return r < 0 ? r : set_attr(op->target, op->attr, 0);
+        /* A new mount takes its flags in the same call, unlike a bind: one call, not two. */
+        unsigned long flags = MS_NOSUID | MS_NODEV;
+        if (op->attr & MOUNT_ATTR_RDONLY) flags |= MS_RDONLY;
+        if (op->attr & MOUNT_ATTR_NOEXEC) flags |= MS_NOEXEC;
+        return sys(SYS_mount, (long)op->source, (long)op->target, (long)op->source, (long)flags, (long)op->data);
     }
     if (op->kind & BH_MOUNT_DIRECTORY) {
         r = sys(SYS_mkdirat, AT_FDCWD, (long)op->target, op->mode, 0, 0);

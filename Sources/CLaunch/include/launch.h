@@ -55,7 +55,8 @@ struct bh_proc_write {
 enum bh_mount_kind {                 /* single bits: the child tests them with &, which no compiler turns into a
                                         jump table (a table would be data the child must not read, child.c) */
     BH_MOUNT_BIND = 1 << 0,          /* bind source (recursively) at target, then set attr on every mount of it */
-    BH_MOUNT_FS = 1 << 1,            /* mount a file system of type source at target with options data, then attr */
+    BH_MOUNT_FS = 1 << 1,            /* mount a file system of type source at target with options data and attr
+                                        (always nosuid and nodev; read-only and noexec as attr says) */
     BH_MOUNT_DIRECTORY = 1 << 2,     /* mkdir target */
     BH_MOUNT_FILE = 1 << 3,          /* create an empty file at target (what a bind of a file lands on) */
     BH_MOUNT_SYMLINK = 1 << 4,       /* symlink target -> source */
