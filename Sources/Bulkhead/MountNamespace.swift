@@ -1,3 +1,4 @@
+import BulkheadPolicy
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,4 +29,14 @@ extension TaskNamespaces {
     /// A fresh proc may be mounted: by root in the launcher's user namespace, or for a pid namespace the
     /// task's user namespace owns (otherwise the kernel refuses it, EPERM: proc(5), mount_namespaces(7)).
     var mayMountFreshProc: Bool { !needsUserNamespace || flags & Self.cloneNewPID != 0 }
+}
+
+extension MountView {
+    /// A task keeping CAP_SYS_ADMIN could remount its grants writable, unmount what hides a path, or mount
+    /// anything it likes: the view would be a suggestion.
+    func refuseUndoing(keepCaps: UInt64) throws(LaunchError) {
+        guard Capabilities.holds(keepCaps, CapabilityNames.sysAdmin) else { return }
+        throw LaunchError(stage: .capabilities, message: "the policy keeps CAP_SYS_ADMIN, with which the task could undo its file-system view (remount a read-only grant writable, unmount a hidden path's cover)",
+                          hint: "remove CAP_SYS_ADMIN from capabilities.keep, or run the task without a file-system view")
+    }
 }

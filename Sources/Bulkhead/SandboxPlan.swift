@@ -89,6 +89,7 @@ public final class SandboxPlan: @unchecked Sendable {
             throw LaunchError(stage: .capabilities, message: "the policy keeps \(missing), which bulkhead does not hold",
                               hint: "run bulkhead as root, or remove them from capabilities.keep")
         }
+        if let mountView { try mountView.refuseUndoing(keepCaps: keepCaps) }
         // Without CAP_SETPCAP the bounding set cannot shrink; no_new_privs (always set) still stops the task
         // from gaining capabilities through set-uid or file-capability binaries.
         dropBoundingSet = Capabilities.holds(held.effective, CapabilityNames.setpcap)

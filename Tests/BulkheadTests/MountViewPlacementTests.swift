@@ -1,4 +1,5 @@
 @testable import Bulkhead
+import BulkheadPolicy
 import Foundation
 import SystemPackage
 import Testing
@@ -119,6 +120,23 @@ import Testing
         var withPID = unprivileged
         withPID.flags |= TaskNamespaces.cloneNewPID
         #expect(withPID.mayMountFreshProc)
+    }
+
+    @Test func aTaskKeepingSysAdminIsRefusedAView() throws {
+        var policy = TaskRunner.bare()
+        policy.capabilities.keep = ["CAP_SYS_ADMIN"]
+        let view = try MountView(read: ["/etc"])
+        #expect(throws: LaunchError.self) { try view.refuseUndoing(keepCaps: 1 << UInt64(CapabilityNames.sysAdmin)) }
+        try view.refuseUndoing(keepCaps: 1 << 10) // CAP_NET_BIND_SERVICE: nothing to do with mounts
+        if geteuid() == 0 {
+            do {
+                _ = try SandboxPlan(policy: policy, launcherEnvironment: [[UInt8]](), mountView: view)
+                Issue.record("a plan keeping CAP_SYS_ADMIN took a view")
+            } catch {
+                #expect(error.stage == .capabilities)
+                #expect(error.message.contains("CAP_SYS_ADMIN"))
+            }
+        }
     }
 
     @Test func aUserNamespaceAlreadyPlannedIsKept() {
