@@ -62,7 +62,8 @@ let package = Package(
         .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadSystem", "CMeasure", "TestSupport"]),
         // CLITests spawn the built binary; `bulkhead` is linked in only to compare its two parsers of `run`.
         .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadSystem", "TestSupport", "bulkhead"]),
-        .testTarget(name: "BulkheadTasksTests", dependencies: ["BulkheadTasks", "Bulkhead", "BulkheadPolicy", "BulkheadSystem", "TestSupport"]),
+        .testTarget(name: "BulkheadTasksTests",
+                    dependencies: ["BulkheadTasks", "Bulkhead", "BulkheadPolicy", "BulkheadSystem", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,7 +36,9 @@ extension MountView {
     /// anything it likes: the view would be a suggestion.
     func refuseUndoing(keepCaps: UInt64) throws(LaunchError) {
         guard Capabilities.holds(keepCaps, CapabilityNames.sysAdmin) else { return }
-        throw LaunchError(stage: .capabilities, message: "the policy keeps CAP_SYS_ADMIN, with which the task could undo its file-system view (remount a read-only grant writable, unmount a hidden path's cover)",
+        throw LaunchError(stage: .capabilities,
+                          message: "the policy keeps CAP_SYS_ADMIN, with which the task could undo its file-system view "
+                              + "(remount a read-only grant writable, unmount a hidden path's cover)",
                           hint: "remove CAP_SYS_ADMIN from capabilities.keep, or run the task without a file-system view")
     }
 }

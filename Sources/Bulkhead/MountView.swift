@@ -72,7 +72,8 @@ public struct MountView: Sendable, Equatable {
         var nodes: [Node] = []
         var grants: [String: (writable: Bool, executable: Bool, isDirectory: Bool)] = [:]
         var order: [String] = []
-        for (key, paths, writable, executable) in [("read", read, false, false), ("write", write, true, false), ("exec", exec, false, true)] {
+        let lists = [("read", read, false, false), ("write", write, true, false), ("exec", exec, false, true)]
+        for (key, paths, writable, executable) in lists {
             for path in paths {
                 let resolved = try Self.resolve(path, key: key)
                 for link in resolved.symlinks { nodes.append(Node(path: link.path, kind: .symlink(target: link.target))) }
@@ -86,7 +87,8 @@ public struct MountView: Sendable, Equatable {
         }
         for path in order {
             let grant = grants[path]!
-            nodes.append(Node(path: path, kind: .bind(source: path, writable: grant.writable, executable: grant.executable, isDirectory: grant.isDirectory)))
+            let bind = Node.Kind.bind(source: path, writable: grant.writable, executable: grant.executable, isDirectory: grant.isDirectory)
+            nodes.append(Node(path: path, kind: bind))
         }
         if let scratch {
             let source = try Self.resolve(scratch.source, key: "scratch")
@@ -97,7 +99,8 @@ public struct MountView: Sendable, Equatable {
             nodes.append(Node(path: target, kind: .bind(source: source.path, writable: true, executable: false, isDirectory: true)))
         }
         for mount in tmpfs {
-            nodes.append(Node(path: try Self.mountPoint(mount.path, key: "tmpfs"), kind: .tmpfs(sizeBytes: mount.sizeBytes, mode: mount.mode)))
+            let point = try Self.mountPoint(mount.path, key: "tmpfs")
+            nodes.append(Node(path: point, kind: .tmpfs(sizeBytes: mount.sizeBytes, mode: mount.mode)))
         }
         if devices { nodes.append(Node(path: "/dev", kind: .devices(tty: tty))) }
         if proc { nodes.append(Node(path: "/proc", kind: .proc)) }
@@ -122,7 +125,9 @@ public struct MountView: Sendable, Equatable {
         for case .bind(let source, let target, _, _) in operations {
             let prefix = source == "/" ? "/" : source + "/"
             if let beneath = points.first(where: { $0.hasPrefix(prefix) && $0 != source }) {
-                throw LaunchError(stage: .mountView, errno: .noFunction, message: "the grant of \(target) holds the mount \(beneath), which this kernel cannot restrict with it (mount_setattr needs Linux 5.12)",
+                throw LaunchError(stage: .mountView, errno: .noFunction,
+                                  message: "the grant of \(target) holds the mount \(beneath), "
+                                      + "which this kernel cannot restrict with it (mount_setattr needs Linux 5.12)",
                                   hint: "grant what lies beside \(beneath) instead, or run on Linux 5.12 or later")
             }
         }
@@ -157,7 +162,8 @@ public struct MountView: Sendable, Equatable {
 
     /// The real path of `path`, following every symlink on the way as the kernel would, and the symlinks
     /// met (each at its own real location, with its text), so that the view can hold them too.
-    static func resolve(_ path: String, key: String) throws(LaunchError) -> (path: String, isDirectory: Bool, symlinks: [(path: String, target: String)]) {
+    static func resolve(_ path: String, key: String) throws(LaunchError)
+        -> (path: String, isDirectory: Bool, symlinks: [(path: String, target: String)]) {
         guard path.hasPrefix("/") else {
             throw LaunchError(stage: .mountView, errno: .invalidArgument, message: "\(key): \(path) is not an absolute path",
                               hint: "name it from the root, e.g. /\(path)")
@@ -173,16 +179,20 @@ public struct MountView: Sendable, Equatable {
             let candidate = "/" + (current + [component]).joined(separator: "/")
             guard lstat(candidate, &info) == 0 else {
                 let err = Errno.current
-                throw LaunchError(stage: .mountView, errno: err, message: "\(key): \(path) cannot be granted: \(candidate) does not exist or cannot be reached",
+                throw LaunchError(stage: .mountView, errno: err,
+                                  message: "\(key): \(path) cannot be granted: \(candidate) does not exist or cannot be reached",
                                   hint: "create it, or remove \(path) from \(key)")
             }
             if info.st_mode & S_IFMT == S_IFLNK {
                 guard symlinks.count < 40 else {
-                    throw LaunchError(stage: .mountView, errno: .tooManySymbolicLinkLevels, message: "\(key): \(path) has too many symbolic links")
+                    throw LaunchError(stage: .mountView, errno: .tooManySymbolicLinkLevels,
+                                      message: "\(key): \(path) has too many symbolic links")
                 }
                 var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
                 let n = readlink(candidate, &buffer, buffer.count - 1)
-                guard n > 0 else { throw LaunchError(stage: .mountView, errno: .current, message: "\(key): cannot read the symbolic link \(candidate)") }
+                guard n > 0 else {
+                    throw LaunchError(stage: .mountView, errno: .current, message: "\(key): cannot read the symbolic link \(candidate)")
+                }
                 let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 symlinks.append((candidate, target))
                 if target.hasPrefix("/") { current = [] }
@@ -214,7 +224,8 @@ public struct MountView: Sendable, Equatable {
 
     /// Orders the nodes (parents before children) and makes each one's mount point: on a tmpfs of the
     /// view it is created; inside a bind it must already exist on the host.
-    private static func place(_ unordered: [Node]) throws(LaunchError) -> ([Operation], [(path: [String], isBind: Bool, hostPath: String?)]) {
+    private static func place(_ unordered: [Node]) throws(LaunchError)
+        -> ([Operation], [(path: [String], isBind: Bool, hostPath: String?)]) {
         let nodes = unordered.sorted { a, b in
             let x = a.components, y = b.components
             return x == y ? a.kind.rank < b.kind.rank : x.lexicographicallyPrecedes(y)
@@ -240,7 +251,10 @@ public struct MountView: Sendable, Equatable {
                 case .tmpfs, .devices, .proc:
                     var info = stat()
                     guard stat(hostPath, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-                        throw LaunchError(stage: .mountView, errno: .noSuchFileOrDirectory, message: "\(node.path) cannot be mounted: it lies in the bind of /\(enclosing.path.joined(separator: "/")), where no directory \(node.path) exists",
+                        let bind = "/" + enclosing.path.joined(separator: "/")
+                        throw LaunchError(stage: .mountView, errno: .noSuchFileOrDirectory,
+                                          message: "\(node.path) cannot be mounted: it lies in the bind of \(bind), "
+                                              + "where no directory \(node.path) exists",
                                           hint: "create \(hostPath) on the host, or mount it elsewhere")
                     }
                 }

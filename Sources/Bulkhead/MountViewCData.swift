@@ -26,8 +26,11 @@ final class MountViewCData {
     init(_ view: MountView, extra: [MountView.Operation], freshProc: Bool, staging: String) {
         var list: [(bh_mount_op, String)] = []
         var madeHiddenFile = false
-        func op(_ kind: bh_mount_kind, source: String? = nil, target: String, data: String? = nil, attr: UInt64 = 0, mode: UInt32 = 0, _ what: String) {
-            list.append((bh_mount_op(kind: Int32(kind.rawValue), source: copy(source), target: copy(target), data: copy(data), attr: attr, mode: mode), what))
+        func op(_ kind: bh_mount_kind, source: String? = nil, target: String, data: String? = nil, attr: UInt64 = 0, mode: UInt32 = 0,
+                _ what: String) {
+            let made = bh_mount_op(kind: Int32(kind.rawValue), source: copy(source), target: copy(target), data: copy(data),
+                                   attr: attr, mode: mode)
+            list.append((made, what))
         }
         func place(_ operation: MountView.Operation) {
             switch operation {
@@ -50,12 +53,15 @@ final class MountViewCData {
                     op(BH_MOUNT_BIND, source: Self.oldRoot + "/dev/" + name, target: Self.newRoot + path + "/" + name,
                        "bind /dev/\(name) at \(path)/\(name)")
                 }
-                for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
+                let links = [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                             ("stderr", "/proc/self/fd/2")]
+                for (name, target) in links {
                     op(BH_MOUNT_SYMLINK, source: target, target: Self.newRoot + path + "/" + name, "make the symbolic link \(path)/\(name)")
                 }
             case .proc(let path):
                 if freshProc {
-                    op(BH_MOUNT_FS, source: "proc", target: Self.newRoot + path, attr: Self.baseAttributes | UInt64(BH_MOUNT_ATTR_NOEXEC.rawValue), "mount proc at \(path)")
+                    let attr = Self.baseAttributes | UInt64(BH_MOUNT_ATTR_NOEXEC.rawValue)
+                    op(BH_MOUNT_FS, source: "proc", target: Self.newRoot + path, attr: attr, "mount proc at \(path)")
                 } else {
                     op(BH_MOUNT_BIND, source: Self.oldRoot + "/proc", target: Self.newRoot + path,
                        attr: Self.baseAttributes | UInt64(BH_MOUNT_ATTR_NOEXEC.rawValue), "bind /proc at \(path)")
@@ -110,7 +116,9 @@ final class MountViewCData {
     /// What to do about a view the kernel refused.
     static func hint(errno: Errno) -> String? {
         switch errno {
-        case .notPermitted, .permissionDenied: "a security module, a seccomp filter bulkhead runs under, or a locked mount refused it; run bulkhead as root, or leave that path out of the view"
+        case .notPermitted, .permissionDenied:
+            "a security module, a seccomp filter bulkhead runs under, or a locked mount refused it; "
+                + "run bulkhead as root, or leave that path out of the view"
         case .noSuchFileOrDirectory, .notDirectory: "the host's file system changed since the view was made: make the view again"
         case .noFunction: "this kernel lacks a call the view needs (pivot_root, mount_setattr from Linux 5.12)"
         default: nil

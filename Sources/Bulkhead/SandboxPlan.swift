@@ -30,6 +30,9 @@ public final class SandboxPlan: @unchecked Sendable {
     public let mountView: MountView?
     /// The task may call into the kernel keyring, where the key sealing the caches lives (`CacheSeal`).
     let taskReachesTheKeyring: Bool
+    /// The Landlock domain for `filesystem:` and `network:`; nil when the policy has neither (or, best-effort,
+    /// the kernel can enforce nothing of them).
+    let landlock: LandlockPlan?
     /// Emptied task cgroups for the next launches; see `close()`.
     let cgroups: CgroupPool
 
@@ -64,7 +67,8 @@ public final class SandboxPlan: @unchecked Sendable {
     ///   - compiledFilter: `policy.seccomp` compiled (`PolicyArtifact.seccompFilter` from the policy cache);
     ///     nil compiles it here. The caller vouches that it was compiled from this very policy.
     ///   - mountView: the file system the task sees; nil: the launcher's.
-    package init(policy: Policy, launcherEnvironment: [[UInt8]], compiledFilter: CompiledFilter?, mountView: MountView? = nil) throws(LaunchError) {
+    package init(policy: Policy, launcherEnvironment: [[UInt8]], compiledFilter: CompiledFilter?,
+                 mountView: MountView? = nil) throws(LaunchError) {
         self.policy = policy
         self.mountView = mountView
         cgroups = CgroupPool(memory: policy.limits.memory, processes: policy.limits.processes)
@@ -97,6 +101,9 @@ public final class SandboxPlan: @unchecked Sendable {
         let holdsSysAdmin = Capabilities.holds(held.effective, CapabilityNames.sysAdmin)
         let planned = TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin)
         namespaces = mountView == nil ? planned : planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
+        let landlockPlan = try LandlockPlan.make(for: policy, abi: LandlockAccess.kernelABI)
+        notes += landlockPlan.warnings
+        landlock = landlockPlan.isEmpty ? nil : landlockPlan
         taskReachesTheKeyring = policy.letsTaskReachTheKeyring
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: Capabilities.holds(held.effective, CapabilityNames.sysResource))

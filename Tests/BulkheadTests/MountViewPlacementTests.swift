@@ -20,7 +20,8 @@ import Testing
         symlink("usr/lib", directory + "/lib")
         let view = try MountView(exec: [directory + "/lib"], devices: false, proc: false)
         #expect(view.operations.contains(.symlink(path: directory + "/lib", target: "usr/lib")))
-        #expect(view.operations.contains(.bind(source: directory + "/usr/lib", target: directory + "/usr/lib", writable: false, executable: true)))
+        let lib = directory + "/usr/lib"
+        #expect(view.operations.contains(.bind(source: lib, target: lib, writable: false, executable: true)))
         // The symlink's directory and the bind's mount point are made on the root tmpfs, before they are used.
         let link = try #require(view.operations.firstIndex(of: .symlink(path: directory + "/lib", target: "usr/lib")))
         let made = try #require(view.operations.firstIndex(of: .directory(path: directory)))
@@ -85,7 +86,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: base + "/secret", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: base) }
         let real = try #require(realpath(base, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) })
-        let view = try MountView(read: [real + "/grant/sub"], exec: ["/usr", "/bin", "/lib"].filter { FileManager.default.fileExists(atPath: $0) })
+        let system = ["/usr", "/bin", "/lib"].filter { FileManager.default.fileExists(atPath: $0) }
+        let view = try MountView(read: [real + "/grant/sub"], exec: system)
         // After the view was made, the granted directory's parent becomes a symlink to somewhere else
         // (relative: an absolute one would resolve in the child's staging root, and miss).
         try FileManager.default.moveItem(atPath: real + "/grant", toPath: real + "/old-grant")

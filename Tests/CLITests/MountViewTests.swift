@@ -14,7 +14,8 @@ import Testing
     /// The runner, copied where every uid may run it.
     private static let runner: String? = {
         let directory = NSTemporaryDirectory() + "bulkhead-view-bin-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o755])
         let path = directory + "/bulkhead-view-runner"
         return ExecutableFile.copy(BuiltBinaries.directory + "/bulkhead-view-runner", to: path) ? path : nil
     }()
@@ -47,7 +48,8 @@ import Testing
         case .root:
             return try CapturedRun.run(runner, arguments, environment: ["PATH": "/usr/bin:/bin"], directory: directory)
         case .nobody:
-            return try CapturedRun.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", runner] + arguments,
+            let drop = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]
+            return try CapturedRun.run("/usr/bin/setpriv", drop + [runner] + arguments,
                                        environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], directory: directory)
         }
     }
@@ -158,7 +160,8 @@ import Testing
     }
 
     @Test(arguments: launchers) func devHoldsOnlyTheMinimalNodes(launcher: Launcher) throws {
-        let result = try run(launcher, Self.system, "ls /dev | tr '\\n' ' '; echo; echo x > /dev/null && head -c 4 /dev/zero | wc -c; touch /dev/new 2>/dev/null || echo sealed")
+        let result = try run(launcher, Self.system, "ls /dev | tr '\\n' ' '; echo; "
+                                 + "echo x > /dev/null && head -c 4 /dev/zero | wc -c; touch /dev/new 2>/dev/null || echo sealed")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "fd full null random stderr stdin stdout urandom zero \n4\nsealed\n", "\(result.stdout)")
         let withTTY = try run(launcher, Self.system + ["--tty"], "test -c /dev/tty && echo tty")
@@ -212,7 +215,8 @@ import Testing
     @Test(arguments: launchers) func aReadGrantIsNotExecutable(launcher: Launcher) throws {
         let granted = try temporaryDirectory("noexec")
         defer { remove(granted) }
-        FileManager.default.createFile(atPath: granted + "/tool", contents: Data("#!/bin/sh\necho ran\n".utf8), attributes: [.posixPermissions: 0o755])
+        FileManager.default.createFile(atPath: granted + "/tool", contents: Data("#!/bin/sh\necho ran\n".utf8),
+                                       attributes: [.posixPermissions: 0o755])
         let readOnly = try run(launcher, Self.system + ["--read", granted], "\(granted)/tool 2>/dev/null || echo refused")
         #expect(readOnly.stdout == "refused\n", "\(readOnly.stdout) \(readOnly.stderr)")
         let executable = try run(launcher, Self.system + ["--exec", granted], "\(granted)/tool")

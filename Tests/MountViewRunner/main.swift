@@ -56,10 +56,15 @@ func policy(_ policyName: String) throws -> Policy {
     return policy
 }
 
-@MainActor func median(_ values: [Double], _ fraction: Double) -> Double { values.sorted()[min(values.count - 1, Int(Double(values.count) * fraction))] }
+@MainActor func median(_ values: [Double], _ fraction: Double) -> Double {
+    values.sorted()[min(values.count - 1, Int(Double(values.count) * fraction))]
+}
 
 do {
-    let view = useView ? try MountView(read: readPaths, write: writePaths, exec: exec, tmpfs: tmpfs, hide: hide, scratch: scratch, devices: devices, tty: tty, proc: proc) : nil
+    let view = useView
+        ? try MountView(read: readPaths, write: writePaths, exec: exec, tmpfs: tmpfs, hide: hide, scratch: scratch, devices: devices,
+                        tty: tty, proc: proc)
+        : nil
     let loaded = try policy(policyName)
     let plan = try SandboxPlan(policy: loaded, launcherEnvironment: ProcessEnvironment.entries(), mountView: view)
     if bench > 0 {
