@@ -69,12 +69,18 @@ public struct MountView: Sendable, Equatable {
     public init(read: [String] = [], write: [String] = [], exec: [String] = [], tmpfs: [Tmpfs] = [],
                 hide: [String] = [], scratch: Scratch? = nil, devices: Bool = true, tty: Bool = false,
                 proc: Bool = true) throws(LaunchError) {
+        try self.init(grants: read.map { ($0, "read") }, write.map { ($0, "write") }, exec.map { ($0, "exec") }, tmpfs: tmpfs,
+                      hide: hide, scratch: scratch, devices: devices, tty: tty, proc: proc)
+    }
+
+    /// Each grant with the key an error about it names ("read", or "filesystem.read (policy.yaml:4:9)").
+    init(grants read: [(path: String, key: String)], _ write: [(path: String, key: String)], _ exec: [(path: String, key: String)],
+         tmpfs: [Tmpfs], hide: [String], scratch: Scratch?, devices: Bool, tty: Bool, proc: Bool) throws(LaunchError) {
         var nodes: [Node] = []
         var grants: [String: (writable: Bool, executable: Bool, isDirectory: Bool)] = [:]
         var order: [String] = []
-        let lists = [("read", read, false, false), ("write", write, true, false), ("exec", exec, false, true)]
-        for (key, paths, writable, executable) in lists {
-            for path in paths {
+        for (paths, writable, executable) in [(read, false, false), (write, true, false), (exec, false, true)] {
+            for (path, key) in paths {
                 let resolved = try Self.resolve(path, key: key)
                 for link in resolved.symlinks { nodes.append(Node(path: link.path, kind: .symlink(target: link.target))) }
                 if let old = grants[resolved.path] {

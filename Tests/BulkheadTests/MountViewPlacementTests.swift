@@ -55,6 +55,29 @@ import Testing
         }
     }
 
+    @Test func aFilesystemPolicyGivesTheSameViewWithItsPlaceholdersFilledIn() throws {
+        let scratch = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let policy = FilesystemPolicy(read: [PathGrant("$CWD")], write: [PathGrant("$SCRATCH/")], exec: [PathGrant("/usr")],
+                                      restricts: true, scratch: true)
+        let view = try MountView(filesystem: policy, workingDirectory: "/etc", scratch: scratch, devices: false, proc: false)
+        let direct = try MountView(read: ["/etc"], write: [scratch], exec: ["/usr"], devices: false, proc: false)
+        #expect(view == direct)
+        #expect(view.operations.contains(.bind(source: scratch, target: scratch, writable: true, executable: false)))
+    }
+
+    @Test func aMissingPolicyGrantNamesWhereThePolicyWroteIt() {
+        let location = PolicyLocation(file: "job.yaml", line: 4, column: 11)
+        let policy = FilesystemPolicy(read: [PathGrant("/nonexistent-bulkhead", location: location)], restricts: true)
+        do {
+            _ = try MountView(filesystem: policy, workingDirectory: "/", scratch: nil)
+            Issue.record("a missing grant was accepted")
+        } catch {
+            let expected = "filesystem.read (job.yaml:4:11): /nonexistent-bulkhead cannot be granted"
+            #expect(error.message.contains(expected), "\(error.message)")
+        }
+    }
+
     @Test func aWorkingDirectoryOnATmpfsIsMadeAndOneInAGrantIsNot() throws {
         let view = try MountView(read: ["/etc"], tmpfs: [MountView.Tmpfs("/tmp")], devices: false, proc: false)
         #expect(view.directories(making: "/tmp/job") == [.directory(path: "/tmp"), .directory(path: "/tmp/job")])
