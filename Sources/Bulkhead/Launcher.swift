@@ -120,8 +120,11 @@ enum Launcher {
         }
         let envp = CStringArray(environment)
         let procWrites = CStringPairs(namespaces.procWrites)
-        defer { argv.free(); envp.free(); procWrites.free() }
-        guard argv.complete, envp.complete, procWrites.complete else {
+        // In a view the working directory keeps its path: the launcher's, unless the policy names one.
+        let workdir = plan.mountView == nil ? plan.policy.workdir : (plan.policy.workdir ?? Paths.currentDirectory())
+        let view = plan.mountView.map { MountViewCData(for: $0, workdir: workdir, namespaces: namespaces) }
+        defer { argv.free(); envp.free(); procWrites.free(); view?.free() }
+        guard argv.complete, envp.complete, procWrites.complete, view?.complete ?? true else {
             cgroup.map(plan.cgroups.release)
             throw LaunchError(stage: .plan, errno: .noMemory, message: "cannot copy the command line and environment")
         }
@@ -131,10 +134,11 @@ enum Launcher {
         var pidfd: Int32 = -1
         var initReport: UnsafeMutableRawPointer?
         var namespaceFlag: UInt = 0
+        var detail: Int32 = 0
         let hostname = Array((namespaces.hostname ?? "").utf8)
         let result: (rc: Int32, stage: Int32, errno: Int32) = path.withUnsafeBufferPointer { pathBytes in
             let cPath = UnsafeRawPointer(pathBytes.baseAddress!).assumingMemoryBound(to: CChar.self)
-            return (plan.policy.workdir ?? "").withCString { cWorkdir in hostname.withUnsafeBytes { hostnameBytes in
+            return (workdir ?? "").withCString { cWorkdir in hostname.withUnsafeBytes { hostnameBytes in
                 procsFDs.withUnsafeBufferPointer { procs in
                     rlimits.withUnsafeBufferPointer { limits in
                         groups.withUnsafeBufferPointer { groupList in
@@ -143,7 +147,7 @@ enum Launcher {
                                 spec.path = cPath
                                 spec.argv = UnsafePointer(argv.pointer)
                                 spec.envp = UnsafePointer(envp.pointer)
-                                spec.workdir = plan.policy.workdir == nil ? nil : cWorkdir
+                                spec.workdir = workdir == nil ? nil : cWorkdir
                                 spec.stdio = (options.stdin ?? -1, options.stdout ?? -1, options.stderr ?? -1)
                                 spec.namespaces = namespaces.cloneFlags
                                 spec.unshare_user = namespaces.unshareUser ? 1 : 0
@@ -174,9 +178,13 @@ enum Launcher {
                                     spec.filter = bpf.baseAddress
                                     spec.filter_len = UInt16(filter.instructionCount)
                                 }
-                                let rc = bh_spawn(&spec, &pid, &pidfd)
+                                let rc = withUnsafePointer(to: view?.view ?? bh_mount_view()) { cView in
+                                    spec.mount_view = view == nil ? nil : cView
+                                    return bh_spawn(&spec, &pid, &pidfd)
+                                }
                                 initReport = spec.init_report
                                 namespaceFlag = spec.failed_namespace
+                                detail = spec.failed_detail
                                 return (rc, spec.failed_stage, rc == 0 ? spec.failed_errno : errno)
                             }
                         }
@@ -196,6 +204,11 @@ enum Launcher {
             close(pidfd)
             bh_init_report_free(initReport)
             cgroup.map(plan.cgroups.release)
+            if let view, result.stage == Int32(BH_STAGE_MOUNT_VIEW.rawValue) {
+                let err = Errno(rawValue: result.errno)
+                throw LaunchError(stage: .mountView, errno: err, message: "cannot \(view.describe(detail: detail))",
+                                  hint: MountViewCData.hint(errno: err))
+            }
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno), started: started)
         }
         var task = RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules,

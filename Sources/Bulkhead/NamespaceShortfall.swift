@@ -54,6 +54,15 @@ struct NamespaceShortfall {
         if lost.contains(.user), !holdsSysAdmin { lost.formUnion(plan.kinds) }
         if lost.contains(.mount), !plan.requested.contains(.mount), plan.kinds.contains(.pid) { lost.insert(.pid) }
         let lostKinds = NamespacePolicy.ordered(lost)
+        if lost.contains(.mount), plan.mountViewRequired {
+            let user = plan.needsUserNamespace && !holdsSysAdmin
+            let needs = "a mount namespace" + (user ? " inside a user namespace" : "") + (plan.networkNone ? " (and network: none a network namespace)" : "")
+            throw LaunchError(
+                stage: .namespaces, errno: errno, message: "the file-system view needs \(needs), which cannot be made here",
+                hint: user
+                    ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns), or run bulkhead as root"
+                    : "run bulkhead where it may make namespaces (CAP_SYS_ADMIN, no filter refusing them)")
+        }
         if lost.contains(.net), plan.networkNone {
             throw LaunchError(
                 stage: .namespaces, errno: errno, message: "network: none needs a network namespace of its own, which cannot be made here",

@@ -29,13 +29,15 @@ struct TaskNamespaces: Equatable {
     static let newIPC: UInt = 0x0800_0000  // CLONE_NEWIPC
     static let newUser: UInt = 0x1000_0000  // CLONE_NEWUSER
     static let newNet: UInt = 0x4000_0000   // CLONE_NEWNET
+    static let cloneNewNS: UInt = 0x0002_0000  // CLONE_NEWNS
+    static let cloneNewPID: UInt = 0x2000_0000  // CLONE_NEWPID
 
     static func flag(_ kind: NamespaceKind) -> UInt {
         switch kind {
         case .user: return newUser
-        case .pid: return 0x2000_0000  // CLONE_NEWPID
+        case .pid: return cloneNewPID
         case .net: return newNet
-        case .mount: return 0x0002_0000  // CLONE_NEWNS
+        case .mount: return cloneNewNS
         case .ipc: return newIPC
         case .uts: return 0x0400_0000  // CLONE_NEWUTS
         case .cgroup: return 0x0200_0000  // CLONE_NEWCGROUP
@@ -56,13 +58,26 @@ struct TaskNamespaces: Equatable {
     /// The task makes the user namespace after its identity change, instead of the clone (root only).
     var unshareUser = false
 
-    var flags: UInt { kinds.reduce(0) { $0 | Self.flag($1) } }
+    /// The CLONE_NEW* flags of `kinds`; set, it replaces them.
+    var flags: UInt {
+        get { kinds.reduce(0) { $0 | Self.flag($1) } }
+        set { kinds = NamespaceKind.allCases.filter { newValue & Self.flag($0) != 0 } }
+    }
+
+    init() {}
+
+    /// Namespaces bulkhead adds on its own, by their flags (none of them asked for by the policy).
+    init(flags: UInt, procWrites: [(path: String, text: String)] = []) {
+        self.flags = flags
+        self.procWrites = procWrites
+    }
     /// What the clone makes: all but a user namespace the task makes itself.
     var cloneFlags: UInt { unshareUser ? flags & ~Self.newUser : flags }
 
     static func == (a: TaskNamespaces, b: TaskNamespaces) -> Bool {
         a.kinds == b.kinds && a.requested == b.requested && a.bestEffort == b.bestEffort && a.hostname == b.hostname
             && a.unshareUser == b.unshareUser && a.networkNone == b.networkNone
+            && a.mountViewRequired == b.mountViewRequired
             && a.procWrites.elementsEqual(b.procWrites) { $0.path == $1.path && $0.text == $1.text }
     }
 
@@ -73,6 +88,8 @@ struct TaskNamespaces: Equatable {
     var isRequired: Bool { networkNone && kinds.contains(.net) }
     /// The policy says `network: none`, which is kept by a network namespace of the task's own.
     var networkNone = false
+    /// The task has a file-system view (`MountView`), which needs its mount namespace.
+    var mountViewRequired = false
 
     /// What is lost when bulkhead's own IPC namespace cannot be made: the warning of a run without it.
     static let fallbackWarning =
@@ -122,7 +139,7 @@ struct TaskNamespaces: Equatable {
     func without(_ dropped: [NamespaceKind]) -> TaskNamespaces {
         var next = self
         next.kinds = kinds.filter { !dropped.contains($0) }
-        if !next.kinds.contains(.pid), !requested.contains(.mount) { next.kinds.removeAll { $0 == .mount } }
+        if !next.kinds.contains(.pid), !requested.contains(.mount), !mountViewRequired { next.kinds.removeAll { $0 == .mount } }
         if next.kinds == [.user], !requested.contains(.user) { next.kinds = [] }
         if !next.kinds.contains(.user) { next.procWrites = []; next.unshareUser = false }
         if !next.kinds.contains(.uts) { next.hostname = nil }

@@ -45,6 +45,15 @@ static _Noreturn void fail(struct bh_spawn_spec *spec, int stage, long err) {
     bh_child_fail(spec, stage, err, 0);
 }
 
+/* fail(), with which part of the stage failed (the op of a mount view). */
+static _Noreturn void fail_at(struct bh_spawn_spec *spec, int stage, long err, int detail) {
+    struct bh_result *result = spec->result_page;
+    result->detail = detail;
+    result->err = (int)err;
+    result->stage = stage;
+    for (;;) sys(SYS_exit_group, 127, 0, 0, 0, 0);
+}
+
 #define CHECK(expr, stage) do { long r_ = (expr); if (r_ < 0) fail(spec, (stage), -r_); } while (0)
 
 static void reset_signals(struct bh_spawn_spec *spec) {
@@ -235,6 +244,13 @@ int bh_child_main(void *arg) {
     if (!(spec->namespaces & CLONE_NEWPID)) arm_parent_death(spec);
     if (!spec->unshare_user) write_proc_files(spec);
     bh_enter_namespaces(spec);
+    if (spec->mount_view) {
+        /* After the user namespace's maps (mounting needs its capabilities) and a pid namespace's /proc,
+           before the working directory, which is a path in the view; in init, so the task is born in it. */
+        int failed = 0;
+        long r = bh_child_mount_view(spec->mount_view, &failed);
+        if (r < 0) fail_at(spec, BH_STAGE_MOUNT_VIEW, -r, failed);
+    }
     if (spec->namespaces & CLONE_NEWPID) {
         bh_become_init(spec);
         /* The task, pid 2: a session of its own again (init's is not the task's to share), and a parent-

@@ -1,5 +1,5 @@
-/* The raw system call the code between clone and execve makes instead of libc (child.c, pid_one.c):
-   no errno, no wrapper that acts on other threads, no memory outside the caller's. */
+/* The raw system call the code between clone and execve makes instead of libc (child.c, mount_view.c,
+   namespace_setup.c, pid_one.c): no errno, no wrapper that acts on other threads, no memory but the stack. */
 #ifndef BULKHEAD_RAW_SYSCALL_H
 #define BULKHEAD_RAW_SYSCALL_H
 #include <errno.h>

@@ -5,55 +5,59 @@ import Testing
 /// The child code between clone and execve (CLaunch/child.c) must read no memory but its stack, the block
 /// the parent prepared and the result page: the launcher leaves its data segments out of the child's copy
 /// of memory (CLaunch/spawn.c). A string literal, a global or a call into libc there would make every
-/// launch die with SIGSEGV before execve, so the compiled object is checked for them directly.
-/// The same holds for the other files of child code: the namespace steps and the pid namespace's init.
+/// launch die with SIGSEGV before execve, so the compiled objects are checked for them directly: child.c
+/// and the stages it calls in files of their own: mount_view.c (the file-system view), namespace_setup.c
+/// (private mounts, /proc, host name, loopback) and pid_one.c (a pid namespace's init, which never execs).
 @Suite struct ChildCodeTests {
-    /// Every file of code that runs between clone and execve (and init, which never execs).
-    static let childFiles = ["child.c", "namespace_setup.c", "pid_one.c"]
+    static let objects = ["child.c.o", "mount_view.c.o", "namespace_setup.c.o", "pid_one.c.o"]
+    /// The only symbols one child object may refer to: functions of the others, hidden (called directly).
+    static let childFunctions = ["bh_child_mount_view", "bh_enter_namespaces", "bh_become_init"]
+    /// The function each object is there for.
+    static let entryPoints = ["child.c.o": "bh_child_main", "mount_view.c.o": "bh_child_mount_view",
+                              "namespace_setup.c.o": "bh_enter_namespaces", "pid_one.c.o": "bh_become_init"]
 
-    private func path(_ file: String) -> String { BuiltBinaries.directory + "/CLaunch.build/\(file).o" }
+    private func path(_ name: String) -> String { BuiltBinaries.directory + "/CLaunch.build/" + name }
 
-    private func objdump(_ arguments: [String], _ file: String = "child.c") throws -> String {
-        let result = try CLI.run("/usr/bin/objdump", arguments + [path(file)])
+    private func objdump(_ arguments: [String], _ object: String) throws -> String {
+        let result = try CLI.run("/usr/bin/objdump", arguments + [object])
         try #require(result.status == 0, "objdump \(arguments): \(result.stderr)")
         return result.stdout
     }
 
-    @Test(arguments: childFiles) func childCodeHasNoDataOfItsOwn(file: String) throws {
-        let object = path(file)
+    @Test(arguments: objects) func childCodeHasNoDataOfItsOwn(name: String) throws {
+        let object = path(name)
         try #require(FileManager.default.fileExists(atPath: object), "no \(object)")
         // Section lines: "  1 .text  000004d2  0000000000000000 ..."; name and size are fields 2 and 3.
-        let sections = try objdump(["-h"], file).split(separator: "\n").map { $0.split(separator: " ") }
+        let sections = try objdump(["-h"], object).split(separator: "\n").map { $0.split(separator: " ") }
             .filter { $0.count > 3 && Int($0[0]) != nil }
         #expect(sections.contains { $0[1] == ".text" })
         for fields in sections {
             let name = String(fields[1]), size = Int(fields[2], radix: 16) ?? -1
             let isData = name.hasPrefix(".data") || name.hasPrefix(".rodata") || name.hasPrefix(".bss")
                 || name.hasPrefix(".tdata") || name.hasPrefix(".tbss")
-            #expect(!isData || size == 0, "\(file) has \(size) bytes in \(name)")
+            #expect(!isData || size == 0, "\(object) has \(size) bytes in \(name)")
         }
     }
 
-    /// Every relocation in the code is a reference to another symbol: libc, a global, a literal. The only
-    /// ones allowed are calls from one file of child code to a function another one defines.
-    @Test func childCodeRefersToNothingOutsideItself() throws {
-        var defined: Set<String> = []
-        var references: [(file: String, line: String, symbol: String)] = []
-        for file in Self.childFiles {
-            try #require(FileManager.default.fileExists(atPath: path(file)), "no \(path(file))")
-            // Defined functions: "0000000000000000 g     F .text  00000000000000a2 .hidden bh_become_init"
-            for line in try objdump(["-t"], file).split(separator: "\n") where line.contains(" F .text") {
-                if let name = line.split(separator: " ").last { defined.insert(String(name)) }
-            }
-            let code = try objdump(["-dr", "--no-show-raw-insn"], file)
-            for line in code.split(separator: "\n") where line.contains("R_X86_64_") || line.contains("R_AARCH64_") {
-                let target = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).last.map(String.init) ?? ""
-                references.append((file, String(line), String(target.prefix { $0 != "-" && $0 != "+" })))
-            }
-        }
-        #expect(defined.contains("bh_child_main") && defined.contains("bh_become_init"))
-        let outside = references.filter { !defined.contains($0.symbol) }
-        #expect(outside.isEmpty, "child code refers outside itself:\n\(outside.map { "\($0.file): \($0.line)" }.joined(separator: "\n"))")
+    @Test(arguments: objects) func childCodeRefersToNothingOutsideItself(name: String) throws {
+        let object = path(name)
+        try #require(FileManager.default.fileExists(atPath: object), "no \(object)")
+        // Every relocation in the code would be a reference to another symbol: libc, a global, a literal;
+        // a call to a function of the other child object is the one exception.
+        let code = try objdump(["-dr", "--no-show-raw-insn"], object)
+        #expect(code.contains(Self.entryPoints[name] ?? name))
+        let relocations = code.split(separator: "\n").filter { $0.contains("R_X86_64_") || $0.contains("R_AARCH64_") }
+            .filter { line in !Self.childFunctions.contains { line.hasSuffix("\t" + $0 + "-0x4") || line.hasSuffix("\t" + $0) } }
+        #expect(relocations.isEmpty, "\(name) refers outside the child code:\n\(relocations.joined(separator: "\n"))")
+    }
+
+    @Test(arguments: ["mount_view.c.o": "bh_child_mount_view", "namespace_setup.c.o": "bh_enter_namespaces",
+                      "pid_one.c.o": "bh_become_init"].sorted { $0.key < $1.key })
+    func theStagesInOtherFilesAreHiddenSoTheyAreCalledDirectly(object: String, function: String) throws {
+        // A default-visibility function may be called through the PLT and the GOT, a data segment.
+        let symbols = try objdump(["-t"], path(object))
+        let line = symbols.split(separator: "\n").first { $0.hasSuffix(" " + function) }
+        #expect(line?.contains(".hidden") == true, "\(line.map(String.init) ?? "no \(function)")")
     }
 
     @Test func setupFailuresAreStillReportedThroughTheChildCopy() throws {
