@@ -16,6 +16,8 @@ public struct Policy: Sendable, Equatable {
     /// Working directory of the task; nil keeps the launcher's current directory.
     public var workdir: String?
     public var user: UserPolicy?
+    /// What `bulkhead audit` holds this policy to.
+    public var audit: AuditPromise = .init()
 
     public init() {}
 }

@@ -33,6 +33,8 @@ public enum PolicyCodec {
         if let user = policy.user {
             lines.append(["user", String(user.uid), String(user.gid), user.bestEffort ? "1" : "0"] + user.groups.map(String.init))
         }
+        if policy.audit.expect != .blocked { lines.append(["audit-expect", policy.audit.expect.rawValue]) }
+        for exception in policy.audit.exceptions { lines.append(["audit-exception", exception.probe, exception.reason]) }
         return lines.map { $0.map(escape).joined(separator: "\t") }.joined(separator: "\n") + "\n"
     }
 
@@ -105,6 +107,12 @@ public enum PolicyCodec {
                     groups.append(g)
                 }
                 policy.user = UserPolicy(uid: uid, gid: gid, groups: groups, bestEffort: bestEffort == "1")
+            case "audit-expect":
+                guard let expectation = fields.next().flatMap(AuditPromise.Expectation.init(rawValue:)) else { return nil }
+                policy.audit.expect = expectation
+            case "audit-exception":
+                guard let probe = fields.next(), let reason = fields.next(), fields.atEnd else { return nil }
+                policy.audit.exceptions.append(.init(probe: probe, reason: reason))
             default: return nil
             }
         }

@@ -29,6 +29,7 @@ struct PolicyLayer {
     var environmentPass: [String] = []
     var workdir: String?
     var user: UserPolicy?
+    var audit: AuditPromise?
 
     /// Layers this file over `base` (the resolved parent, or an empty policy).
     func apply(to base: Policy) -> Policy {
@@ -74,6 +75,7 @@ struct PolicyLayer {
 
         if let workdir { p.workdir = workdir }
         if let user { p.user = user }
+        if let audit { p.audit = audit.layered(over: p.audit) }
         return p
     }
 }
