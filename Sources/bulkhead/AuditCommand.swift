@@ -73,7 +73,8 @@ struct AuditCommand: ParsableCommand {
         FileHandleStderr.write("\r\u{1b}[K[\(done)/\(total)] \(id)")
     }
 
-    /// A report goes to an existing folder this process may write, checked before the battery runs.
+    /// A report goes to an existing folder where this process can make a file, tried (a file made and
+    /// removed at once) before the battery runs, so that a bad path costs nothing and leaves nothing.
     private static func checkWritable(_ path: String) throws {
         guard !path.isEmpty else { throw CLIError("a report needs a file name") }
         let folder = Paths.directory(of: path)
@@ -81,7 +82,14 @@ struct AuditCommand: ParsableCommand {
         guard stat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw CLIError("cannot write \(path): the folder \(folder) does not exist")
         }
-        guard access(folder, W_OK) == 0 else { throw CLIError("cannot write \(path): the folder \(folder) is not writable (\(Errno.current.text))") }
         if stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { throw CLIError("cannot write \(path): it is a folder") }
+        var template = Array((folder + "/.bulkhead-audit-XXXXXX").utf8CString)
+        // mkstemp: no other thread runs yet that could inherit the descriptor before it is closed.
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw CLIError("cannot write \(path): the folder \(folder) takes no new file (\(Errno.current.text))")
+        }
+        close(fd)
+        unlink(String(cString: template))
     }
 }
