@@ -251,3 +251,32 @@ private final class JUnitDocument: NSObject, XMLParserDelegate {
         if name == "error" { suites[suites.count - 1].cases[last].error = text }
     }
 }
+
+/// Audits run by an ordinary user, and probes that outlive their policy's wall limit.
+@Suite struct AuditEdgeTests {
+    @Test(.enabled(if: CLI.canDropToNobody)) func withoutRootTheRootOnlyProbesAreNotApplicable() throws {
+        let json = "/tmp/bulkhead-audit-nobody-\(getpid()).json"
+        defer { unlink(json) }
+        let result = try CLI.bulkheadAsNobody(["audit", "--policy", "default", "--probe", "file-root-only,file-other-home,kern-bpf", "--json", json])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let report = try CLI.json(json)
+        let probes = report["probes"] as? [[String: Any]] ?? []
+        #expect(probes.count == 3)
+        for entry in probes where (entry["id"] as? String)?.hasPrefix("file-") == true {
+            #expect(entry["verdict"] as? String == "not-applicable")
+            #expect((entry["evidence"] as? String)?.contains("bulkhead is not root") == true)
+        }
+        #expect(probes.first { $0["id"] as? String == "kern-bpf" }?["layer"] as? String == "seccomp-kill")
+    }
+
+    @Test func aProbeThatOutlivesTheWallLimitIsStoppedByTheTimeout() throws {
+        let path = CLI.temporaryPath("wall.yaml")
+        FileManager.default.createFile(atPath: path, contents: Data("version: 1\nname: short\nextends: default\nlimits: { wall: 1s }\n".utf8))
+        let json = CLI.temporaryPath("wall.json")
+        let result = try CLI.bulkhead(["audit", "--policy", path, "--probe", "res-cpu-spin", "--json", json])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let entry = try #require((try CLI.json(json))["probes"] as? [[String: Any]]).first
+        #expect(entry?["verdict"] as? String == "blocked")
+        #expect(entry?["layer"] as? String == "timeout")
+    }
+}
