@@ -41,7 +41,7 @@ public struct AuditProbe: Sendable, Equatable {
 
 /// Something the auditor prepares for the probes outside the task (`AuditTargets`), or a cap it derives
 /// from the policy. Each becomes one argument, or two where noted.
-public enum AuditTarget: Sendable, Equatable {
+public enum AuditTarget: Sendable, Hashable {
     /// Address and port of the auditor's listener (two arguments).
     case tcp4Loopback, tcp6Loopback, udp4Loopback, udp6Loopback
     /// The host's own address with a listener on it, or "-" and why there is none (two arguments).

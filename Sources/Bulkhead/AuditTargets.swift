@@ -17,7 +17,8 @@ public final class AuditTargets: @unchecked Sendable {
     private var victim: HelperProcess.Running?
     private var sockets: [Int32] = []
     private var udpSockets: [Int32] = []
-    private var values: [String: [String]] = [:]
+    /// The arguments of the targets made here (listeners, files, folders), by target.
+    private var values: [AuditTarget: [String]] = [:]
 
     /// - Parameter probe: the `bulkhead-probe` executable, which also serves as the victim.
     public init(probe: String) throws(AuditError) {
@@ -52,7 +53,7 @@ public final class AuditTargets: @unchecked Sendable {
         case .openFilesCap: return [String(limits.openFiles.map { $0 + 16 } ?? 4096)]
         case .inotifyCap: return ["64"]
         case .fillFolderAndCap: return [folder + "/fill", String(limits.fileSize.map { Int($0 >> 20) + 1 } ?? 64)]
-        default: return values[String(describing: target)] ?? ["-", "the auditor has no \(target)"]
+        default: return values[target] ?? ["-", "the auditor has no \(target)"]
         }
     }
 
@@ -98,19 +99,19 @@ public final class AuditTargets: @unchecked Sendable {
                 throw AuditError("cannot make \(folder)/\(name): \(Errno.current.text)")
             }
         }
-        values["secretFile"] = [secret]
-        values["outsideFolder"] = [folder + "/outside"]
-        values["grantedFolderAndSecret"] = [folder + "/granted", secret]
-        values["mountFolder"] = [folder + "/mount"]
-        values["umountFolder"] = [folder + "/umount"]
-        values["pivotFolder"] = [folder + "/pivot"]
-        values["chrootFolder"] = [folder + "/chroot"]
+        values[.secretFile] = [secret]
+        values[.outsideFolder] = [folder + "/outside"]
+        values[.grantedFolderAndSecret] = [folder + "/granted", secret]
+        values[.mountFolder] = [folder + "/mount"]
+        values[.umountFolder] = [folder + "/umount"]
+        values[.pivotFolder] = [folder + "/pivot"]
+        values[.chrootFolder] = [folder + "/chroot"]
         guard geteuid() == 0 else {
-            values["rootOnlyFile"] = ["-", "bulkhead is not root: no file here is root's alone"]
-            values["otherHomeFile"] = ["-", "bulkhead is not root: it cannot make a home for another uid"]
+            values[.rootOnlyFile] = ["-", "bulkhead is not root: no file here is root's alone"]
+            values[.otherHomeFile] = ["-", "bulkhead is not root: it cannot make a home for another uid"]
             return
         }
-        values["rootOnlyFile"] = [secret]
+        values[.rootOnlyFile] = [secret]
         // Another user's home: 0700, owned by a uid no policy here runs as.
         let home = folder + "/home", notes = home + "/notes"
         guard mkdir(home, 0o700) == 0 else { throw AuditError("cannot make \(home): \(Errno.current.text)") }
@@ -118,7 +119,7 @@ public final class AuditTargets: @unchecked Sendable {
         guard chown(notes, Self.otherUID, Self.otherUID) == 0, chown(home, Self.otherUID, Self.otherUID) == 0 else {
             throw AuditError("cannot give \(home) to uid \(Self.otherUID): \(Errno.current.text)")
         }
-        values["otherHomeFile"] = [notes]
+        values[.otherHomeFile] = [notes]
     }
 
     /// The owner of the other user's home: neither root nor nobody (65534), which policies run tasks as.
@@ -150,13 +151,13 @@ public final class AuditTargets: @unchecked Sendable {
 
     private func makeListeners() throws(AuditError) {
         let tcp = Int32(SOCK_STREAM.rawValue), udp = Int32(SOCK_DGRAM.rawValue)
-        if let port = try listen(AF_INET, "127.0.0.1", tcp) { values["tcp4Loopback"] = ["127.0.0.1", port] }
-        if let port = try listen(AF_INET6, "::1", tcp) { values["tcp6Loopback"] = ["::1", port] }
-        else { values["tcp6Loopback"] = ["-", "this host has no IPv6 loopback"] }
-        if let port = try listen(AF_INET, "127.0.0.1", udp) { values["udp4Loopback"] = ["127.0.0.1", port] }
-        if let port = try listen(AF_INET6, "::1", udp) { values["udp6Loopback"] = ["::1", port] }
-        else { values["udp6Loopback"] = ["-", "this host has no IPv6 loopback"] }
-        for (family, probe, key) in [(AF_INET, "192.0.2.1", "tcp4Routable"), (AF_INET6, "2001:db8::1", "tcp6Routable")] {
+        if let port = try listen(AF_INET, "127.0.0.1", tcp) { values[.tcp4Loopback] = ["127.0.0.1", port] }
+        if let port = try listen(AF_INET6, "::1", tcp) { values[.tcp6Loopback] = ["::1", port] }
+        else { values[.tcp6Loopback] = ["-", "this host has no IPv6 loopback"] }
+        if let port = try listen(AF_INET, "127.0.0.1", udp) { values[.udp4Loopback] = ["127.0.0.1", port] }
+        if let port = try listen(AF_INET6, "::1", udp) { values[.udp6Loopback] = ["::1", port] }
+        else { values[.udp6Loopback] = ["-", "this host has no IPv6 loopback"] }
+        for (family, probe, key) in [(AF_INET, "192.0.2.1", AuditTarget.tcp4Routable), (AF_INET6, "2001:db8::1", .tcp6Routable)] {
             guard let address = Self.routableAddress(family, towards: probe) else {
                 values[key] = ["-", "this host has no routable \(family == AF_INET ? "IPv4" : "IPv6") address"]
                 continue
@@ -165,9 +166,9 @@ public final class AuditTargets: @unchecked Sendable {
         }
         let abstract = "bulkhead-audit-\(auditorPID)-\(UInt32(truncatingIfNeeded: (try? SecureRandom.uint64()) ?? 0))"
         try listenUnix(abstract, abstract: true)
-        values["abstractSocket"] = [abstract]
+        values[.abstractSocket] = [abstract]
         try listenUnix(folder + "/socket", abstract: false)
-        values["namedSocket"] = [folder + "/socket"]
+        values[.namedSocket] = [folder + "/socket"]
     }
 
     /// Binds a socket of `type` to `address` port 0 (and listens, for TCP); its port, or nil when the

@@ -32,7 +32,8 @@ static socklen_t address(int family, const char *addr, const char *port, struct 
     return inet_pton(AF_INET6, addr, &a->sin6_addr) == 1 ? sizeof *a : 0;
 }
 
-/* A TCP connect to the auditor's listener: the connection completes in its backlog. */
+/* A TCP connect to the auditor's listener: the connection completes in its backlog. ADDR "-" means
+   the auditor has no such listener, and PORT then says why. */
 static int tcp(int family, char **argv) {
     if (!strcmp(argv[0], "-")) return audit_na("%s", argv[1]);
     struct sockaddr_storage sa;
@@ -51,6 +52,7 @@ static int tcp(int family, char **argv) {
 
 /* A datagram to the auditor's socket, carrying the probe's id: the auditor confirms it arrived. */
 static int udp(int family, char **argv, const char *id) {
+    if (!strcmp(argv[0], "-")) return audit_na("%s", argv[1]);
     struct sockaddr_storage sa;
     socklen_t len = address(family, argv[0], argv[1], &sa);
     if (!len) return audit_na("no address to try (%s)", argv[0]);
