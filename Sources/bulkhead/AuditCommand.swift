@@ -26,7 +26,8 @@ struct AuditCommand: ParsableCommand {
     var probe: String?
     @Option(help: ArgumentHelp("Also write a JUnit XML report to this file.", valueName: "file")) var junit: String?
     @Option(help: ArgumentHelp("Also write a JSON report to this file (schema: docs/audit.md).", valueName: "file")) var json: String?
-    @Option(help: ArgumentHelp("SARIF output: not available yet (it comes with `bulkhead policy lint`).", valueName: "file")) var sarif: String?
+    @Option(help: ArgumentHelp("Also write a SARIF 2.1.0 report (code scanning): one result per broken promise, at the policy file.", valueName: "file"))
+    var sarif: String?
     @Flag(help: "Print the probe ids, families and what each tries, and exit.") var list = false
 
     func run() throws {
@@ -35,13 +36,12 @@ struct AuditCommand: ParsableCommand {
             return
         }
         guard let policy else { throw CLIError("audit needs --policy NAME or FILE") }
-        if sarif != nil { throw CLIError("--sarif is not available yet: use --junit or --json") }
         var probes = AuditCatalog.probes
         if let probe {
             probes = AuditCatalog.matching(probe)
             guard !probes.isEmpty else { throw CLIError("no probe matches '\(probe)' (bulkhead audit --list prints them)") }
         }
-        for path in [junit, json].compactMap({ $0 }) { try Self.checkWritable(path) }
+        for path in [junit, json, sarif].compactMap({ $0 }) { try Self.checkWritable(path) }
         let loaded = try PolicySource.load(policy).0.policy
         let executable = (ExecutablePath.directory() ?? ".") + "/bulkhead-probe"
         guard access(executable, X_OK) == 0 else {
@@ -62,10 +62,20 @@ struct AuditCommand: ParsableCommand {
         do {
             if let junit { try AtomicFile.write(report.junit, to: junit) }
             if let json { try AtomicFile.write(report.json.rendered(), to: json) }
+            if let sarif { try AtomicFile.write(report.sarif(policyURI: policy, line: Self.auditLine(policy)).rendered(), to: sarif) }
         } catch {
             throw CLIError("cannot write the report: \(error)")
         }
         throw ExitCode(report.promisesHold ? 0 : 1)
+    }
+
+    /// The line of the policy file's top-level `audit:` key, where SARIF results point; 1 without one
+    /// (or for a shipped policy, which has no file here).
+    private static func auditLine(_ argument: String) -> Int {
+        guard case .file(let path) = PolicyReference.of(argument),
+              let bytes = try? FileContents.readFile(path, limit: 1 << 20) else { return 1 }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        return (lines.firstIndex { $0.hasPrefix("audit:") } ?? 0) + 1
     }
 
     /// One line on the terminal, rewritten as each probe ends.

@@ -181,6 +181,40 @@ import Testing
         }
     }
 
+    @Test func theSARIFReportHasTheRequiredFieldsAndPointsAtThePolicy() throws {
+        let sarif = CLI.temporaryPath("audit.sarif")
+        let policy = Self.policyFile("sarif.yaml", """
+            version: 1
+            name: sarif
+            extends: default
+            audit:
+              exceptions: [{ probe: net-tcp4-loopback, reason: fetches dependencies }]
+            """)
+        let result = try CLI.bulkhead(["audit", "--policy", policy, "--probe", "net-tcp4-loopback,file-write-outside,kern-bpf", "--sarif", sarif])
+        #expect(result.status == 1, "\(result.stderr)")
+        let log = try CLI.json(sarif)
+        #expect(log["version"] as? String == "2.1.0")
+        #expect((log["$schema"] as? String)?.contains("sarif-schema-2.1.0") == true)
+        let run = try #require((log["runs"] as? [[String: Any]])?.first)
+        let driver = try #require((run["tool"] as? [String: Any])?["driver"] as? [String: Any])
+        #expect(driver["name"] as? String == "bulkhead audit")
+        let rules = try #require(driver["rules"] as? [[String: Any]])
+        #expect(rules.count == 3 && rules.allSatisfy { $0["id"] is String })
+        // Only the broken promise is a result: the escape the policy does not except, as root.
+        let results = try #require(run["results"] as? [[String: Any]])
+        #expect(results.count == (CLI.isRoot ? 1 : 0), "\(results)")
+        for finding in results {
+            #expect(finding["ruleId"] as? String == "file-write-outside")
+            #expect(finding["level"] as? String == "error")
+            #expect(((finding["message"] as? [String: Any])?["text"] as? String)?.contains("escaped") == true)
+            let location = try #require((finding["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+            #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == policy)
+            #expect((location["region"] as? [String: Any])?["startLine"] as? Int == 4)
+            let index = try #require(finding["ruleIndex"] as? Int)
+            #expect(rules[index]["id"] as? String == "file-write-outside")
+        }
+    }
+
     @Test func badInputExits125AndWritesNothing() throws {
         let report = CLI.temporaryPath("never.xml")
         let unknown = Self.policyFile("unknown-probe.yaml", "version: 1\naudit: { exceptions: [{ probe: kern-bfp, reason: x }] }\n")
@@ -191,6 +225,7 @@ import Testing
             (["audit", "--policy", "strict", "--json", "/proc/r.json"], "cannot write /proc/r.json: the folder /proc takes no new file"),
             (["audit", "--policy", "./no-such-policy.yaml", "--junit", report], "no-such-policy.yaml"),
             (["audit"], "audit needs --policy"),
+            (["audit", "--policy", "strict", "--sarif", "/nonexistent/r.sarif"], "the folder /nonexistent does not exist"),
         ]
         for (arguments, message) in cases {
             let result = try CLI.bulkhead(arguments)
