@@ -30,6 +30,10 @@ public enum AuditCatalog {
               calls: socket(2, 1)),
         .init("net-tcp6-routable", .network, "TCP over IPv6 to the host's routable address", targets: [.tcp6Routable],
               calls: socket(10, 1), notHere: noIPv6),
+        .init("net-udp4-routable", .network, "UDP over IPv4 to the host's routable address", targets: [.udp4Routable],
+              calls: socket(2, 2)),
+        .init("net-udp6-routable", .network, "UDP over IPv6 to the host's routable address", targets: [.udp6Routable],
+              calls: socket(10, 2), notHere: noIPv6),
         .init("net-raw", .network, "a raw IPv4 socket", capability: "CAP_NET_RAW", calls: ["socket": [0: 2, 1: 3 | cloexec, 2: 1]]),
         .init("net-packet", .network, "an AF_PACKET socket on the host's links", capability: "CAP_NET_RAW",
               calls: ["socket": [0: 17, 1: 3 | cloexec, 2: 0x300]], notHere: noFamily),
@@ -133,6 +137,7 @@ public enum AuditCatalog {
               calls: ["openat": [2: 0x800c2]], limit: .fileSize),
         .init("res-open-files", .resources, "open too many files", targets: [.openFilesCap], calls: readOnly, limit: .openFiles),
         .init("res-inotify", .resources, "use up the uid's inotify instances", targets: [.inotifyCap]),
+        .init("res-inotify-watches", .resources, "use up the uid's inotify watches", targets: [.inotifyWatchCap], calls: listing),
     ]
 
     public static func probe(_ id: String) -> AuditProbe? { probes.first { $0.id == id } }

@@ -45,7 +45,7 @@ public enum AuditTarget: Sendable, Hashable {
     /// Address and port of the auditor's listener (two arguments).
     case tcp4Loopback, tcp6Loopback, udp4Loopback, udp6Loopback
     /// The host's own address with a listener on it, or "-" and why there is none (two arguments).
-    case tcp4Routable, tcp6Routable
+    case tcp4Routable, tcp6Routable, udp4Routable, udp6Routable
     case abstractSocket, namedSocket
     /// An owner-only file of the auditor's, or "-" and why there is none (two arguments).
     case rootOnlyFile
@@ -60,7 +60,7 @@ public enum AuditTarget: Sendable, Hashable {
     /// Empty folders of the auditor's for mount, umount, pivot_root and chroot; never mount points.
     case mountFolder, umountFolder, pivotFolder, chrootFolder
     /// Caps just past the policy's limit (or modest ones without a limit).
-    case processCap, memoryCap, cpuCap, openFilesCap, inotifyCap
+    case processCap, memoryCap, cpuCap, openFilesCap, inotifyCap, inotifyWatchCap
     /// A folder to fill and the cap in MiB (two arguments).
     case fillFolderAndCap
 }

@@ -46,7 +46,7 @@ public struct AuditRunner: Sendable {
             guard let ended else {
                 return AuditResult(probe: probe, verdict: AuditVerdict(state: .error, evidence: "not run"), exception: policy.audit.exception(for: probe.id), wallSeconds: 0)
             }
-            let isUDP = probe.targets.contains(.udp4Loopback) || probe.targets.contains(.udp6Loopback)
+            let isUDP = probe.targets.contains { [.udp4Loopback, .udp6Loopback, .udp4Routable, .udp6Routable].contains($0) }
             let verdict = AuditJudge.verdict(probe, result: ended.result, output: ended.output, policy: policy,
                                              datagramArrived: isUDP ? arrived.contains(probe.id) : nil,
                                              victimPID: targets.victimPID, auditorPID: targets.auditorPID,

@@ -27,7 +27,7 @@ public final class AuditTargets: @unchecked Sendable {
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw AuditError("cannot make the audit's folder in /tmp: \(Errno.current.text)")
         }
-        folder = String(cString: template)
+        folder = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         do throws(AuditError) {
             try makeFiles()
             try makeListeners()
@@ -52,6 +52,7 @@ public final class AuditTargets: @unchecked Sendable {
             return [OutcomeText.decimal(min(limit + 1, AuditRunner.probeTimeout - 2), digits: 1)]
         case .openFilesCap: return [String(limits.openFiles.map { $0 + 16 } ?? 4096)]
         case .inotifyCap: return ["64"]
+        case .inotifyWatchCap: return ["1024"]
         case .fillFolderAndCap: return [folder + "/fill", String(limits.fileSize.map { Int($0 >> 20) + 1 } ?? 64)]
         default: return values[target] ?? ["-", "the auditor has no \(target)"]
         }
@@ -157,12 +158,13 @@ public final class AuditTargets: @unchecked Sendable {
         if let port = try listen(AF_INET, "127.0.0.1", udp) { values[.udp4Loopback] = ["127.0.0.1", port] }
         if let port = try listen(AF_INET6, "::1", udp) { values[.udp6Loopback] = ["::1", port] }
         else { values[.udp6Loopback] = ["-", "this host has no IPv6 loopback"] }
-        for (family, probe, key) in [(AF_INET, "192.0.2.1", AuditTarget.tcp4Routable), (AF_INET6, "2001:db8::1", .tcp6Routable)] {
+        for (family, probe, type, key) in [(AF_INET, "192.0.2.1", tcp, AuditTarget.tcp4Routable), (AF_INET6, "2001:db8::1", tcp, .tcp6Routable),
+                                           (AF_INET, "192.0.2.1", udp, .udp4Routable), (AF_INET6, "2001:db8::1", udp, .udp6Routable)] {
             guard let address = Self.routableAddress(family, towards: probe) else {
                 values[key] = ["-", "this host has no routable \(family == AF_INET ? "IPv4" : "IPv6") address"]
                 continue
             }
-            if let port = try listen(family, address, tcp) { values[key] = [address, port] }
+            if let port = try listen(family, address, type) { values[key] = [address, port] }
         }
         let abstract = "bulkhead-audit-\(auditorPID)-\(UInt32(truncatingIfNeeded: (try? SecureRandom.uint64()) ?? 0))"
         try listenUnix(abstract, abstract: true)
@@ -253,7 +255,7 @@ public final class AuditTargets: @unchecked Sendable {
                 : pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in withUnsafePointer(to: p.pointee.sin6_addr) { inet_ntop(family, $0, &text, 64) != nil } }
         }
         guard rendered else { return nil }
-        let address = String(cString: text)
+        let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return address.hasPrefix("127.") || address == "::1" || address.hasPrefix("fe80:") ? nil : address
     }
 

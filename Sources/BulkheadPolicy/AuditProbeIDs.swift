@@ -5,7 +5,7 @@ public enum AuditProbeIDs {
     public static let all: [String] = [
         // network
         "net-tcp4-loopback", "net-tcp6-loopback", "net-udp4-loopback", "net-udp6-loopback",
-        "net-tcp4-routable", "net-tcp6-routable", "net-raw", "net-packet", "net-netlink", "net-alg",
+        "net-tcp4-routable", "net-tcp6-routable", "net-udp4-routable", "net-udp6-routable", "net-raw", "net-packet", "net-netlink", "net-alg",
         "net-vsock", "net-unix-abstract", "net-unix-named",
         // files
         "file-root-only", "file-other-home", "file-list-root", "file-write-outside", "file-symlink-out",
@@ -22,6 +22,6 @@ public enum AuditProbeIDs {
         "kern-tioclinux-high", "kern-capset", "kern-file-caps", "kern-inherited-fds",
         // resources
         "res-fork-bomb", "res-thread-bomb", "res-memory-bomb", "res-cpu-spin", "res-disk-fill",
-        "res-open-files", "res-inotify",
+        "res-open-files", "res-inotify", "res-inotify-watches",
     ]
 }

@@ -73,6 +73,8 @@ static int tcp4(int argc, char **argv) { (void)argc; return tcp(AF_INET, argv); 
 static int tcp6(int argc, char **argv) { (void)argc; return tcp(AF_INET6, argv); }
 static int udp4(int argc, char **argv) { (void)argc; return udp(AF_INET, argv, "net-udp4-loopback"); }
 static int udp6(int argc, char **argv) { (void)argc; return udp(AF_INET6, argv, "net-udp6-loopback"); }
+static int udp4_routable(int argc, char **argv) { (void)argc; return udp(AF_INET, argv, "net-udp4-routable"); }
+static int udp6_routable(int argc, char **argv) { (void)argc; return udp(AF_INET6, argv, "net-udp6-routable"); }
 
 static int open_socket(int domain, int type, int protocol, const char *what) {
     int fd = socket(domain, type | SOCK_CLOEXEC, protocol);
@@ -150,6 +152,7 @@ const struct audit_probe audit_network_probes[] = {
     {"net-tcp4-loopback", tcp4, 2},  {"net-tcp6-loopback", tcp6, 2},
     {"net-udp4-loopback", udp4, 2},  {"net-udp6-loopback", udp6, 2},
     {"net-tcp4-routable", tcp4, 2},  {"net-tcp6-routable", tcp6, 2},
+    {"net-udp4-routable", udp4_routable, 2}, {"net-udp6-routable", udp6_routable, 2},
     {"net-raw", raw, 0},             {"net-packet", packet, 0},
     {"net-netlink", netlink, 0},     {"net-alg", alg, 0},
     {"net-vsock", vsock, 0},         {"net-unix-abstract", unix_abstract, 1},

@@ -4,6 +4,7 @@
    the disk file is unlinked before the first write. */
 #define _GNU_SOURCE
 #include "audit.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -125,10 +126,47 @@ static int inotify_instances(int argc, char **argv) {
     return audit_escaped("held %ld inotify instances (the probe's cap) from the uid's share, which the host's processes of that uid use too", count);
 }
 
+/* Watches on distinct directories under /usr (read-only: nothing is made), up to the cap or as many
+   directories as there are. */
+static int inotify_watches(int argc, char **argv) {
+    (void)argc;
+    long cap = cap_of(argv[0]), count = 0;
+    int fd = inotify_init1(IN_CLOEXEC);
+    if (fd < 0) return audit_blocked(errno, "inotify_init1", "an inotify instance");
+    /* Breadth-first over directory paths kept in one growing list. */
+    size_t capacity = 4096, head = 0, tail = 0;
+    char **queue = calloc(capacity, sizeof *queue);
+    if (!queue) return audit_na("no memory");
+    queue[tail++] = strdup("/usr");
+    int e = 0;
+    while (head < tail && count < cap) {
+        char *dir = queue[head++];
+        if (inotify_add_watch(fd, dir, IN_ACCESS | IN_ONLYDIR) >= 0) {
+            count++;
+        } else if (errno == ENOSPC || errno == ENOMEM) {
+            e = errno;
+            break;
+        }
+        DIR *d = opendir(dir);
+        struct dirent *entry;
+        while (d && (entry = readdir(d)) && tail < capacity) {
+            if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
+            char *child = malloc(strlen(dir) + strlen(entry->d_name) + 2);
+            if (!child) break;
+            sprintf(child, "%s/%s", dir, entry->d_name);
+            queue[tail++] = child;
+        }
+        if (d) closedir(d);
+    }
+    if (e) return audit_blocked(e, "inotify_add_watch", "after %ld watches", count);
+    if (count < cap && count < 64) return audit_na("only %ld directories under /usr to watch", count);
+    return audit_escaped("held %ld inotify watches (the probe's cap, or every directory it found) from the uid's share, which the host's processes of that uid use too", count);
+}
+
 const struct audit_probe audit_resource_probes[] = {
     {"res-fork-bomb", fork_bomb, 1},     {"res-thread-bomb", thread_bomb, 1},
     {"res-memory-bomb", memory_bomb, 1}, {"res-cpu-spin", cpu_spin, 1},
     {"res-disk-fill", disk_fill, 2},     {"res-open-files", open_files, 1},
-    {"res-inotify", inotify_instances, 1},
+    {"res-inotify", inotify_instances, 1}, {"res-inotify-watches", inotify_watches, 1},
     {0},
 };

@@ -100,6 +100,6 @@ struct AuditCommand: ParsableCommand {
             throw CLIError("cannot write \(path): the folder \(folder) takes no new file (\(Errno.current.text))")
         }
         close(fd)
-        unlink(String(cString: template))
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
     }
 }

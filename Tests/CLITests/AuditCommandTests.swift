@@ -49,7 +49,7 @@ import Testing
 
     private static func policyFile(_ name: String, _ text: String) -> String {
         let path = CLI.temporaryPath(name)
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 
@@ -306,7 +306,7 @@ private final class JUnitDocument: NSObject, XMLParserDelegate {
 
     @Test func aProbeThatOutlivesTheWallLimitIsStoppedByTheTimeout() throws {
         let path = CLI.temporaryPath("wall.yaml")
-        FileManager.default.createFile(atPath: path, contents: Data("version: 1\nname: short\nextends: default\nlimits: { wall: 1s }\n".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("version: 1\nname: short\nextends: default\nlimits: { wall: 1s }\n".utf8))
         let json = CLI.temporaryPath("wall.json")
         let result = try CLI.bulkhead(["audit", "--policy", path, "--probe", "res-cpu-spin", "--json", json])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
