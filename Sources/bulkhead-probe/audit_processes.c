@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -109,8 +110,11 @@ const struct audit_probe audit_process_probes[] = {
 
 /* `bulkhead-probe audit-victim`: the process outside the task that the process probes aim at. Keeps
    VICTIM_TOKEN at VICTIM_ADDRESS, where process_vm_readv looks, and sleeps until the auditor kills it
-   (at most ten minutes, should the auditor die first). */
+   (at most ten minutes; it also dies with the auditor, which started it from the thread that stays). */
 int mode_audit_victim(void) {
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) return 0; /* the auditor died before the death signal was armed */
     void *page = mmap((void *)VICTIM_ADDRESS, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (page != (void *)VICTIM_ADDRESS) { perror("audit-victim: mmap"); return 11; }
     memcpy(page, VICTIM_TOKEN, sizeof VICTIM_TOKEN);
