@@ -41,6 +41,7 @@ public struct AuditRunner: Sendable {
         let board = AuditBoard(probes: probes, plan: plan, targets: targets, runner: self, progress: progress)
         board.runAll(threads: min(parallelism, probes.count))
         if let failure = board.launchFailure { throw AuditError("cannot launch the probes under the policy: \(failure)") }
+        if let signal = board.interruptedBy { throw AuditError.interrupted(signal) }
         let arrived = targets.datagramsReceived()
         let results = zip(probes, board.finished).map { probe, ended -> AuditResult in
             guard let ended else {
@@ -62,8 +63,11 @@ public struct AuditRunner: Sendable {
         [self.probe, "audit", probe.id] + probe.targets.flatMap { targets.arguments($0, policy: policy) }
     }
 
+    /// A stop signal (which the caller blocked in every thread, as `StopSignals` says) ends the probe
+    /// that receives it; the audit then starts no other probe.
     func options(stdin: Int32, output: Int32) -> RunOptions {
-        RunOptions(timeout: min(policy.limits.wall ?? Self.probeTimeout, Self.probeTimeout), stdin: stdin, stdout: output, stderr: output)
+        RunOptions(timeout: min(policy.limits.wall ?? Self.probeTimeout, Self.probeTimeout), stdin: stdin, stdout: output, stderr: output,
+                   stopSignals: StopSignals.all)
     }
 }
 
@@ -79,6 +83,7 @@ private final class AuditBoard: @unchecked Sendable {
     private let state = Mutex<(next: Int, done: Int)>((0, 0))
     private let ended: Mutex<[Ended?]>
     private let failure = Mutex<String?>(nil)
+    private let interrupted = Mutex<Int32?>(nil)
 
     init(probes: [AuditProbe], plan: SandboxPlan, targets: AuditTargets, runner: AuditRunner, progress: (@Sendable (Int, Int, String) -> Void)?) {
         self.probes = probes; self.plan = plan; self.targets = targets; self.runner = runner; self.progress = progress
@@ -87,6 +92,7 @@ private final class AuditBoard: @unchecked Sendable {
 
     var finished: [Ended?] { ended.withLock { $0 } }
     var launchFailure: String? { failure.withLock { $0 } }
+    var interruptedBy: Int32? { interrupted.withLock { $0 } }
 
     func runAll(threads count: Int) {
         var threads: [pthread_t] = []
@@ -107,14 +113,16 @@ private final class AuditBoard: @unchecked Sendable {
     private func work() {
         while true {
             let index = state.withLock { state -> Int? in
-                guard state.next < probes.count, failure.withLock({ $0 }) == nil else { return nil }
+                guard state.next < probes.count, launchFailure == nil, interruptedBy == nil else { return nil }
                 state.next += 1
                 return state.next - 1
             }
             guard let index else { return }
             let outcome = runOne(probes[index])
             switch outcome {
-            case .success(let one): ended.withLock { $0[index] = one }
+            case .success(let one):
+                ended.withLock { $0[index] = one }
+                if let signal = one.result.interruptedBy { interrupted.withLock { $0 = $0 ?? signal } }
             case .failure(let message): failure.withLock { $0 = $0 ?? message }
             }
             let done = state.withLock { state -> Int in state.done += 1; return state.done }

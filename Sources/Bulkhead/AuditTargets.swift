@@ -303,5 +303,12 @@ public final class AuditTargets: @unchecked Sendable {
 /// The audit cannot run: its targets cannot be made, the probe is missing, a report cannot be written.
 public struct AuditError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// Set when a stop signal (SIGINT, SIGTERM, ...) ended the audit: exit 128 + this, as a shell does.
+    public let signal: Int32?
+    public init(_ description: String) { self.description = description; signal = nil }
+    private init(_ description: String, signal: Int32) { self.description = description; self.signal = signal }
+
+    static func interrupted(_ signal: Int32) -> AuditError {
+        AuditError("interrupted by \(SignalNames.name(of: signal)): the probes running then were ended, no other was started, and the targets were removed", signal: signal)
+    }
 }

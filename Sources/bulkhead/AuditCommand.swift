@@ -54,6 +54,11 @@ struct AuditCommand: ParsableCommand {
         do throws(AuditError) {
             report = try runner.run(probes, filterCache: cache, progress: progress)
         } catch {
+            if progress != nil { FileHandleStderr.write("\r\u{1b}[K") }
+            if let signal = error.signal {
+                FileHandleStderr.write("bulkhead: \(error.description)\n")
+                throw ExitCode(128 + signal)
+            }
             throw CLIError(error.description)
         }
         if progress != nil { FileHandleStderr.write("\r\u{1b}[K") }

@@ -37,7 +37,8 @@ struct BulkheadCommand: ParsableCommand {
                 Glibc.exit(TaskEntryPoint.main(String(decoding: spec, as: UTF8.self)))
             }
             var command = try parseAsRoot()
-            if !(command is RunCommand) { StopSignals.unblock() }
+            // run and audit take stop signals through their supervisors' signalfds (StopSignals).
+            if !(command is RunCommand || command is AuditCommand) { StopSignals.unblock() }
             try command.run()
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)

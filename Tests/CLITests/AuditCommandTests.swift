@@ -304,6 +304,16 @@ private final class JUnitDocument: NSObject, XMLParserDelegate {
         #expect(probes.first { $0["id"] as? String == "kern-bpf" }?["layer"] as? String == "seccomp-kill")
     }
 
+    @Test func aStopSignalEndsTheAuditWithoutReports() throws {
+        // res-cpu-spin runs for seconds under strict's CPU limit: the signal finds it running.
+        let json = CLI.temporaryPath("interrupted.json")
+        let result = try CLI.bulkhead(["audit", "--policy", "strict", "--probe", "res-cpu-spin,kern-*", "--json", json],
+                                      signal: SIGINT, signalAfter: 1)
+        #expect(result.status == 128 + SIGINT, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("interrupted by SIGINT"))
+        #expect(!FileManager.default.fileExists(atPath: json))
+    }
+
     @Test func aProbeThatOutlivesTheWallLimitIsStoppedByTheTimeout() throws {
         let path = CLI.temporaryPath("wall.yaml")
         _ = FileManager.default.createFile(atPath: path, contents: Data("version: 1\nname: short\nextends: default\nlimits: { wall: 1s }\n".utf8))
