@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "bulkhead", targets: ["bulkhead"]),
         .library(name: "Bulkhead", targets: ["Bulkhead"]),
         .library(name: "BulkheadPolicy", targets: ["BulkheadPolicy"]),
+        .library(name: "BulkheadSystem", targets: ["BulkheadSystem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -57,7 +58,8 @@ let package = Package(
         .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadSystem", "CMeasure", "TestSupport"]),
         // CLITests spawn the built binary; `bulkhead` is linked in only to compare its two parsers of `run`.
         .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadSystem", "TestSupport", "bulkhead"]),
-        .testTarget(name: "BulkheadTasksTests", dependencies: ["BulkheadTasks", "Bulkhead", "BulkheadPolicy", "BulkheadSystem", "TestSupport"]),
+        .testTarget(name: "BulkheadTasksTests",
+                    dependencies: ["BulkheadTasks", "Bulkhead", "BulkheadPolicy", "BulkheadSystem", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,7 +24,8 @@ public enum AuditJudge {
         let line = verdictLine(in: output)
         switch result.outcome {
         case .violation(let signal, let syscall):
-            return .blocked(.seccompKill, "killed by the seccomp filter (\(SignalNames.name(of: signal))\(syscall.map { " in \($0)" } ?? ""))")
+            let call = syscall.map { " in \($0)" } ?? ""
+            return .blocked(.seccompKill, "killed by the seccomp filter (\(SignalNames.name(of: signal))\(call))")
         case .signaled(let signal, _) where signal == SIGSYS:
             return .blocked(.seccompKill, "killed by SIGSYS")
         case .timedOut(let seconds):
@@ -32,7 +33,9 @@ public enum AuditJudge {
         case .limitExceeded(let kind, _):
             return .blocked(.limit, "ended at limits.\(kind.rawValue)")
         case .signaled(let signal, _):
-            if let kind = result.limitsReached.first { return .blocked(.limit, "killed by \(SignalNames.name(of: signal)) at limits.\(kind.rawValue)") }
+            if let kind = result.limitsReached.first {
+                return .blocked(.limit, "killed by \(SignalNames.name(of: signal)) at limits.\(kind.rawValue)")
+            }
             return .blocked(.host, "killed by \(SignalNames.name(of: signal))" + (line.map { " after: \($0)" } ?? ""))
         case .setupFailed(let stage, let errno):
             return AuditVerdict(state: .error, evidence: "the probe could not start: \(stage) failed with \(errno.text)")

@@ -33,9 +33,11 @@ public struct AuditProbe: Sendable, Equatable {
     let limit: LimitKind?
 
     init(_ id: String, _ family: Family, _ tries: String, targets: [AuditTarget] = [], capability: String? = nil,
-         crossesUsers: Bool = false, landlockScoped: Bool = false, calls: [String: [Int: UInt64]] = [:], notHere: [String: String] = [:], limit: LimitKind? = nil) {
+         crossesUsers: Bool = false, landlockScoped: Bool = false, calls: [String: [Int: UInt64]] = [:],
+         notHere: [String: String] = [:], limit: LimitKind? = nil) {
         self.id = id; self.family = family; self.tries = tries; self.targets = targets; self.capability = capability
-        self.crossesUsers = crossesUsers; self.landlockScoped = landlockScoped; self.calls = calls; self.notHere = notHere; self.limit = limit
+        self.crossesUsers = crossesUsers; self.landlockScoped = landlockScoped
+        self.calls = calls; self.notHere = notHere; self.limit = limit
     }
 }
 

@@ -105,10 +105,13 @@ public struct AuditReport: Sendable {
     public var junit: String {
         let failures = results.filter { !$0.promiseHolds && $0.verdict.state != .error }.count
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites name=\"bulkhead audit\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"\(count(.error))\" skipped=\"\(count(.notApplicable))\" time=\"\(seconds(wallSeconds))\">\n"
-        out += "  <testsuite name=\"\(xml(policyName))\" tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"\(count(.error))\" skipped=\"\(count(.notApplicable))\" time=\"\(seconds(wallSeconds))\">\n"
+        let totals = "tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"\(count(.error))\" "
+            + "skipped=\"\(count(.notApplicable))\" time=\"\(seconds(wallSeconds))\""
+        out += "<testsuites name=\"bulkhead audit\" \(totals)>\n"
+        out += "  <testsuite name=\"\(xml(policyName))\" \(totals)>\n"
         for result in results {
-            out += "    <testcase classname=\"\(xml(policyName))\" name=\"\(xml(result.probe.id))\" time=\"\(seconds(result.wallSeconds))\">\n"
+            out += "    <testcase classname=\"\(xml(policyName))\" name=\"\(xml(result.probe.id))\" "
+                + "time=\"\(seconds(result.wallSeconds))\">\n"
             let evidence = xml(result.verdict.evidence)
             switch result.verdict.state {
             case .escaped where result.exception == nil:
@@ -118,7 +121,8 @@ public struct AuditReport: Sendable {
             case .notApplicable:
                 out += "      <skipped message=\"\(evidence)\"/>\n"
             case .escaped:
-                out += "      <system-out>escaped, excepted by the policy: \(xml(result.exception?.reason ?? "")): \(evidence)</system-out>\n"
+                let reason = xml(result.exception?.reason ?? "")
+                out += "      <system-out>escaped, excepted by the policy: \(reason): \(evidence)</system-out>\n"
             case .blocked:
                 out += "      <system-out>blocked by \(xml(result.verdict.layer?.summary ?? "?")): \(evidence)</system-out>\n"
             }

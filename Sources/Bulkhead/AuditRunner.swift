@@ -31,7 +31,8 @@ public struct AuditRunner: Sendable {
         let started = MonotonicClock.seconds()
         let plan: SandboxPlan
         do {
-            plan = try SandboxPlan(policy: policy, launcherEnvironment: ProcessEnvironment.entries(for: policy.environment), filterCache: filterCache)
+            plan = try SandboxPlan(policy: policy, launcherEnvironment: ProcessEnvironment.entries(for: policy.environment),
+                                   filterCache: filterCache)
         } catch {
             throw AuditError("the policy cannot run here: \(error)")
         }
@@ -45,7 +46,8 @@ public struct AuditRunner: Sendable {
         let arrived = targets.datagramsReceived()
         let results = zip(probes, board.finished).map { probe, ended -> AuditResult in
             guard let ended else {
-                return AuditResult(probe: probe, verdict: AuditVerdict(state: .error, evidence: "not run"), exception: policy.audit.exception(for: probe.id), wallSeconds: 0)
+                return AuditResult(probe: probe, verdict: AuditVerdict(state: .error, evidence: "not run"),
+                                   exception: policy.audit.exception(for: probe.id), wallSeconds: 0)
             }
             let isUDP = probe.targets.contains { [.udp4Loopback, .udp6Loopback, .udp4Routable, .udp6Routable].contains($0) }
             let verdict = AuditJudge.verdict(probe, result: ended.result, output: ended.output, policy: policy,
@@ -85,7 +87,8 @@ private final class AuditBoard: @unchecked Sendable {
     private let failure = Mutex<String?>(nil)
     private let interrupted = Mutex<Int32?>(nil)
 
-    init(probes: [AuditProbe], plan: SandboxPlan, targets: AuditTargets, runner: AuditRunner, progress: (@Sendable (Int, Int, String) -> Void)?) {
+    init(probes: [AuditProbe], plan: SandboxPlan, targets: AuditTargets, runner: AuditRunner,
+         progress: (@Sendable (Int, Int, String) -> Void)?) {
         self.probes = probes; self.plan = plan; self.targets = targets; self.runner = runner; self.progress = progress
         ended = Mutex(Array(repeating: nil, count: probes.count))
     }

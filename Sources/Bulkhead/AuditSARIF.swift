@@ -14,7 +14,9 @@ extension AuditReport {
                 ("id", .string(result.probe.id)),
                 ("name", .string(result.probe.id)),
                 ("shortDescription", .object([("text", .string("The task can \(result.probe.tries)"))])),
-                ("fullDescription", .object([("text", .string("Audit probe \(result.probe.id) (\(result.probe.family.rawValue)): \(result.probe.tries). The policy promises it is blocked unless its audit: section excepts it with a reason."))])),
+                ("fullDescription", .object([("text", .string(
+                    "Audit probe \(result.probe.id) (\(result.probe.family.rawValue)): \(result.probe.tries). "
+                        + "The policy promises it is blocked unless its audit: section excepts it with a reason."))])),
                 ("help", .object([("text", .string("bulkhead audit --list; docs/audit.md"))])),
                 ("defaultConfiguration", .object([("level", .string("error"))])),
             ])
@@ -26,7 +28,9 @@ extension AuditReport {
                 ("ruleId", .string(result.probe.id)),
                 ("ruleIndex", .int(index)),
                 ("level", .string("error")),
-                ("message", .object([("text", .string("Under policy \(policyName), probe \(result.probe.id) \(what): \(result.verdict.evidence). Refuse it in the policy, or list it under audit.exceptions with a reason."))])),
+                ("message", .object([("text", .string(
+                    "Under policy \(policyName), probe \(result.probe.id) \(what): \(result.verdict.evidence). "
+                        + "Refuse it in the policy, or list it under audit.exceptions with a reason."))])),
                 ("locations", .array([.object([
                     ("physicalLocation", .object([
                         ("artifactLocation", .object([("uri", .string(policyURI))])),

@@ -158,8 +158,11 @@ public final class AuditTargets: @unchecked Sendable {
         if let port = try listen(AF_INET, "127.0.0.1", udp) { values[.udp4Loopback] = ["127.0.0.1", port] }
         if let port = try listen(AF_INET6, "::1", udp) { values[.udp6Loopback] = ["::1", port] }
         else { values[.udp6Loopback] = ["-", "this host has no IPv6 loopback"] }
-        for (family, probe, type, key) in [(AF_INET, "192.0.2.1", tcp, AuditTarget.tcp4Routable), (AF_INET6, "2001:db8::1", tcp, .tcp6Routable),
-                                           (AF_INET, "192.0.2.1", udp, .udp4Routable), (AF_INET6, "2001:db8::1", udp, .udp6Routable)] {
+        let routable: [(Int32, String, Int32, AuditTarget)] = [
+            (AF_INET, "192.0.2.1", tcp, .tcp4Routable), (AF_INET6, "2001:db8::1", tcp, .tcp6Routable),
+            (AF_INET, "192.0.2.1", udp, .udp4Routable), (AF_INET6, "2001:db8::1", udp, .udp6Routable),
+        ]
+        for (family, probe, type, key) in routable {
             guard let address = Self.routableAddress(family, towards: probe) else {
                 values[key] = ["-", "this host has no routable \(family == AF_INET ? "IPv4" : "IPv6") address"]
                 continue
@@ -251,8 +254,12 @@ public final class AuditTargets: @unchecked Sendable {
         var text = [CChar](repeating: 0, count: 64)
         let rendered = withUnsafePointer(to: &storage) { pointer -> Bool in
             family == AF_INET
-                ? pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { p in withUnsafePointer(to: p.pointee.sin_addr) { inet_ntop(family, $0, &text, 64) != nil } }
-                : pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in withUnsafePointer(to: p.pointee.sin6_addr) { inet_ntop(family, $0, &text, 64) != nil } }
+                ? pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { p in
+                    withUnsafePointer(to: p.pointee.sin_addr) { inet_ntop(family, $0, &text, 64) != nil }
+                }
+                : pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
+                    withUnsafePointer(to: p.pointee.sin6_addr) { inet_ntop(family, $0, &text, 64) != nil }
+                }
         }
         guard rendered else { return nil }
         let address = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -309,6 +316,7 @@ public struct AuditError: Error, CustomStringConvertible, Sendable {
     private init(_ description: String, signal: Int32) { self.description = description; self.signal = signal }
 
     static func interrupted(_ signal: Int32) -> AuditError {
-        AuditError("interrupted by \(SignalNames.name(of: signal)): the probes running then were ended, no other was started, and the targets were removed", signal: signal)
+        AuditError("interrupted by \(SignalNames.name(of: signal)): the probes running then were ended, no other was started, "
+                   + "and the targets were removed", signal: signal)
     }
 }

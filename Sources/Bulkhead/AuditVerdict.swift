@@ -19,7 +19,9 @@ public struct AuditVerdict: Sendable, Equatable {
         self.state = state; self.layer = layer; self.evidence = evidence
     }
 
-    public static func blocked(_ layer: AuditLayer, _ evidence: String) -> AuditVerdict { .init(state: .blocked, layer: layer, evidence: evidence) }
+    public static func blocked(_ layer: AuditLayer, _ evidence: String) -> AuditVerdict {
+        .init(state: .blocked, layer: layer, evidence: evidence)
+    }
 }
 
 /// One probe's verdict beside the policy's promise for it.

@@ -71,7 +71,9 @@ final class TaskCgroup: @unchecked Sendable {
         if let v2 = layout.v2Directory {
             let available = CgroupLayout.words(in: (try? KernelFile.read(v2 + "/cgroup.controllers")) ?? [])
             if wanted.allSatisfy(available.contains) {
-                do { return try createV2(base: v2, wanted: wanted, memory: memory, processes: processes) } catch { v2Problem = " (\(error.reason))" }
+                do { return try createV2(base: v2, wanted: wanted, memory: memory, processes: processes) } catch {
+                    v2Problem = " (\(error.reason))"
+                }
             } else if layout.memory == nil || layout.pids == nil {
                 // Said only when v1 cannot help either, and built only then: it is the rare path.
                 v2Problem = " (cgroup v2 at \(v2) offers [\(available.joined(separator: " "))], not \(wanted.joined(separator: " ")))"
@@ -97,7 +99,8 @@ final class TaskCgroup: @unchecked Sendable {
     }
 
     /// A slot in the v2 tree at `base`, which offers every controller in `wanted`.
-    private static func createV2(base: String, wanted: [String], memory: UInt64?, processes: UInt64?) throws(CgroupUnavailable) -> TaskCgroup {
+    private static func createV2(base: String, wanted: [String], memory: UInt64?,
+                                 processes: UInt64?) throws(CgroupUnavailable) -> TaskCgroup {
         let enabled = CgroupLayout.words(in: (try? KernelFile.read(base + "/cgroup.subtree_control")) ?? [])
         for controller in wanted where !enabled.contains(controller) {
             // Fails with EBUSY when bulkhead itself lives in `base` (the no-internal-processes rule).
@@ -140,8 +143,9 @@ final class TaskCgroup: @unchecked Sendable {
                 continue
             }
             func file(_ name: String) -> Int32 { openat(fd, name, O_RDONLY | O_CLOEXEC) }
+            let oomEventsFile = controller.isEmpty ? "memory.events" : "memory.oom_control"
             let directory = Directory(controller: controller, path: path, lock: fd, members: controller.isEmpty ? file("cgroup.procs") : -1,
-                                      oomEvents: controller == "pids" ? -1 : file(controller.isEmpty ? "memory.events" : "memory.oom_control"),
+                                      oomEvents: controller == "pids" ? -1 : file(oomEventsFile),
                                       pidsEvents: controller == "memory" ? -1 : file("pids.events"),
                                       taskCount: controller == "pids" ? file("pids.current") : -1)
             guard directory.members >= 0 || !controller.isEmpty else {
@@ -231,7 +235,11 @@ final class TaskCgroup: @unchecked Sendable {
         if directory.taskCount >= 0, let count = (try? KernelFile.reread(directory.taskCount)),
            Digits.number(count.prefix { $0 != UInt8(ascii: "\n") }) == 0 { return [] }
         let bytes: [UInt8]?
-        if version == .v1 { bytes = try? KernelFile.read("cgroup.procs", in: directory.lock) } else { bytes = (try? KernelFile.reread(directory.members)) }
+        if version == .v1 {
+            bytes = try? KernelFile.read("cgroup.procs", in: directory.lock)
+        } else {
+            bytes = (try? KernelFile.reread(directory.members))
+        }
         guard let bytes else { return nil }
         var result: [pid_t] = []
         for line in bytes.split(separator: UInt8(ascii: "\n")) {

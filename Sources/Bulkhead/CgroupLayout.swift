@@ -43,7 +43,8 @@ struct CgroupLayout: Equatable {
             let controllers = line[(first + 1)..<second], path = String(decoding: line[(second + 1)...], as: UTF8.self)
             let relative = path == "/" ? "" : path
             if line[..<first].elementsEqual("0".utf8), controllers.isEmpty {
-                let found = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"].lazy.map { $0 + relative }.first { isCgroup($0, magic: 0x6367_7270) }
+                let found = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup"].lazy.map { $0 + relative }
+                    .first { isCgroup($0, magic: 0x6367_7270) }
                 if found == nil { usual = false }
                 layout.v2Directory = found
                 return

@@ -55,7 +55,7 @@ enum CgroupShield {
             guard fd >= 0 else { throw LaunchError(stage: .landlock, errno: err, message: "cannot keep the Landlock ruleset open") }
         }
         do throws(LaunchError) {
-            try grant(beneathAllBut: roots, in: "/", ruleset: fd)
+            try grant(beneathAllBut: roots, in: "/", ruleset: fd, access: handled)
         } catch {
             close(fd)
             throw error
@@ -63,7 +63,10 @@ enum CgroupShield {
         return fd
     }
 
-    private static func grant(beneathAllBut roots: [String], in directory: String, ruleset: Int32) throws(LaunchError) {
+    /// Grants `access` beneath every entry of `directory` that is not one of `roots` and holds none of
+    /// them, descending into those that do; a file that is not a directory gets the part of `access` a
+    /// file can carry. Also how a `filesystem.write` grant above a cgroup mount is granted (`TaskRuleset`).
+    static func grant(beneathAllBut roots: [String], in directory: String, ruleset: Int32, access: UInt64) throws(LaunchError) {
         guard let dir = opendir(directory) else {
             // Gone since its parent was listed: nothing beneath it to grant.
             if Errno.current == .noSuchFileOrDirectory && directory != "/" { return }
@@ -76,7 +79,7 @@ enum CgroupShield {
             let path = (directory == "/" ? "" : directory) + "/" + name
             if roots.contains(path) { continue }
             if roots.contains(where: { $0.hasPrefix(path + "/") }) {
-                try grant(beneathAllBut: roots, in: path, ruleset: ruleset)
+                try grant(beneathAllBut: roots, in: path, ruleset: ruleset, access: access)
                 continue
             }
             // A symbolic link leads to what its target's own rule says; directory rights only go on
@@ -98,7 +101,9 @@ enum CgroupShield {
                 if mode == S_IFLNK { continue }
                 type = mode == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
             }
-            guard bh_landlock_allow_beneath(ruleset, fd, type == UInt8(DT_DIR) ? handled : writeFile) == 0 else {
+            let granted = type == UInt8(DT_DIR) ? access : access & LandlockAccess.onFile
+            if granted == 0 { continue }
+            guard bh_landlock_allow_beneath(ruleset, fd, granted) == 0 else {
                 throw LaunchError(stage: .landlock, errno: .current, message: "cannot add \(path) to the Landlock ruleset")
             }
         }

@@ -86,7 +86,8 @@ public struct FilterBenchmark: Sendable {
     }
 
     /// Compiles each policy's filter and reads it from `cache`, alternately, `rounds * perRound` times.
-    public func compile(_ policies: [(name: String, policy: SeccompPolicy)], cache: FilterCache?) throws(SeccompCompileError) -> [Compiled] {
+    public func compile(_ policies: [(name: String, policy: SeccompPolicy)],
+                        cache: FilterCache?) throws(SeccompCompileError) -> [Compiled] {
         var figures: [Compiled] = []
         for entry in policies {
             let filter = try SeccompCompiler.compile(entry.policy)

@@ -75,7 +75,8 @@ public enum HostCheck {
         let who = process.isRoot ? "root (uid 0)" : "uid \(process.effectiveUID)"
         let meaning = canSwitch
             ? "user: tasks can run as another uid (strict runs them as nobody); capabilities.keep can keep what bulkhead holds"
-            : "user: switching uids needs CAP_SETUID and CAP_SETGID: a policy with user: runs its tasks as uid \(process.effectiveUID) when best-effort (strict is), else is refused; capabilities.keep can keep only capabilities bulkhead holds"
+            : "user: switching uids needs CAP_SETUID and CAP_SETGID: a policy with user: runs its tasks as uid \(process.effectiveUID) "
+                + "when best-effort (strict is), else is refused; capabilities.keep can keep only capabilities bulkhead holds"
         return HostFinding(id: "identity", name: "running as", state: .info, detail: "\(who), \(capText)",
                            meaning: meaning, policyKeys: ["user", "capabilities.keep"])
     }
@@ -84,7 +85,8 @@ public enum HostCheck {
         process.noNewPrivs
             ? HostFinding(id: "no-new-privs", name: "no_new_privs", state: .info,
                           detail: "already set on bulkhead (a launcher above it set it: a nested sandbox)",
-                          meaning: "nothing lost: bulkhead sets it for every task anyway; set-uid and file-capability programs gain nothing here, for bulkhead too")
+                          meaning: "nothing lost: bulkhead sets it for every task anyway; "
+                              + "set-uid and file-capability programs gain nothing here, for bulkhead too")
             : HostFinding(id: "no-new-privs", name: "no_new_privs", state: .info, detail: "not set on bulkhead",
                           meaning: "bulkhead sets it for every task before its seccomp filter")
     }
@@ -98,10 +100,12 @@ public enum HostCheck {
             return HostFinding(id: "seccomp.self", name: "seccomp on bulkhead", state: .unavailable, detail: "strict mode",
                                meaning: "bulkhead runs in seccomp strict mode and can launch nothing", policyKeys: ["seccomp"])
         default:
-            let count = process.seccompFilters > 0 ? "\(process.seccompFilters) filter\(process.seccompFilters == 1 ? "" : "s")" : "a filter"
+            let count = process.seccompFilters > 0
+                ? "\(process.seccompFilters) filter\(process.seccompFilters == 1 ? "" : "s")" : "a filter"
             return HostFinding(id: "seccomp.self", name: "seccomp on bulkhead", state: .info,
                                detail: "\(count) already applied to bulkhead (a container or a sandbox above it)",
-                               meaning: "every task inherits it on top of its policy's filter: what it refuses, tasks cannot do whatever the policy allows; the refusals below may be its doing",
+                               meaning: "every task inherits it on top of its policy's filter: what it refuses, tasks cannot do "
+                                   + "whatever the policy allows; the refusals below may be its doing",
                                policyKeys: ["seccomp"])
         }
     }
@@ -122,12 +126,17 @@ public enum HostCheck {
                    keys: ["seccomp.default: kill", "seccomp.rules[].action: kill"],
                    available: "a violation kills the whole task (every thread), reported as killed by SIGSYS",
                    missing: "policies that kill on a violation cannot be applied (the kernel predates 4.14, or seccomp(2) is refused)"),
-            action(BH_SECCOMP_RET_TRAP, id: "seccomp.trap", name: "SECCOMP_RET_TRAP", keys: ["seccomp.default: trap", "seccomp.rules[].action: trap"],
+            action(BH_SECCOMP_RET_TRAP, id: "seccomp.trap", name: "SECCOMP_RET_TRAP",
+                   keys: ["seccomp.default: trap", "seccomp.rules[].action: trap"],
                    available: "trap sends the task SIGSYS, which it may handle", missing: "policies using trap cannot be applied"),
-            action(BH_SECCOMP_RET_ERRNO, id: "seccomp.errno", name: "SECCOMP_RET_ERRNO", keys: ["seccomp.default: errno NAME", "seccomp.rules[].action: errno NAME"],
-                   available: "refused calls can fail with a chosen errno (default answers ENOSYS)", missing: "policies that answer with an errno cannot be applied"),
-            action(BH_SECCOMP_RET_LOG, id: "seccomp.log", name: "SECCOMP_RET_LOG", keys: ["seccomp.default: log", "seccomp.rules[].action: log"],
-                   available: "log allows the call and records it in the kernel's audit log", missing: "policies using log cannot be applied (Linux 4.14)"),
+            action(BH_SECCOMP_RET_ERRNO, id: "seccomp.errno", name: "SECCOMP_RET_ERRNO",
+                   keys: ["seccomp.default: errno NAME", "seccomp.rules[].action: errno NAME"],
+                   available: "refused calls can fail with a chosen errno (default answers ENOSYS)",
+                   missing: "policies that answer with an errno cannot be applied"),
+            action(BH_SECCOMP_RET_LOG, id: "seccomp.log", name: "SECCOMP_RET_LOG",
+                   keys: ["seccomp.default: log", "seccomp.rules[].action: log"],
+                   available: "log allows the call and records it in the kernel's audit log",
+                   missing: "policies using log cannot be applied (Linux 4.14)"),
             action(BH_SECCOMP_RET_USER_NOTIF, id: "seccomp.user-notif", name: "SECCOMP_RET_USER_NOTIF", keys: [],
                    available: "a supervisor could be told of each refused call as it happens (no policy key uses it yet)",
                    missing: "no user notification (Linux 5.0); no policy key needs it yet"),
@@ -141,7 +150,8 @@ public enum HostCheck {
             let err = errno
             findings.append(HostFinding(id: "seccomp.notif-sizes", name: "SECCOMP_GET_NOTIF_SIZES", state: .unavailable,
                                         detail: "unavailable: \(Errno(rawValue: err).text)",
-                                        meaning: "no user-notification listener can be sized here (Linux 5.0)", errno: Errno(rawValue: err)))
+                                        meaning: "no user-notification listener can be sized here (Linux 5.0)",
+                                        errno: Errno(rawValue: err)))
         }
         return findings
     }
@@ -153,24 +163,29 @@ public enum HostCheck {
         bh_probe_pidfd(&openErr, &signalErr)
         let open = openErr == 0
             ? HostFinding(id: "pidfd.open", name: "pidfd_open", state: .available, detail: "available",
-                          meaning: "processes can be named without pid-reuse races (bulkhead takes each task's pidfd from clone, CLONE_PIDFD)")
-            : HostFinding(id: "pidfd.open", name: "pidfd_open", state: .unavailable, detail: "unavailable: \(Errno(rawValue: openErr).text)",
-                          meaning: "bulkhead takes each task's pidfd from clone (CLONE_PIDFD, Linux 5.3) instead; the trial launches below show whether that works",
+                          meaning: "processes can be named without pid-reuse races "
+                              + "(bulkhead takes each task's pidfd from clone, CLONE_PIDFD)")
+            : HostFinding(id: "pidfd.open", name: "pidfd_open", state: .unavailable,
+                          detail: "unavailable: \(Errno(rawValue: openErr).text)",
+                          meaning: "bulkhead takes each task's pidfd from clone (CLONE_PIDFD, Linux 5.3) instead; "
+                              + "the trial launches below show whether that works",
                           errno: Errno(rawValue: openErr))
         let signal: HostFinding
         if openErr != 0 {
             signal = HostFinding(id: "pidfd.send-signal", name: "pidfd_send_signal", state: .unavailable,
                                  detail: "not tried: no pidfd (\(Errno(rawValue: openErr).text))",
-                                 meaning: "the supervisor stops tasks (timeouts, limits.wall) with pidfd_send_signal; the trial launches below show whether it works",
+                                 meaning: "the supervisor stops tasks (timeouts, limits.wall) with pidfd_send_signal; "
+                                     + "the trial launches below show whether it works",
                                  policyKeys: ["limits.wall"], errno: Errno(rawValue: openErr))
         } else if signalErr == 0 {
             signal = HostFinding(id: "pidfd.send-signal", name: "pidfd_send_signal", state: .available, detail: "available",
-                                 meaning: "timeouts and clean-up signal the task through its pidfd, never a reused pid", policyKeys: ["limits.wall"])
+                                 meaning: "timeouts and clean-up signal the task through its pidfd, never a reused pid",
+                                 policyKeys: ["limits.wall"])
         } else {
             signal = HostFinding(id: "pidfd.send-signal", name: "pidfd_send_signal", state: .unavailable,
                                  detail: "unavailable: \(Errno(rawValue: signalErr).text)",
-                                 meaning: "the supervisor cannot stop a task through its pidfd: timeouts (limits.wall) fail", policyKeys: ["limits.wall"],
-                                 errno: Errno(rawValue: signalErr))
+                                 meaning: "the supervisor cannot stop a task through its pidfd: timeouts (limits.wall) fail",
+                                 policyKeys: ["limits.wall"], errno: Errno(rawValue: signalErr))
         }
         return [open, signal]
     }
@@ -179,8 +194,10 @@ public enum HostCheck {
         var plain: Int32 = 0, cloexec: Int32 = 0
         bh_probe_close_range(&plain, &cloexec)
         if plain != 0 {
-            return HostFinding(id: "close-range", name: "close_range", state: .partial, detail: "unavailable: \(Errno(rawValue: plain).text)",
-                               meaning: "the child closes inherited descriptors one by one up to RLIMIT_NOFILE instead (Linux before 5.9): slower launches, same result",
+            return HostFinding(id: "close-range", name: "close_range", state: .partial,
+                               detail: "unavailable: \(Errno(rawValue: plain).text)",
+                               meaning: "the child closes inherited descriptors one by one up to RLIMIT_NOFILE instead (Linux before 5.9): "
+                                   + "slower launches, same result",
                                errno: Errno(rawValue: plain))
         }
         let flag = cloexec == 0 ? "CLOSE_RANGE_CLOEXEC too" : "without CLOSE_RANGE_CLOEXEC (\(Errno(rawValue: cloexec).text))"
@@ -196,7 +213,8 @@ public enum HostCheck {
         }
         let err = errno
         return HostFinding(id: "keyring", name: "user keyring", state: .partial, detail: "unavailable: \(Errno(rawValue: err).text)",
-                           meaning: "nothing is cached without the key that seals the cache: every run compiles its policy (slower start, same protection)",
+                           meaning: "nothing is cached without the key that seals the cache: every run compiles its policy "
+                               + "(slower start, same protection)",
                            errno: Errno(rawValue: err))
     }
 
@@ -216,7 +234,8 @@ public enum HostCheck {
                                     meaning: "where bulkhead makes its task slots (bulkhead-slot-N beside its own cgroup)",
                                     policyKeys: ["limits.memory", "limits.processes"])
         // A real slot, claimed and configured as a launch would, then let go (it stays for the next run).
-        func trySlot(_ id: String, _ name: String, memory: UInt64?, processes: UInt64?, key: String, available: String, missing: String) -> HostFinding {
+        func trySlot(_ id: String, _ name: String, memory: UInt64?, processes: UInt64?, key: String, available: String,
+                     missing: String) -> HostFinding {
             do {
                 let slot = try TaskCgroup.create(memory: memory, processes: processes, layout: layout)
                 let path = slot.directories.map(\.path).joined(separator: ", ")
@@ -231,10 +250,12 @@ public enum HostCheck {
             hierarchy,
             trySlot("cgroup.memory", "memory controller", memory: 64 << 20, processes: nil, key: "limits.memory",
                     available: "limits.memory holds for the whole task tree; an OOM kill is reported as limitExceeded",
-                    missing: "limits.memory is refused, or with limits.best-effort (strict and tasks) becomes an RLIMIT_AS per process, with a warning"),
+                    missing: "limits.memory is refused, or with limits.best-effort (strict and tasks) becomes an RLIMIT_AS per process, "
+                        + "with a warning"),
             trySlot("cgroup.pids", "pids controller", memory: nil, processes: 64, key: "limits.processes",
                     available: "limits.processes bounds exactly the task's tree",
-                    missing: "limits.processes becomes RLIMIT_NPROC, which counts every process of the task's uid; for a root task it is refused unless best-effort"),
+                    missing: "limits.processes becomes RLIMIT_NPROC, which counts every process of the task's uid; "
+                        + "for a root task it is refused unless best-effort"),
         ]
     }
 
@@ -242,12 +263,14 @@ public enum HostCheck {
 
     static func landlockFinding() -> HostFinding {
         let abi = bh_landlock_abi()
-        let keys = ["limits.memory", "limits.processes"]
+        let keys = ["filesystem", "network", "limits.memory", "limits.processes"]
         guard abi >= 1 else {
             let err = errno
             let why = err == EOPNOTSUPP ? "built in but not enabled at boot (lsm=)" : Errno(rawValue: err).text
             return HostFinding(id: "landlock", name: "Landlock", state: .unavailable, detail: "unavailable: \(why)",
-                               meaning: "a task running as bulkhead's uid could leave its cgroup (limits.memory and limits.processes refused for it unless best-effort) and can signal bulkhead itself",
+                               meaning: "filesystem: and network: port rules are refused unless best-effort; a task running as "
+                                   + "bulkhead's uid could leave its cgroup (limits.memory and limits.processes refused for it "
+                                   + "unless best-effort) and can signal bulkhead itself",
                                policyKeys: keys, errno: Errno(rawValue: err))
         }
         let features = ["file-system rules", "renames across directories", "truncate", "TCP bind/connect rules",
@@ -255,11 +278,14 @@ public enum HostCheck {
         let known = features.prefix(Int(abi)).joined(separator: ", ")
         if abi >= 6 {
             return HostFinding(id: "landlock", name: "Landlock", state: .available, detail: "ABI \(abi): \(known)",
-                               meaning: "file-system and network rules and signal scoping available: tasks are kept out of the cgroup files and cannot signal bulkhead",
+                               meaning: "filesystem: grants and network: port rules are enforced (a view needs ABI 3, port "
+                                   + "rules ABI 4, network.unix ABI 9); tasks are kept out of the cgroup files and cannot "
+                                   + "signal bulkhead",
                                policyKeys: keys)
         }
         return HostFinding(id: "landlock", name: "Landlock", state: .partial, detail: "ABI \(abi): \(known)",
-                           meaning: "tasks are kept out of the cgroup files, but without signal scoping (ABI 6, Linux 6.12) a task running as bulkhead's uid can signal bulkhead: run tasks as another user",
+                           meaning: "tasks are kept out of the cgroup files, but without signal scoping (ABI 6, Linux 6.12) "
+                               + "a task running as bulkhead's uid can signal bulkhead: run tasks as another user",
                            policyKeys: keys)
     }
 }

@@ -44,7 +44,8 @@ extension HostCheck {
             return ProbeFailure(text: "cannot start the probe: \(err.text)", errno: err)
         }
         if result.signal != 0 {
-            return ProbeFailure(text: "killed by \(SignalNames.name(of: result.signal)) \(step(result.step)) (a seccomp filter bulkhead runs under)",
+            return ProbeFailure(text: "killed by \(SignalNames.name(of: result.signal)) \(step(result.step)) "
+                                    + "(a seccomp filter bulkhead runs under)",
                                 errno: .notPermitted, killedBy: result.signal)
         }
         guard result.step != Int32(BH_PROBE_STEP_NONE.rawValue) else { return nil }
@@ -75,7 +76,8 @@ extension HostCheck {
         guard let failure = probe(newUser, as: identity) else {
             return HostFinding(id: "userns.unprivileged", name: "unprivileged user namespaces", state: .available,
                                detail: "allowed: created and mapped one \(asWhom)" + (settings.isEmpty ? "" : " (\(settings))"),
-                               meaning: "without root, bulkhead gives a task that may create System V IPC objects or message queues an IPC namespace inside a user namespace",
+                               meaning: "without root, bulkhead gives a task that may create System V IPC objects or message queues "
+                                   + "an IPC namespace inside a user namespace",
                                policyKeys: keys)
         }
         var cause: String
@@ -91,7 +93,8 @@ extension HostCheck {
         cause += ": \(failure.text) \(asWhom)"
         if underFilter { cause += "; a seccomp filter applies to bulkhead" }
         return HostFinding(id: "userns.unprivileged", name: "unprivileged user namespaces", state: .unavailable, detail: cause,
-                           meaning: "namespaces need root: without root, tasks that may create IPC objects run without an IPC namespace of their own, and what they create outlives them (a warning at each run)",
+                           meaning: "namespaces need root: without root, tasks that may create IPC objects run without an IPC namespace "
+                               + "of their own, and what they create outlives them (a warning at each run)",
                            policyKeys: keys, errno: failure.errno)
     }
 

@@ -12,6 +12,8 @@ struct RunningTask {
     let pidfd: Int32
     let cgroup: TaskCgroup?
     let started: Double
+    /// Rules in the task's own Landlock ruleset (`TaskRuleset`), 0 without one.
+    var landlockRules = 0
 }
 
 enum LaunchAttempt {
@@ -22,11 +24,15 @@ enum LaunchAttempt {
 
 /// Starts a task: prepares every byte the child needs, then hands over to the C child code.
 enum Launcher {
-    /// - Parameter arguments: the argv the task gets, byte for byte.
-    static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
-        guard !plan.namespaces.isEmpty else {
-            return try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
+    /// - Parameters:
+    ///   - arguments: the argv the task gets, byte for byte.
+    ///   - scratch: the run's scratch directory (`ScratchDirectory`), exported and granted to the task.
+    static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, scratch: String? = nil) throws(LaunchError) -> LaunchAttempt {
+        let launch = { (namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt in
+            try Self.launch(plan, arguments: arguments, options: options, namespaces: namespaces, scratch: scratch)
         }
+        guard !plan.namespaces.isEmpty else { return try launch(plan.namespaces) }
+        if plan.namespaces.isRequired { return try launchRequiringNamespaces(plan, launch) }
         // No policy asks for these namespaces, so where they cannot be made the task runs without them,
         // with a warning that says what that costs. A kernel that refuses unprivileged user namespaces
         // fails the clone (EPERM, ENOSPC, EUSERS, EINVAL), so does a seccomp filter bulkhead itself runs
@@ -34,12 +40,12 @@ enum Launcher {
         // the namespace but no capabilities in it, the child's first write of its uid map fails.
         let attempt: LaunchAttempt
         do {
-            attempt = try launch(plan, arguments: arguments, options: options, namespaces: plan.namespaces)
+            attempt = try launch(plan.namespaces)
         } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
-            return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
+            return try launchWithoutNamespaces(launch)
         }
         if case .failedBeforeExec(.namespaces, _, _) = attempt {
-            return try launchWithoutNamespaces(plan, arguments: arguments, options: options)
+            return try launchWithoutNamespaces(launch)
         }
         return attempt
     }
@@ -48,13 +54,31 @@ enum Launcher {
     private static let namespacesRefused: Set<Errno> = [.notPermitted, .noSpace, .tooManyUsers, .invalidArgument,
                                                          .permissionDenied, .noFunction]
 
-    private static func launchWithoutNamespaces(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions) throws(LaunchError) -> LaunchAttempt {
-        let attempt = try launch(plan, arguments: arguments, options: options, namespaces: TaskNamespaces())
+    private static func launchWithoutNamespaces(_ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt) throws(LaunchError) -> LaunchAttempt {
+        let attempt = try launch(TaskNamespaces())
         guard case .running(let task, let warnings) = attempt else { return attempt }
         return .running(task, warnings: warnings + [TaskNamespaces.fallbackWarning])
     }
 
-    private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt {
+    /// `network: none` asked for the network namespace: where it cannot be made, the run is refused.
+    private static func launchRequiringNamespaces(_ plan: SandboxPlan, _ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt) throws(LaunchError) -> LaunchAttempt {
+        let refusal = { (err: Errno) in
+            LaunchError(stage: .namespaces, errno: err, message: "network: none needs a network namespace of its own, which cannot be made here",
+                        hint: plan.namespaces.needsUserNamespace
+                            ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns), run bulkhead as root, or use network rules"
+                            : "run bulkhead where it may make namespaces, or use network rules")
+        }
+        let attempt: LaunchAttempt
+        do {
+            attempt = try launch(plan.namespaces)
+        } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
+            throw refusal(error.errno ?? .notPermitted)
+        }
+        if case .failedBeforeExec(.namespaces, let err, _) = attempt { throw refusal(err) }
+        return attempt
+    }
+
+    private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces, scratch: String?) throws(LaunchError) -> LaunchAttempt {
         let started = MonotonicClock.seconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
@@ -69,17 +93,42 @@ enum Launcher {
         case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err, started: started)
         }
 
+        // What $CWD means; asked of the kernel only when there are grants to resolve.
+        let workingDirectory = plan.landlock == nil ? "" : plan.policy.workdir ?? currentDirectory()
+        if let landlock = plan.landlock, landlock.handledFilesystem & LandlockAccess.execute != 0 {
+            try checkExecution(of: String(decoding: path.dropLast(), as: UTF8.self), landlock, workingDirectory: workingDirectory, scratch: scratch)
+        }
+
         var warnings: [String] = []
         var rlimits = plan.rlimits
         let cgroup = try makeCgroup(plan, rlimits: &rlimits, warnings: &warnings)
-        let shield: Int32
-        do throws(LaunchError) { shield = try cgroupShield(plan, cgroup: cgroup, warnings: &warnings) } catch {
+        let ruleset: Int32
+        var landlockRules = 0
+        do throws(LaunchError) {
+            if let landlock = plan.landlock {
+                let needsShield = cgroup != nil && CgroupShield.isNeeded(taskUID: plan.identity?.uid ?? geteuid())
+                let made = try TaskRuleset.make(landlock, workingDirectory: workingDirectory, scratch: scratch,
+                                                shieldRoots: needsShield ? CgroupShield.deniedRoots() : nil)
+                ruleset = made.fd
+                landlockRules = made.rules
+                warnings += made.warnings
+            } else {
+                ruleset = try cgroupShield(plan, cgroup: cgroup, warnings: &warnings)
+            }
+        } catch {
             cgroup.map(plan.cgroups.release)
             throw error
         }
+        // The shield is the pool's, kept for the next launches; a per-launch ruleset is closed here.
+        defer { if plan.landlock != nil { close(ruleset) } }
 
         let argv = CStringArray(arguments)
-        let envp = CStringArray(plan.environment)
+        var environment = plan.environment
+        if let scratch {
+            environment.removeAll { EnvironmentBuilder.variableName($0).elementsEqual(ScratchDirectory.variable.utf8) }
+            environment.append(Array((ScratchDirectory.variable + "=" + scratch).utf8))
+        }
+        let envp = CStringArray(environment)
         let procWrites = CStringPairs(namespaces.procWrites)
         defer { argv.free(); envp.free(); procWrites.free() }
         guard argv.complete, envp.complete, procWrites.complete else {
@@ -119,7 +168,7 @@ enum Launcher {
                                 }
                                 spec.drop_bounding_set = plan.dropBoundingSet ? 1 : 0
                                 spec.scope_signals = plan.scopesSignals ? 1 : 0
-                                spec.landlock_ruleset = shield
+                                spec.landlock_ruleset = ruleset
                                 spec.last_cap = Capabilities.lastCap
                                 spec.keep_caps = plan.keepCaps
                                 if let filter = plan.filter {
@@ -146,7 +195,29 @@ enum Launcher {
             cgroup.map(plan.cgroups.release)
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno), started: started)
         }
-        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started), warnings: warnings)
+        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules), warnings: warnings)
+    }
+
+    /// Under a file-system view the kernel refuses to execute a program, or its dynamic loader or script
+    /// interpreter, that lies beneath no exec grant, and says only EACCES: refused here with the path.
+    private static func checkExecution(of executable: String, _ landlock: LandlockPlan, workingDirectory: String, scratch: String?) throws(LaunchError) {
+        var program = executable
+        for role in ["the command", "its interpreter", "the interpreter's interpreter"] {
+            guard TaskRuleset.grantsExecution(of: program, landlock, workingDirectory: workingDirectory, scratch: scratch) else {
+                throw LaunchError(stage: .exec, errno: .permissionDenied,
+                                  message: "\(role) \(program)\(program == executable ? "" : " (of \(executable))") lies beneath no filesystem.exec grant, so the kernel would refuse to execute it",
+                                  hint: "add it or its directory to filesystem.exec (the libraries it loads need read too)")
+            }
+            guard let next = ExecutableInterpreter.of(program), next != program else { return }
+            program = next
+        }
+    }
+
+    /// What `$CWD` means when the policy sets no workdir: the launcher's own working directory.
+    private static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "." }
+        defer { free(cwd) }
+        return String(cString: cwd)
     }
 
     /// The Landlock ruleset that keeps a task in `cgroup` from writing into the cgroup file systems, or -1

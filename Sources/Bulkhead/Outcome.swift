@@ -81,6 +81,8 @@ public struct RunResult: Sendable, Equatable {
     /// Set when bulkhead could not make sure that nothing of the task is left running (the sweep for
     /// descendants failed). The run then counts as a failure of bulkhead's, whatever the task did.
     public var cleanupError: String?
+    /// What the policy's `filesystem:` and `network:` came to on this machine (`AppliedAccess`).
+    public var access: AppliedAccess?
 
     public init(outcome: Outcome, usage: Usage, limitsReached: [LimitKind] = [], interruptedBy: Int32? = nil, warnings: [String] = []) {
         self.outcome = outcome; self.usage = usage; self.limitsReached = limitsReached

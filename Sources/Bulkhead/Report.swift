@@ -41,6 +41,20 @@ public struct RunReport: Sendable {
             ("interruptedBy", result.interruptedBy.map { .string(SignalNames.name(of: $0)) }),
             ("warnings", .array(result.warnings.map(JSONValue.string))),
             ("cleanupError", result.cleanupError.map(JSONValue.string)),
+            ("access", result.access.map(Self.access)),
+        ])
+    }
+
+    /// What `filesystem:` and `network:` came to: `landlock` (its ABI and rule count, or null without a
+    /// domain of the task's own), the network mode, and the scratch directory when there was one.
+    static func access(_ access: AppliedAccess) -> JSONValue {
+        .object([
+            ("landlock", access.landlockABI.map { .object([("abi", .int(Int32($0))), ("rules", .int(Int32(access.landlockRules)))]) } ?? .null),
+            ("network", .string(access.network)),
+            ("scratch", access.scratch.map { scratch in
+                .object([("path", .string(scratch.path)), ("kept", .bool(scratch.kept)), ("removed", .bool(!scratch.kept && scratch.removalError == nil)),
+                         ("removalError", scratch.removalError.map(JSONValue.string))])
+            }),
         ])
     }
 

@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
     /// process group land here once `OrphanSweeper.adoptOrphans()` made this process a subreaper. Only
     /// for a launcher running one task at a time.
     public var sweepOrphans: OrphanSweeper?
+    /// Leave the run's scratch directory (`filesystem.scratch`) in place instead of removing it.
+    public var keepScratch = false
 
     public init(timeout: Double? = nil, stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil,
                 stopSignals: [Int32] = [], sweepOrphans: OrphanSweeper? = nil) {

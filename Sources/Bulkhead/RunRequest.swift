@@ -15,6 +15,8 @@ public struct RunRequest: Sendable {
     /// Makes this process the subreaper of the task's orphans and sweeps them after the task
     /// (`OrphanSweeper`): for a process that runs one task at a time, from its main thread.
     public var sweepsOrphans = true
+    /// Leave the scratch directory (`filesystem.scratch`) in place after the run.
+    public var keepsScratch = false
 
     public init(policy: String? = nil, timeout: String? = nil) {
         self.policy = policy
@@ -32,12 +34,14 @@ public struct RunRequest: Sendable {
         }
         let seconds = try Self.seconds(timeout)
         var notes: [String] = []
-        let options = RunOptions(timeout: seconds, stopSignals: StopSignals.all,
+        var options = RunOptions(timeout: seconds, stopSignals: StopSignals.all,
                                  sweepOrphans: sweepsOrphans ? OrphanSweeper.adoptOrphans() : nil)
+        options.keepScratch = keepsScratch
         if sweepsOrphans, options.sweepOrphans == nil {
             // Not a refusal (no policy asks for it), but no silence either: nothing catches descendants
             // that leave the process group outside a cgroup.
-            notes.append("cannot adopt the task's orphans (PR_SET_CHILD_SUBREAPER or /proc unavailable): descendants that leave its process group are not cleaned up")
+            notes.append("cannot adopt the task's orphans (PR_SET_CHILD_SUBREAPER or /proc unavailable): "
+                + "descendants that leave its process group are not cleaned up")
         }
         // The task may run as our uid: keep it from ptracing or reading the supervisor (runc CVE-2016-9962).
         SupervisorHardening.makeNonDumpable()

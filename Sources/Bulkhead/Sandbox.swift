@@ -19,19 +19,35 @@ extension SandboxPlan {
         // runs: the key goes before the task starts (it finds none) and again once its tree is gone
         // (whatever key another run made meanwhile, and every entry sealed with it, is worthless then).
         if taskReachesTheKeyring { try Self.invalidateCacheSeal() }
-        switch try Launcher.launch(self, arguments: arguments, options: options) {
+        let scratch = try policy.filesystem?.scratch == true
+            ? ScratchDirectory.create(uid: identity?.uid ?? geteuid(), gid: identity?.gid ?? getegid()) : nil
+        let attempt: LaunchAttempt
+        do throws(LaunchError) { attempt = try Launcher.launch(self, arguments: arguments, options: options, scratch: scratch?.path) } catch {
+            _ = scratch?.remove()
+            throw error
+        }
+        var result: RunResult
+        switch attempt {
         case .failedBeforeExec(let stage, let err, let started):
-            return RunResult(outcome: .setupFailed(stage: stage, errno: err),
-                             usage: Usage(wallSeconds: MonotonicClock.seconds() - started), warnings: warnings)
+            result = RunResult(outcome: .setupFailed(stage: stage, errno: err),
+                               usage: Usage(wallSeconds: MonotonicClock.seconds() - started), warnings: warnings)
+            result.access = AppliedAccess(plan: self, rules: 0)
         case .running(let task, let launchWarnings):
-            var result = Supervisor.supervise(task, plan: self, options: options)
+            result = Supervisor.supervise(task, plan: self, options: options)
             result.warnings = warnings + launchWarnings
+            result.access = AppliedAccess(plan: self, rules: task.landlockRules)
             if taskReachesTheKeyring, !CacheSeal.invalidate() {
                 result.cleanupError = (result.cleanupError.map { $0 + "; " } ?? "")
                     + "cannot invalidate the key sealing bulkhead's caches, which the task could read"
             }
-            return result
         }
+        if let scratch {
+            // After the task tree is gone (the supervisor killed it), so nothing refills the directory.
+            let problem = options.keepScratch ? nil : scratch.remove()
+            result.access?.scratch = AppliedAccess.Scratch(path: scratch.path, kept: options.keepScratch, removalError: problem)
+            if let problem { result.warnings.append("filesystem.scratch: \(scratch.path) was not removed: \(problem)") }
+        }
+        return result
     }
 
     private static func invalidateCacheSeal() throws(LaunchError) {

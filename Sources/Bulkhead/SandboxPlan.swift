@@ -28,6 +28,9 @@ public final class SandboxPlan: @unchecked Sendable {
     let namespaces: TaskNamespaces
     /// The task may call into the kernel keyring, where the key sealing the caches lives (`CacheSeal`).
     let taskReachesTheKeyring: Bool
+    /// The Landlock domain for `filesystem:` and `network:`; nil when the policy has neither (or, best-effort,
+    /// the kernel can enforce nothing of them).
+    let landlock: LandlockPlan?
     /// Emptied task cgroups for the next launches; see `close()`.
     let cgroups: CgroupPool
 
@@ -86,6 +89,9 @@ public final class SandboxPlan: @unchecked Sendable {
         dropBoundingSet = Capabilities.holds(held.effective, CapabilityNames.setpcap)
         scopesSignals = SignalScope.available
         namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: Capabilities.holds(held.effective, CapabilityNames.sysAdmin))
+        let landlockPlan = try LandlockPlan.make(for: policy, abi: LandlockAccess.kernelABI)
+        notes += landlockPlan.warnings
+        landlock = landlockPlan.isEmpty ? nil : landlockPlan
         taskReachesTheKeyring = policy.letsTaskReachTheKeyring
         rlimits = try Self.rlimits(for: policy.limits, taskIsRoot: (identity?.uid ?? geteuid()) == 0,
                                    canRaise: Capabilities.holds(held.effective, CapabilityNames.sysResource))

@@ -60,14 +60,16 @@ public struct ShippedPolicyVerdict: Sendable, Equatable {
         do {
             result = try plan.run([trialCommand], options: RunOptions(timeout: 10, stdin: io, stdout: io, stderr: io))
         } catch {
-            return ShippedPolicyVerdict(name: name, canRun: false, error: error.description, warnings: plan.warnings, trialCommand: trialCommand)
+            return ShippedPolicyVerdict(name: name, canRun: false, error: error.description,
+                                        warnings: plan.warnings, trialCommand: trialCommand)
         }
         if let cleanup = result.cleanupError {
             return ShippedPolicyVerdict(name: name, canRun: false, error: "a trial run of \(trialCommand): \(cleanup)",
                                         warnings: result.warnings, trialCommand: trialCommand)
         }
         guard result.outcome.succeeded else {
-            return ShippedPolicyVerdict(name: name, canRun: false, error: "a trial run of \(trialCommand) \(OutcomeText.describe(result.outcome))",
+            return ShippedPolicyVerdict(name: name, canRun: false,
+                                        error: "a trial run of \(trialCommand) \(OutcomeText.describe(result.outcome))",
                                         warnings: result.warnings, trialCommand: trialCommand)
         }
         return ShippedPolicyVerdict(name: name, canRun: true, error: nil, warnings: result.warnings, trialCommand: trialCommand)

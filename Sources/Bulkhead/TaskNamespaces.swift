@@ -18,6 +18,7 @@ import Glibc
 struct TaskNamespaces: Equatable {
     static let newIPC: UInt = 0x0800_0000   // CLONE_NEWIPC
     static let newUser: UInt = 0x1000_0000  // CLONE_NEWUSER
+    static let newNet: UInt = 0x4000_0000   // CLONE_NEWNET
 
     var flags: UInt = 0
     /// (path, text) the child writes to its own /proc files, in order.
@@ -29,15 +30,21 @@ struct TaskNamespaces: Equatable {
 
     var isEmpty: Bool { flags == 0 }
     var needsUserNamespace: Bool { flags & Self.newUser != 0 }
+    /// The policy asked for it (`network: none`): a launch without it is refused, never a fallback.
+    var isRequired: Bool { flags & Self.newNet != 0 }
 
     /// What is lost when the namespaces cannot be made: the warning of a run without them.
     static let fallbackWarning = "System V IPC objects and POSIX message queues the task creates outlive it: bulkhead cannot make an IPC namespace here (refused by the kernel, a security module, or a filter bulkhead runs under)"
 
+    /// A network namespace too for `network: none`: the task sees no interface but its own loopback.
     static func plan(for policy: Policy, holdsSysAdmin: Bool) -> TaskNamespaces {
-        guard policy.seccomp.map(Self.mayCreateIPCObjects) ?? true else { return TaskNamespaces() }
-        if holdsSysAdmin { return TaskNamespaces(flags: newIPC) }
+        var flags: UInt = 0
+        if policy.seccomp.map(Self.mayCreateIPCObjects) ?? true { flags |= newIPC }
+        if case .none = policy.network { flags |= newNet }
+        guard flags != 0 else { return TaskNamespaces() }
+        if holdsSysAdmin { return TaskNamespaces(flags: flags) }
         let uid = geteuid(), gid = getegid()
-        return TaskNamespaces(flags: newIPC | newUser, procWrites: [
+        return TaskNamespaces(flags: flags | newUser, procWrites: [
             ("/proc/self/setgroups", "deny"),
             ("/proc/self/uid_map", "\(uid) \(uid) 1\n"),
             ("/proc/self/gid_map", "\(gid) \(gid) 1\n"),

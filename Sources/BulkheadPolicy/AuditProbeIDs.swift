@@ -5,7 +5,8 @@ public enum AuditProbeIDs {
     public static let all: [String] = [
         // network
         "net-tcp4-loopback", "net-tcp6-loopback", "net-udp4-loopback", "net-udp6-loopback",
-        "net-tcp4-routable", "net-tcp6-routable", "net-udp4-routable", "net-udp6-routable", "net-raw", "net-packet", "net-netlink", "net-alg",
+        "net-tcp4-routable", "net-tcp6-routable", "net-udp4-routable", "net-udp6-routable", "net-raw", "net-packet",
+        "net-netlink", "net-alg",
         "net-vsock", "net-unix-abstract", "net-unix-named",
         // files
         "file-root-only", "file-other-home", "file-list-root", "file-write-outside", "file-symlink-out",

@@ -16,6 +16,9 @@ public struct Policy: Sendable, Equatable {
     /// Working directory of the task; nil keeps the launcher's current directory.
     public var workdir: String?
     public var user: UserPolicy?
+    /// nil: no file-system restriction and no scratch directory.
+    public var filesystem: FilesystemPolicy?
+    public var network: NetworkPolicy = .host
     /// What `bulkhead audit` holds this policy to.
     public var audit: AuditPromise = .init()
 

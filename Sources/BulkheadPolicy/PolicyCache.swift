@@ -44,7 +44,8 @@ public struct PolicyCache: Sendable {
             identity = String(cString: resolved)
             free(resolved)
         }
-        return try cached(identity: "file:" + identity, artifact: artifact) { (sources: inout [PolicySourceText]) throws(PolicyError) -> Policy in
+        return try cached(identity: "file:" + identity,
+                          artifact: artifact) { (sources: inout [PolicySourceText]) throws(PolicyError) -> Policy in
             try PolicyLoader.load(path: path, sources: &sources)
         }
     }

@@ -33,9 +33,50 @@ public enum PolicyCodec {
         if let user = policy.user {
             lines.append(["user", String(user.uid), String(user.gid), user.bestEffort ? "1" : "0"] + user.groups.map(String.init))
         }
+        encodeAccess(policy, into: &lines)
         if policy.audit.expect != .blocked { lines.append(["audit-expect", policy.audit.expect.rawValue]) }
         for exception in policy.audit.exceptions { lines.append(["audit-exception", exception.probe, exception.reason]) }
         return lines.map { $0.map(escape).joined(separator: "\t") }.joined(separator: "\n") + "\n"
+    }
+
+    /// `filesystem:` and `network:`; each path with where it was written (a missing path is reported
+    /// there at launch, also when the policy came from the cache).
+    private static func encodeAccess(_ policy: Policy, into lines: inout [[String]]) {
+        func grant(_ kind: String, _ g: PathGrant) -> [String] {
+            [kind, g.path] + (g.location.map { [$0.file, String($0.line), String($0.column)] } ?? [])
+        }
+        if let f = policy.filesystem {
+            lines.append(["fs", f.restricts ? "1" : "0", f.scratch ? "1" : "0", f.bestEffort ? "1" : "0"])
+            for g in f.read { lines.append(grant("fs-read", g)) }
+            for g in f.write { lines.append(grant("fs-write", g)) }
+            for g in f.exec { lines.append(grant("fs-exec", g)) }
+        }
+        switch policy.network {
+        case .host: break
+        case .none: lines.append(["net", "none"])
+        case .rules(let r):
+            lines.append(["net", "rules", r.bestEffort ? "1" : "0", r.unix == nil ? "0" : "1"])
+            lines.append(["net-connect"] + r.connect.map(String.init))
+            lines.append(["net-bind"] + r.bind.map(String.init))
+            for g in r.unix ?? [] { lines.append(grant("net-unix", g)) }
+        }
+    }
+
+    private static func decodeGrant(_ fields: inout FieldCursor) -> PathGrant? {
+        guard let path = fields.next() else { return nil }
+        guard let file = fields.next() else { return PathGrant(path) }
+        guard let line = fields.next().flatMap(Digits.number), let column = fields.next().flatMap(Digits.number), fields.atEnd,
+              line < 1 << 31, column < 1 << 31 else { return nil }
+        return PathGrant(path, location: PolicyLocation(file: file, line: Int(line), column: Int(column)))
+    }
+
+    private static func decodePorts(_ fields: inout FieldCursor) -> [UInt16]? {
+        var ports: [UInt16] = []
+        while let field = fields.next() {
+            guard let n = Digits.number(field), n <= 65535 else { return nil }
+            ports.append(UInt16(n))
+        }
+        return ports
     }
 
     public static func decode(_ text: String) -> Policy? {
@@ -107,6 +148,30 @@ public enum PolicyCodec {
                     groups.append(g)
                 }
                 policy.user = UserPolicy(uid: uid, gid: gid, groups: groups, bestEffort: bestEffort == "1")
+            case "fs":
+                guard let restricts = fields.next(), let scratch = fields.next(), let bestEffort = fields.next(), fields.atEnd
+                else { return nil }
+                policy.filesystem = FilesystemPolicy(restricts: restricts == "1", scratch: scratch == "1", bestEffort: bestEffort == "1")
+            case "fs-read", "fs-write", "fs-exec":
+                guard policy.filesystem != nil, let g = decodeGrant(&fields) else { return nil }
+                if key == "fs-read" { policy.filesystem?.read.append(g) }
+                else if key == "fs-write" { policy.filesystem?.write.append(g) }
+                else { policy.filesystem?.exec.append(g) }
+            case "net":
+                guard let mode = fields.next() else { return nil }
+                if mode == "none", fields.atEnd { policy.network = .none; continue }
+                guard mode == "rules", let bestEffort = fields.next(), let hasUnix = fields.next(), fields.atEnd else { return nil }
+                policy.network = .rules(NetworkRules(unix: hasUnix == "1" ? [] : nil, bestEffort: bestEffort == "1"))
+            case "net-connect", "net-bind", "net-unix":
+                guard case .rules(var rules) = policy.network else { return nil }
+                if key == "net-unix" {
+                    guard rules.unix != nil, let g = decodeGrant(&fields) else { return nil }
+                    rules.unix?.append(g)
+                } else {
+                    guard let ports = decodePorts(&fields) else { return nil }
+                    if key == "net-connect" { rules.connect = ports } else { rules.bind = ports }
+                }
+                policy.network = .rules(rules)
             case "audit-expect":
                 guard let expectation = fields.next().flatMap(AuditPromise.Expectation.init(rawValue:)) else { return nil }
                 policy.audit.expect = expectation

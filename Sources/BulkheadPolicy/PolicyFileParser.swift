@@ -10,7 +10,7 @@ struct PolicyFileParser {
 
     static let topLevelKeys = [
         "version", "name", "description", "extends", "seccomp", "capabilities", "limits", "environment",
-        "workdir", "user", "audit",
+        "workdir", "user", "filesystem", "network", "audit",
     ]
     static let seccompKeys = ["default", "allow", "rules"]
     static let ruleKeys = ["syscall", "action", "when"]
@@ -61,6 +61,8 @@ struct PolicyFileParser {
                 }
                 layer.workdir = path
             case "user": layer.user = try user(value)
+            case "filesystem": layer.filesystem = try filesystem(value)
+            case "network": layer.network = try network(value)
             case "audit": layer.audit = try audit(value)
             default:
                 throw reader.error(keyNode, "unknown key '\(key)'") // unreachable: mapping() checked the keys

@@ -29,6 +29,17 @@ struct PolicyLayer {
     var environmentPass: [String] = []
     var workdir: String?
     var user: UserPolicy?
+    var filesystem: FilesystemLayer?
+    var network: NetworkPolicy?
+
+    /// `filesystem:` as one file writes it: only what is given changes the parent's.
+    struct FilesystemLayer {
+        var read: [PathGrant]?
+        var write: [PathGrant]?
+        var exec: [PathGrant]?
+        var scratch: Bool?
+        var bestEffort: Bool?
+    }
     var audit: AuditPromise?
 
     /// Layers this file over `base` (the resolved parent, or an empty policy).
@@ -75,6 +86,22 @@ struct PolicyLayer {
 
         if let workdir { p.workdir = workdir }
         if let user { p.user = user }
+        if let filesystem {
+            // Grant lists add up, as `allow` does; scratch and best-effort replace the parent's.
+            var f = p.filesystem ?? FilesystemPolicy()
+            func adding(_ grants: [PathGrant]?, to list: [PathGrant]) -> [PathGrant] {
+                list + (grants ?? []).filter { !list.contains($0) }
+            }
+            f.read = adding(filesystem.read, to: f.read)
+            f.write = adding(filesystem.write, to: f.write)
+            f.exec = adding(filesystem.exec, to: f.exec)
+            if filesystem.read != nil || filesystem.write != nil || filesystem.exec != nil { f.restricts = true }
+            if let scratch = filesystem.scratch { f.scratch = scratch }
+            if let bestEffort = filesystem.bestEffort { f.bestEffort = bestEffort }
+            p.filesystem = f
+        }
+        // A file's network section replaces its parent's whole: a mode is not a list to add to.
+        if let network { p.network = network }
         if let audit { p.audit = audit.layered(over: p.audit) }
         return p
     }

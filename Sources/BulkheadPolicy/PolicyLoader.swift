@@ -71,7 +71,8 @@ public enum PolicyLoader {
         Source(display: "shipped:\(name).yaml", identity: "shipped:\(name)", directory: ".")
     }
 
-    private static func resolve(text: String, source: Source, chain: [Source], sources: inout [PolicySourceText]) throws(PolicyError) -> Policy {
+    private static func resolve(text: String, source: Source, chain: [Source],
+                                sources: inout [PolicySourceText]) throws(PolicyError) -> Policy {
         let layer = try PolicyFileParser(file: source.display).parse(text: text)
         // Fail closed: a policy chain that never mentions seccomp gets an empty filter (default kill),
         // not "no filter"; that takes an explicit `seccomp: none`.
@@ -88,7 +89,8 @@ public enum PolicyLoader {
                 let path = (chain + [parent]).map(\.display).joined(separator: " -> ")
                 throw PolicyError(file: source.display, message: "'extends' cycle: \(path)")
             }
-            sources.append(PolicySourceText(location: parent.identity.hasPrefix("shipped:") ? parent.identity : parent.display, text: parentText))
+            sources.append(PolicySourceText(location: parent.identity.hasPrefix("shipped:") ? parent.identity : parent.display,
+                                            text: parentText))
             base = try resolve(text: parentText, source: parent, chain: chain, sources: &sources)
         }
         var policy = layer.apply(to: base)
@@ -106,7 +108,8 @@ public enum PolicyLoader {
             throw PolicyError(file: source.display, line: line, column: column,
                               message: "no shipped policy named '\(target)'",
                               hint: DidYouMean.hint(for: target, among: ShippedPolicies.names)
-                                  ?? "shipped policies are \(ShippedPolicies.names.joined(separator: ", ")); write ./\(target).yaml for a file")
+                                  ?? "shipped policies are \(ShippedPolicies.names.joined(separator: ", ")); "
+                                      + "write ./\(target).yaml for a file")
         }
         let path = normalize(target.hasPrefix("/") ? target : source.directory + "/" + target)
         let text: String

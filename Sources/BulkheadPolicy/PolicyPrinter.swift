@@ -67,6 +67,7 @@ public enum PolicyPrinter {
             out.append("  groups: [\(user.groups.map(String.init).joined(separator: ", "))]")
             out.append("  best-effort: \(user.bestEffort)")
         }
+        out += access(policy)
         if policy.audit != AuditPromise() {
             out.append("audit:")
             out.append("  expect: \(policy.audit.expect.rawValue)")
@@ -76,6 +77,33 @@ public enum PolicyPrinter {
             }
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `filesystem:` and `network:`.
+    static func access(_ policy: Policy) -> [String] {
+        var out: [String] = []
+        func paths(_ grants: [PathGrant]) -> String { "[\(grants.map { quote($0.path) }.joined(separator: ", "))]" }
+        if let f = policy.filesystem {
+            out.append("filesystem:")
+            if f.restricts {
+                out.append("  read: \(paths(f.read))")
+                out.append("  write: \(paths(f.write))")
+                out.append("  exec: \(paths(f.exec))")
+            }
+            out.append("  scratch: \(f.scratch)")
+            out.append("  best-effort: \(f.bestEffort)")
+        }
+        switch policy.network {
+        case .host: out.append("network: host")
+        case .none: out.append("network: none")
+        case .rules(let rules):
+            out.append("network:")
+            out.append("  connect: [\(rules.connect.map(String.init).joined(separator: ", "))]")
+            out.append("  bind: [\(rules.bind.map(String.init).joined(separator: ", "))]")
+            if let unix = rules.unix { out.append("  unix: \(paths(unix))") }
+            out.append("  best-effort: \(rules.bestEffort)")
+        }
+        return out
     }
 
     /// `{ arg: 0, has-none: 0x7e020000 }`; has-all/has-none when the mask form allows, so output reads like input.

@@ -40,7 +40,8 @@ public enum SymbolicConstants {
         ]
         for (name, value) in clone { t[name] = value }
 
-        // Terminal ioctls (asm-generic/ioctls.h). TIOCSTI/TIOCLINUX inject input into a terminal (CVE-2019-10063 bypassed a 64-bit compare of the request).
+        // Terminal ioctls (asm-generic/ioctls.h). TIOCSTI/TIOCLINUX inject input into a terminal
+        // (CVE-2019-10063 bypassed a 64-bit compare of the request).
         add("TCGETS", TCGETS); add("TCSETS", TCSETS); add("TCSETSW", TCSETSW); add("TCSETSF", TCSETSF)
         add("TIOCSTI", TIOCSTI); add("TIOCLINUX", TIOCLINUX); add("TIOCSETD", TIOCSETD); add("TIOCCONS", TIOCCONS)
         add("TIOCGWINSZ", TIOCGWINSZ); add("TIOCSWINSZ", TIOCSWINSZ); add("TIOCGPGRP", TIOCGPGRP)

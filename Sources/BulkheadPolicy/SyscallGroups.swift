@@ -41,15 +41,19 @@ public enum SyscallGroups {
             "mlock", "mlock2", "munlock", "mlockall", "munlockall",
         ]),
         .init(name: "@process-exit", summary: "End the thread or the process", members: ["exit", "exit_group"]),
-        .init(name: "@signal", summary: "Handle, block, wait for and send signals (restart_syscall is how the kernel resumes interrupted calls)", members: [
-            "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigtimedwait", "rt_sigsuspend",
-            "rt_sigpending", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "kill", "tgkill", "tkill", "pause",
-            "signalfd", "signalfd4", "pidfd_send_signal", "restart_syscall",
-        ]),
-        .init(name: "@threads", summary: "Thread bookkeeping and synchronisation (clone itself is not here: allow it with conditions)", members: [
-            "futex", "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address", "rseq", "gettid",
-            "sched_yield", "sched_getaffinity", "membarrier", "arch_prctl",
-        ]),
+        .init(name: "@signal",
+              summary: "Handle, block, wait for and send signals (restart_syscall is how the kernel resumes interrupted calls)",
+              members: [
+                  "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigtimedwait", "rt_sigsuspend",
+                  "rt_sigpending", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "kill", "tgkill", "tkill", "pause",
+                  "signalfd", "signalfd4", "pidfd_send_signal", "restart_syscall",
+              ]),
+        .init(name: "@threads",
+              summary: "Thread bookkeeping and synchronisation (clone itself is not here: allow it with conditions)",
+              members: [
+                  "futex", "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address", "rseq", "gettid",
+                  "sched_yield", "sched_getaffinity", "membarrier", "arch_prctl",
+              ]),
         .init(name: "@time", summary: "Read clocks, sleep, and use timers", members: [
             "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
             "timerfd_create", "timerfd_settime", "timerfd_gettime", "alarm", "getitimer", "setitimer",
@@ -81,26 +85,32 @@ public enum SyscallGroups {
         ]),
 
         // MARK: convenience sets
-        .init(name: "@stdio", summary: "A computation that uses the descriptors it was given: basic I/O, memory, signals, time, exit", members: [
-            "@basic-io", "@memory", "@process-exit", "@signal", "@time",
-        ]),
-        .init(name: "@system-service", summary: "What ordinary programs need: files, processes, threads, networking, IPC and more", members: [
-            "@stdio", "@file-read", "@file-write", "@threads", "@process-info", "@process", "@io-event",
-            "@network", "@ipc", "@memlock",
-            "chown", "fchown", "lchown", "fchownat", "sync", "syncfs", "sendfile", "splice", "tee", "vmsplice",
-            "copy_file_range", "getrandom", "memfd_create", "inotify_init", "inotify_init1", "inotify_add_watch",
-            "inotify_rm_watch", "sched_setaffinity", "sched_setparam", "sched_setscheduler", "sched_setattr",
-            "setpriority", "setrlimit", "ioprio_get", "ioprio_set", "get_mempolicy", "set_mempolicy", "mbind",
-            "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents",
-            // A program that sandboxes itself further (Landlock, a seccomp filter of its own, as libseccomp
-            // users, browsers and bulkhead do) only ever loses rights.
-            "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "seccomp",
-        ]),
+        .init(name: "@stdio",
+              summary: "A computation that uses the descriptors it was given: basic I/O, memory, signals, time, exit",
+              members: [
+                  "@basic-io", "@memory", "@process-exit", "@signal", "@time",
+              ]),
+        .init(name: "@system-service",
+              summary: "What ordinary programs need: files, processes, threads, networking, IPC and more",
+              members: [
+                  "@stdio", "@file-read", "@file-write", "@threads", "@process-info", "@process", "@io-event",
+                  "@network", "@ipc", "@memlock",
+                  "chown", "fchown", "lchown", "fchownat", "sync", "syncfs", "sendfile", "splice", "tee", "vmsplice",
+                  "copy_file_range", "getrandom", "memfd_create", "inotify_init", "inotify_init1", "inotify_add_watch",
+                  "inotify_rm_watch", "sched_setaffinity", "sched_setparam", "sched_setscheduler", "sched_setattr",
+                  "setpriority", "setrlimit", "ioprio_get", "ioprio_set", "get_mempolicy", "set_mempolicy", "mbind",
+                  "io_setup", "io_destroy", "io_submit", "io_cancel", "io_getevents", "io_pgetevents",
+                  // A program that sandboxes itself further (Landlock, a seccomp filter of its own, as libseccomp
+                  // users, browsers and bulkhead do) only ever loses rights.
+                  "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "seccomp",
+              ]),
 
-        .init(name: "@credentials", summary: "Switch between the uids/gids already held, drop groups and capabilities (raising needs capabilities)", members: [
-            "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid",
-            "setgroups", "capset",
-        ]),
+        .init(name: "@credentials",
+              summary: "Switch between the uids/gids already held, drop groups and capabilities (raising needs capabilities)",
+              members: [
+                  "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid",
+                  "setgroups", "capset",
+              ]),
 
         // MARK: danger groups, named by policies to refuse them explicitly
         .init(name: "@mount", summary: "Mount, unmount and change the root directory", members: [

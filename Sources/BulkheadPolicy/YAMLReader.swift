@@ -57,7 +57,8 @@ final class YAMLReader {
     }
 
     /// Key/value pairs of a mapping whose keys are all strings, unique, and among `allowed`.
-    func mapping(_ node: YAMLNode, expected: String, allowed: [String]? = nil) throws(PolicyError) -> [(key: String, keyNode: YAMLNode, value: YAMLNode)] {
+    func mapping(_ node: YAMLNode, expected: String,
+                 allowed: [String]? = nil) throws(PolicyError) -> [(key: String, keyNode: YAMLNode, value: YAMLNode)] {
         try visit(node)
         guard case .mapping(let m) = node else { throw error(node, "expected \(expected), got \(describe(node))") }
         var out: [(key: String, keyNode: YAMLNode, value: YAMLNode)] = []
@@ -76,7 +77,8 @@ final class YAMLReader {
     }
 
     /// Refuses the first key not in `allowed`, suggesting the nearest allowed one.
-    func checkKeys(_ entries: [(key: String, keyNode: YAMLNode, value: YAMLNode)], allowed: [String], in expected: String) throws(PolicyError) {
+    func checkKeys(_ entries: [(key: String, keyNode: YAMLNode, value: YAMLNode)], allowed: [String],
+                   in expected: String) throws(PolicyError) {
         for (key, keyNode, _) in entries where !allowed.contains(key) {
             throw error(keyNode, "unknown key '\(key)' in \(expected)",
                         hint: DidYouMean.hint(for: key, among: allowed) ?? "expected one of: \(allowed.joined(separator: ", "))")

@@ -48,7 +48,8 @@ public struct ComparisonRow: Sendable {
 
     /// A timing row whose unit is chosen so the smaller median reads at least 1 (the larger one may then
     /// read 1460 µs, which is clearer than 0.00969 ms beside 1.46 ms).
-    public static func timing(_ topic: Topic, _ label: String, thread: Measurement?, process: Measurement?, note: String? = nil) -> ComparisonRow {
+    public static func timing(_ topic: Topic, _ label: String, thread: Measurement?, process: Measurement?,
+                              note: String? = nil) -> ComparisonRow {
         // "ms" when nothing was measured: the row still needs a unit, and launches are milliseconds.
         let smallest = [thread, process].compactMap { $0?.median }.filter { $0.isFinite }.min() ?? 1e-3
         return ComparisonRow(topic: topic, label: label, unit: TimeUnit.choose(forSeconds: smallest),

@@ -74,7 +74,8 @@ public struct ContainmentRun: Sendable {
             return ContainmentRun(mode: .thread, tasks: tasks, results: [], hostExitCode: code, hostSignal: nil,
                                   wallSeconds: wallSeconds, unavailable: refusal(stderr, exitCode: code))
         }
-        return ContainmentRun(mode: .thread, tasks: tasks, results: lines, hostExitCode: exitCode, hostSignal: signal, wallSeconds: wallSeconds)
+        return ContainmentRun(mode: .thread, tasks: tasks, results: lines, hostExitCode: exitCode, hostSignal: signal,
+                              wallSeconds: wallSeconds)
     }
 
     /// Process mode: the JSON report the child wrote (nil when it wrote none), and the child's fate.
@@ -86,7 +87,8 @@ public struct ContainmentRun: Sendable {
             return ContainmentRun(mode: .process, tasks: tasks, results: [], hostExitCode: exitCode, hostSignal: signal,
                                   wallSeconds: wallSeconds, unavailable: why)
         }
-        return ContainmentRun(mode: .process, tasks: tasks, results: lines, hostExitCode: exitCode, hostSignal: signal, wallSeconds: wallSeconds)
+        return ContainmentRun(mode: .process, tasks: tasks, results: lines, hostExitCode: exitCode, hostSignal: signal,
+                              wallSeconds: wallSeconds)
     }
 
     /// Why a child produced nothing: a bulkhead that does not know `task run` says so on stderr.
@@ -117,7 +119,8 @@ public struct ContainmentRun: Sendable {
     public static func runProcessMode(bulkhead: String, tasks: [String] = demoTasks, timeout: Double = 60) -> ContainmentRun {
         let reportPath = "/tmp/bulkhead-demo-\(getpid())-process-mode.json"
         defer { unlink(reportPath) }
-        let child = ChildCommand(arguments: [bulkhead, "task", "run"] + tasks + ["--mode", "process", "--report", reportPath], timeout: timeout)
+        let child = ChildCommand(arguments: [bulkhead, "task", "run"] + tasks + ["--mode", "process", "--report", reportPath],
+                                 timeout: timeout)
         guard let result = child.run() else {
             return ContainmentRun(mode: .process, tasks: tasks, results: [], hostExitCode: nil, hostSignal: nil, wallSeconds: 0,
                                   unavailable: "cannot start \(bulkhead)")

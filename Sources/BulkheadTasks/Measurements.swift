@@ -53,7 +53,8 @@ public enum ProcessThreadComparison {
             .timing(.creationCost, "posix_spawn+wait /bin/true", thread: nil, process: get("spawn")),
         ]
         if let sandboxFailure {
-            rows.append(ComparisonRow(topic: .creationCost, label: sandboxLabel, unit: "ms", thread: nil, process: nil, note: sandboxFailure))
+            rows.append(ComparisonRow(topic: .creationCost, label: sandboxLabel, unit: "ms", thread: nil, process: nil,
+                                      note: sandboxFailure))
         } else {
             rows.append(.timing(.creationCost, sandboxLabel, thread: nil, process: get(sandboxLabel),
                                 note: "SandboxPlan.run in-process: seccomp, capabilities, limits (cgroup as root), supervision"))
@@ -81,7 +82,8 @@ public enum ProcessThreadComparison {
     static func cProbes() -> [InterleavedSampler.Probe] {
         let trips = Int32(roundTripsPerSample)
         let bytes = transferBytes
-        func probe(_ name: String, warmUp: Int = 2, _ fill: @escaping (UnsafeMutablePointer<Double>, Int32) -> Int32) -> InterleavedSampler.Probe {
+        func probe(_ name: String, warmUp: Int = 2,
+                   _ fill: @escaping (UnsafeMutablePointer<Double>, Int32) -> Int32) -> InterleavedSampler.Probe {
             .init(name: name) { CMeasureSampling.samples(count: $0, warmUp: warmUp, fill) }
         }
         return [

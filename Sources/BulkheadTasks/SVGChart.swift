@@ -29,12 +29,14 @@ public struct SVGChart: Sendable {
         let groupHeight = 2 * barHeight + barGap
         let height = top + Double(rows.count) * (groupHeight + groupGap) + axisHeight + 10
         var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(n(width))" height="\(n(height))" viewBox="0 0 \(n(width)) \(n(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(n(width))" height="\(n(height))" viewBox="0 0 \(n(width)) \(n(height))" \
+        font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">
 
         """
         svg += "<rect x=\"0\" y=\"0\" width=\"\(n(width))\" height=\"\(n(height))\" fill=\"white\"/>\n"
         svg += text(x: 16, y: 26, title, size: 17, weight: "bold")
-        svg += text(x: 16, y: 46, "median of repeated runs, whiskers p10–p90; time axis logarithmic, shorter is cheaper", size: 11, fill: "#555")
+        svg += text(x: 16, y: 46, "median of repeated runs, whiskers p10–p90; time axis logarithmic, shorter is cheaper",
+                    size: 11, fill: "#555")
         svg += legend(x: width - 330, y: 26)
 
         let plotBottom = top + Double(rows.count) * (groupHeight + groupGap)
@@ -51,13 +53,15 @@ public struct SVGChart: Sendable {
         for row in rows {
             svg += "<g class=\"row\" data-topic=\"\(escape(row.topic.rawValue))\">\n"
             if row.topic != previousTopic {
-                svg += "<line x1=\"12\" y1=\"\(n(y - groupGap / 2))\" x2=\"\(n(width - 12))\" y2=\"\(n(y - groupGap / 2))\" stroke=\"#bbb\" stroke-width=\"0.8\"/>\n"
+                svg += "<line x1=\"12\" y1=\"\(n(y - groupGap / 2))\" x2=\"\(n(width - 12))\" y2=\"\(n(y - groupGap / 2))\" "
+                    + "stroke=\"#bbb\" stroke-width=\"0.8\"/>\n"
                 svg += text(x: 16, y: y + 10, row.topic.rawValue.uppercased(), size: 9, fill: "#888", weight: "bold")
             }
             previousTopic = row.topic
             svg += text(x: 16, y: y + groupHeight - 3, Self.shorten(row.label, 62), size: 12)
             svg += side(row, row.thread, color: threadColor, name: "thread", y: y, axis: axis, left: plotLeft, right: plotRight)
-            svg += side(row, row.process, color: processColor, name: "process", y: y + barHeight + barGap, axis: axis, left: plotLeft, right: plotRight)
+            svg += side(row, row.process, color: processColor, name: "process", y: y + barHeight + barGap, axis: axis,
+                        left: plotLeft, right: plotRight)
             svg += "</g>\n"
             y += groupHeight + groupGap
         }
@@ -77,9 +81,13 @@ public struct SVGChart: Sendable {
             let x = axis.x(m.median, left: left, right: right)
             let x10 = axis.x(m.p10, left: left, right: right), x90 = axis.x(m.p90, left: left, right: right)
             let centre = y + barHeight / 2
-            var out = "<rect class=\"bar \(name)\" x=\"\(n(left))\" y=\"\(n(y))\" width=\"\(n(max(1, x - left)))\" height=\"\(n(barHeight))\" fill=\"\(color)\"/>\n"
-            out += "<path class=\"spread\" d=\"M\(n(x10)) \(n(centre))H\(n(x90))M\(n(x10)) \(n(y + 2))V\(n(y + barHeight - 2))M\(n(x90)) \(n(y + 2))V\(n(y + barHeight - 2))\" stroke=\"#222\" stroke-width=\"1.2\" fill=\"none\"/>\n"
-            out += text(x: max(x, x90) + 6, y: middle, ComparisonTable.significant(row.display(m.median)) + " " + row.unit, size: 11, fill: "#222")
+            var out = "<rect class=\"bar \(name)\" x=\"\(n(left))\" y=\"\(n(y))\" width=\"\(n(max(1, x - left)))\" "
+                + "height=\"\(n(barHeight))\" fill=\"\(color)\"/>\n"
+            out += "<path class=\"spread\" d=\"M\(n(x10)) \(n(centre))H\(n(x90))"
+                + "M\(n(x10)) \(n(y + 2))V\(n(y + barHeight - 2))M\(n(x90)) \(n(y + 2))V\(n(y + barHeight - 2))\" "
+                + "stroke=\"#222\" stroke-width=\"1.2\" fill=\"none\"/>\n"
+            out += text(x: max(x, x90) + 6, y: middle, ComparisonTable.significant(row.display(m.median)) + " " + row.unit,
+                        size: 11, fill: "#222")
             return out
         case .yesNo(let flag):
             return marker(name: name, answer: flag ? "yes" : "no", color: color, y: y, left: left)
@@ -90,7 +98,8 @@ public struct SVGChart: Sendable {
 
     /// A non-timing answer: a small swatch in the side's colour and the answer in words.
     private func marker(name: String, answer: String, color: String, y: Double, left: Double) -> String {
-        "<rect class=\"swatch \(name)\" x=\"\(n(left))\" y=\"\(n(y + 2))\" width=\"10\" height=\"\(n(barHeight - 4))\" fill=\"\(color)\"/>\n"
+        "<rect class=\"swatch \(name)\" x=\"\(n(left))\" y=\"\(n(y + 2))\" width=\"10\" height=\"\(n(barHeight - 4))\" "
+            + "fill=\"\(color)\"/>\n"
             + text(x: left + 16, y: y + barHeight / 2 + 4, "\(name): \(answer)", size: 11, fill: "#222", weight: "bold")
     }
 

@@ -72,7 +72,8 @@ enum TaskArgument {
     static func integer(_ text: String?, default value: Int, in range: ClosedRange<Int>) -> Result<Int, ArgumentError> {
         guard let text else { return .success(value) }
         guard let n = Int(text), range.contains(n) else {
-            return .failure(ArgumentError(message: "invalid argument '\(text)': expected a whole number in \(range.lowerBound)...\(range.upperBound)"))
+            return .failure(ArgumentError(message: "invalid argument '\(text)': "
+                                              + "expected a whole number in \(range.lowerBound)...\(range.upperBound)"))
         }
         return .success(n)
     }

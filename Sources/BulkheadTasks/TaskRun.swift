@@ -46,7 +46,8 @@ public struct TaskRun {
         }
     }
 
-    private func runAsProcesses(timeout seconds: Double?, warn: (String) -> Void, progress: (TaskResult) -> Void) throws(TaskRunError) -> Finished {
+    private func runAsProcesses(timeout seconds: Double?, warn: (String) -> Void,
+                                progress: (TaskResult) -> Void) throws(TaskRunError) -> Finished {
         let loaded: Policy
         do throws(PolicyError) { loaded = try PolicyReference.of(policy ?? "tasks").load().policy } catch {
             throw .policy(error)

@@ -36,7 +36,8 @@ enum Workloads {
             return .failed("sieve disagrees with the known count \(known) (got \(expected))")
         }
         guard count == expected else {
-            return .failed("result corrupted: counted \(count) primes below \(n), expected \(expected) (the shared prime table was overwritten)")
+            return .failed("result corrupted: counted \(count) primes below \(n), expected \(expected) "
+                + "(the shared prime table was overwritten)")
         }
         return .ok("\(count) primes below \(n)")
     }
@@ -160,7 +161,8 @@ enum Workloads {
             defer { unlink(name); unlink(path) }
             var info = stat()
             guard stat(path, &info) == 0 else {
-                return .failed("result corrupted: \(path) not found (working directory now \(currentDirectory()), $\(TaskWorkspace.variable)=\(scratch))")
+                return .failed("result corrupted: \(path) not found "
+                    + "(working directory now \(currentDirectory()), $\(TaskWorkspace.variable)=\(scratch))")
             }
             let mode = info.st_mode & 0o777
             guard mode == 0o644 else {

@@ -57,6 +57,18 @@ int bh_landlock_fs_ruleset(uint64_t handled_fs, int scope_signals) {
     return (int)syscall(BH_SYS_landlock_create_ruleset, attr, size, 0);
 }
 
+int bh_landlock_ruleset(uint64_t handled_fs, uint64_t handled_net, uint64_t scoped) {
+    uint64_t attr[3] = { handled_fs, handled_net, scoped };
+    size_t size = scoped ? sizeof attr : handled_net ? 2 * sizeof attr[0] : sizeof attr[0];
+    return (int)syscall(BH_SYS_landlock_create_ruleset, attr, size, 0);
+}
+
+int bh_landlock_allow_port(int ruleset, uint64_t port, uint64_t access) {
+    /* struct landlock_net_port_attr: two __u64, not packed. */
+    uint64_t rule[2] = { access, port };
+    return (int)syscall(BH_SYS_landlock_add_rule, ruleset, 2 /* LANDLOCK_RULE_NET_PORT */, rule, 0);
+}
+
 int bh_landlock_allow_beneath(int ruleset, int parent_fd, uint64_t access) {
     /* struct landlock_path_beneath_attr is packed: 12 bytes. */
     struct __attribute__((packed)) { uint64_t allowed_access; int32_t parent_fd; } rule = { access, parent_fd };

@@ -26,7 +26,8 @@ struct AuditCommand: ParsableCommand {
     var probe: String?
     @Option(help: ArgumentHelp("Also write a JUnit XML report to this file.", valueName: "file")) var junit: String?
     @Option(help: ArgumentHelp("Also write a JSON report to this file (schema: docs/audit.md).", valueName: "file")) var json: String?
-    @Option(help: ArgumentHelp("Also write a SARIF 2.1.0 report (code scanning): one result per broken promise, at the policy file.", valueName: "file"))
+    @Option(help: ArgumentHelp("Also write a SARIF 2.1.0 report (code scanning): one result per broken promise, at the policy file.",
+                               valueName: "file"))
     var sarif: String?
     @Flag(help: "Print the probe ids, families and what each tries, and exit.") var list = false
 

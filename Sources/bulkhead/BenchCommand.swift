@@ -14,9 +14,13 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Rounds; each round measures every subject and baseline once more.") var rounds = 10
     @Option(name: .customLong("per-round"), help: "Launches per subject in each round.") var perRound = 20
-    @Option(help: "Policy for the launches: a shipped name (always the shipped policy) or a file (./strict for a file of that name).") var policy = "strict"
+    @Option(help: "Policy for the launches: a shipped name (always the shipped policy) or a file (./strict for a file of that name).")
+    var policy = "strict"
     @Option(help: "Also write the figures as JSON to this file.") var json: String?
-    @Flag(help: "Also measure seccomp filters: install and per-call cost by instruction count, and compiling the shipped policies against a filter-cache hit.")
+    @Flag(help: """
+        Also measure seccomp filters: install and per-call cost by instruction count, and compiling the shipped policies \
+        against a filter-cache hit.
+        """)
     var filters = false
 
     func run() throws {
@@ -35,19 +39,22 @@ struct BenchCommand: ParsableCommand {
         } catch {
             throw CLIError(error.description)
         }
-        print("bulkhead bench: \(benchmark.rounds) rounds x \(benchmark.perRound) launches, policy \(policy) (\(instructions) BPF instructions)")
+        print("bulkhead bench: \(benchmark.rounds) rounds x \(benchmark.perRound) launches, policy \(policy) "
+              + "(\(instructions) BPF instructions)")
         for comparison in comparisons {
             print("")
             for m in [comparison.subject, comparison.baseline] {
                 print("  \(m.name)")
                 print("      median \(ms(m.median)) ms   p10-p90 \(ms(m.p10))-\(ms(m.p90)) ms   n=\(m.samples.count)")
             }
-            print("  ratio \(OutcomeText.decimal(comparison.ratio, digits: 2))x (target \(OutcomeText.decimal(comparison.target, digits: 1))x or less): "
+            print("  ratio \(OutcomeText.decimal(comparison.ratio, digits: 2))x "
+                  + "(target \(OutcomeText.decimal(comparison.target, digits: 1))x or less): "
                   + (comparison.meetsTarget ? "met" : "NOT met"))
         }
         var filterSection: FilterBenchSection?
         if filters {
-            let section = try FilterBenchSection.measure(rounds: benchmark.rounds, perRound: benchmark.perRound, probe: probe, cache: filterCache)
+            let section = try FilterBenchSection.measure(rounds: benchmark.rounds, perRound: benchmark.perRound, probe: probe,
+                                                         cache: filterCache)
             section.print(rounds: benchmark.rounds, perRound: benchmark.perRound)
             filterSection = section
         }

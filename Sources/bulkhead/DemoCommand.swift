@@ -33,7 +33,8 @@ struct DemoCommand: ParsableCommand {
             fflush(nil)   // each step shows as it happens, also through a pipe
         }
         print("")
-        print("3. Threads vs processes (median, p10-p90 in parentheses; measured in \(OutcomeText.decimal(result.measurementSeconds, digits: 1)) s)")
+        print("3. Threads vs processes (median, p10-p90 in parentheses; "
+              + "measured in \(OutcomeText.decimal(result.measurementSeconds, digits: 1)) s)")
         print(ComparisonTable.render(result.allRows))
         print(ComparisonTable.notes(result.allRows), terminator: "")
         if let report {

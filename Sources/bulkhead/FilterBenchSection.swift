@@ -17,8 +17,10 @@ struct FilterBenchSection {
         do {
             for count in [60, 250] {
                 let allowlist = FilterBenchmark.allowlist(count)
-                filters.append(("allowlist of \(allowlist.allow.count) system calls, linear", try SeccompCompiler.compile(allowlist, layout: .linear)))
-                filters.append(("allowlist of \(allowlist.allow.count) system calls, binary tree", try SeccompCompiler.compile(allowlist, layout: .binaryTree)))
+                filters.append(("allowlist of \(allowlist.allow.count) system calls, linear",
+                                try SeccompCompiler.compile(allowlist, layout: .linear)))
+                filters.append(("allowlist of \(allowlist.allow.count) system calls, binary tree",
+                                try SeccompCompiler.compile(allowlist, layout: .binaryTree)))
             }
             for name in ShippedPolicies.names {
                 guard let seccomp = try PolicyLoader.loadShipped(name: name).seccomp else { continue }
@@ -41,22 +43,26 @@ struct FilterBenchSection {
     func print(rounds: Int, perRound: Int) {
         guard let baseline = installed.first else { return }
         Swift.print("")
-        Swift.print("seccomp filters: \(rounds) rounds x \(perRound) forked children each, against a 1-instruction filter in the same rounds;")
+        Swift.print("seccomp filters: \(rounds) rounds x \(perRound) forked children each, "
+                    + "against a 1-instruction filter in the same rounds;")
         Swift.print("each child installs the filter, then calls syscall 600, which exists nowhere: the filter runs all its checks")
         for figure in installed {
             Swift.print("")
             Swift.print("  \(figure.name): \(figure.instructions) instruction\(figure.instructions == 1 ? "" : "s")")
-            var install = "      install median \(Self.micro(figure.install.median)) µs   p10-p90 \(Self.micro(figure.install.p10))-\(Self.micro(figure.install.p90)) µs"
+            var install = "      install median \(Self.micro(figure.install.median)) µs"
+                + "   p10-p90 \(Self.micro(figure.install.p10))-\(Self.micro(figure.install.p90)) µs"
             if figure.instructions > baseline.instructions {
                 let added = figure.install.median - baseline.install.median
                 let perInstruction = added / Double(figure.instructions - baseline.instructions)
-                install += "   \(Self.signed(added * 1e6, digits: 1)) µs, \(Self.signed(perInstruction * 1e9, digits: 1)) ns per added instruction"
+                install += "   \(Self.signed(added * 1e6, digits: 1)) µs, "
+                    + "\(Self.signed(perInstruction * 1e9, digits: 1)) ns per added instruction"
             }
             Swift.print(install)
             if figure.call.samples.isEmpty {
                 Swift.print("      call of syscall 600: not measured (the filter's default kills)")
             } else {
-                var call = "      call of syscall 600 median \(Self.nano(figure.call.median)) ns   p10-p90 \(Self.nano(figure.call.p10))-\(Self.nano(figure.call.p90)) ns"
+                var call = "      call of syscall 600 median \(Self.nano(figure.call.median)) ns"
+                    + "   p10-p90 \(Self.nano(figure.call.p10))-\(Self.nano(figure.call.p90)) ns"
                 if figure.instructions > baseline.instructions {
                     call += "   \(Self.signed((figure.call.median - baseline.call.median) * 1e9, digits: 1)) ns"
                 }
@@ -64,12 +70,14 @@ struct FilterBenchSection {
             }
         }
         Swift.print("")
-        Swift.print("compiling the shipped policies' filters: \(rounds * perRound) times each, alternating with a filter-cache hit of the same policy")
+        Swift.print("compiling the shipped policies' filters: \(rounds * perRound) times each, "
+                    + "alternating with a filter-cache hit of the same policy")
         for figure in compiled {
             var line = "  \(figure.name) (\(figure.instructions) instructions): compile median \(Self.milli(figure.compile.median)) ms"
                 + "   p10-p90 \(Self.milli(figure.compile.p10))-\(Self.milli(figure.compile.p90)) ms"
             if let hit = figure.cacheHit {
-                line += "   cache hit median \(Self.milli(hit.median)) ms (\(OutcomeText.decimal(figure.compile.median / hit.median, digits: 1))x)"
+                line += "   cache hit median \(Self.milli(hit.median)) ms "
+                    + "(\(OutcomeText.decimal(figure.compile.median / hit.median, digits: 1))x)"
             } else {
                 line += "   (no filter cache here: no private cache directory or no kernel keyring)"
             }

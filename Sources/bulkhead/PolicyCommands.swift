@@ -12,8 +12,11 @@ struct PolicyCommand: ParsableCommand {
         subcommands: [Check.self, Show.self, Compile.self, Groups.self])
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate a policy file: exit 0 when it is valid, 125 with located errors when not.")
-        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).") var file: String
+        static let configuration = CommandConfiguration(
+            commandName: "check",
+            abstract: "Validate a policy file: exit 0 when it is valid, 125 with located errors when not.")
+        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).")
+        var file: String
 
         func run() throws {
             let policy = try PolicySource.load(file).0.policy
@@ -22,8 +25,11 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the fully resolved policy (after extends and group expansion) as YAML.")
-        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).") var file: String
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Print the fully resolved policy (after extends and group expansion) as YAML.")
+        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).")
+        var file: String
 
         func run() throws {
             let policy = try PolicySource.load(file).0.policy
@@ -32,8 +38,11 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Compile: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "compile", abstract: "Print the policy's seccomp filter as libseccomp pseudo-filter code, or raw BPF with --bpf.")
-        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).") var file: String
+        static let configuration = CommandConfiguration(
+            commandName: "compile",
+            abstract: "Print the policy's seccomp filter as libseccomp pseudo-filter code, or raw BPF with --bpf.")
+        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).")
+        var file: String
         @Flag(name: .long, help: "Write the raw BPF program (struct sock_filter[]) to stdout.") var bpf = false
 
         func run() throws {
@@ -53,7 +62,9 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Groups: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "groups", abstract: "List the syscall groups (@name) policies can use.")
+        static let configuration = CommandConfiguration(
+            commandName: "groups",
+            abstract: "List the syscall groups (@name) policies can use.")
         @Flag(name: .long, help: "Also list each group's syscalls.") var verbose = false
 
         func run() throws {

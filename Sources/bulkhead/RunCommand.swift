@@ -29,12 +29,16 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Before the task starts, print to stderr which policy applies and where it came from.")
     var verbose = false
 
+    @Flag(name: .long, help: "Leave the run's scratch directory (filesystem.scratch) in place; the report names it.")
+    var keepScratch = false
+
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.")
     var command: [String] = []
 
     /// The same invocation `RunInvocation.parseFast` makes of the same arguments.
     var invocation: RunInvocation {
-        RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet, verbose: verbose, command: Self.commandBytes(command))
+        RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet, verbose: verbose, keepScratch: keepScratch,
+                      command: Self.commandBytes(command))
     }
 
     func run() throws {
@@ -59,6 +63,7 @@ struct RunInvocation: Equatable {
     var report: String?
     var quiet = false
     var verbose = false
+    var keepScratch = false
     /// Bytes, not Strings: the task gets exactly what bulkhead was given (see `RawArguments`).
     var command: [[UInt8]] = []
 
@@ -79,6 +84,7 @@ struct RunInvocation: Equatable {
             rest.removeFirst()
             if argument.elementsEqual("--quiet".utf8) { invocation.quiet = true; continue }
             if argument.elementsEqual("--verbose".utf8) { invocation.verbose = true; continue }
+            if argument.elementsEqual("--keep-scratch".utf8) { invocation.keepScratch = true; continue }
             let name: ArraySlice<UInt8>, value: String
             if let equals = argument.firstIndex(of: UInt8(ascii: "=")) {
                 name = argument[..<equals]
@@ -115,7 +121,9 @@ struct RunInvocation: Equatable {
         }
         guard !arguments.isEmpty else { throw CLIError("no command given: bulkhead run [--policy FILE] -- COMMAND [ARGS...]") }
         let prepared: PreparedRun
-        do throws(RunRequestError) { prepared = try RunRequest(policy: policy, timeout: timeout).prepare() } catch {
+        var request = RunRequest(policy: policy, timeout: timeout)
+        request.keepsScratch = keepScratch
+        do throws(RunRequestError) { prepared = try request.prepare() } catch {
             throw CLIError(error)
         }
         // The process ends with exit(), which runs no deinitialisers: let go of the plan's cgroup slots here.
@@ -129,6 +137,7 @@ struct RunInvocation: Equatable {
         if !quiet {
             for warning in result.warnings { FileHandleStderr.write("bulkhead: warning: \(warning)\n") }
             FileHandleStderr.write("bulkhead: \(OutcomeText.summary(result))\n")
+            if let scratch = result.access?.scratch, scratch.kept { FileHandleStderr.write("bulkhead: scratch directory kept: \(scratch.path)\n") }
         }
         if let cleanupError = result.cleanupError {
             FileHandleStderr.write("bulkhead: error: part of the task may still be running: \(cleanupError)\n")

@@ -59,7 +59,10 @@ struct TaskRunCommand: ParsableCommand {
     @Option(name: .long, help: "thread or process.")
     var mode: TaskMode = .process
 
-    @Option(name: .long, help: "Process mode: a shipped name (always the shipped policy) or a policy file (./tasks for a file of that name); default: tasks.")
+    @Option(name: .long, help: """
+        Process mode: a shipped name (always the shipped policy) or a policy file (./tasks for a file of that name); \
+        default: tasks.
+        """)
     var policy: String?
 
     @Option(name: .long, help: "Wall-clock limit per task such as 2s; in thread mode, for all tasks.")

@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct ArgumentExclusionTests {
     /// The patterns cover exactly the values not excluded, and no value matches two patterns.
-    @Test(arguments: [[0x5412, 0x541c], [0], [0, 0xffff_ffff], [1, 2, 10, 16], [0x5401, 0x5413, 0x540f, 0x541b, 0x5421, 0x5451, 0x5450]] as [[UInt64]])
+    @Test(arguments: [[0x5412, 0x541c], [0], [0, 0xffff_ffff], [1, 2, 10, 16],
+                      [0x5401, 0x5413, 0x540f, 0x541b, 0x5421, 0x5451, 0x5450]] as [[UInt64]])
     func exactAndDisjoint(excluded: [UInt64]) {
         let cubes = ArgumentExclusion.cubes(excluding: excluded, width: 32)
         var rng = SplitMix64(seed: 7)
@@ -78,13 +79,19 @@ import Testing
                 - { syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCSTI }] }
                 - { syscall: ioctl, action: errno EPERM, when: [{ arg: 1, eq: TIOCLINUX }] }
             """
-        #expect(loadError(second) == "p.yaml:6:7: error: 'ioctl' has a rule without conditions and already one exception to it; only one is supported (merge the exceptions into one rule, or replace the rule without conditions by conditional rules)")
+        #expect(loadError(second)
+                == "p.yaml:6:7: error: 'ioctl' has a rule without conditions and already one exception to it; only one is supported "
+                    + "(merge the exceptions into one rule, or replace the rule without conditions by conditional rules)")
         let twoGeneral = "version: 1\nseccomp:\n  rules:\n    - { syscall: read }\n    - { syscall: read, action: kill }\n"
-        #expect(loadError(twoGeneral) == "p.yaml:5:7: error: 'read' already has a rule without conditions with action 'allow' (keep one rule without conditions per syscall; give the other conditions)")
+        #expect(loadError(twoGeneral)
+                == "p.yaml:5:7: error: 'read' already has a rule without conditions with action 'allow' "
+                    + "(keep one rule without conditions per syscall; give the other conditions)")
     }
 
     @Test func otherRepeatedComparisonsAreErrors() {
         let yaml = "version: 1\nseccomp:\n  rules:\n    - { syscall: read, when: [{ arg: 0, gt: 1 }, { arg: 0, lt: 9 }] }\n"
-        #expect(loadError(yaml) == "p.yaml:4:50: error: argument 0 is compared more than once in this rule (libseccomp cannot AND two comparisons of one argument; only several 'ne' combine; split the rest into separate rules)")
+        #expect(loadError(yaml)
+                == "p.yaml:4:50: error: argument 0 is compared more than once in this rule (libseccomp cannot AND two comparisons "
+                    + "of one argument; only several 'ne' combine; split the rest into separate rules)")
     }
 }

@@ -39,7 +39,8 @@ import TestSupport
     }
 
     @Test func badShapesAreLocatedErrors() {
-        #expect(loadError("version: 1\naudit: { expect: escaped }\n")?.hasPrefix("p.yaml:2:18: error: unknown audit expectation 'escaped'") == true)
+        #expect(loadError("version: 1\naudit: { expect: escaped }\n")?
+            .hasPrefix("p.yaml:2:18: error: unknown audit expectation 'escaped'") == true)
         #expect(loadError("version: 1\naudit: { exceptions: [{ probe: proc-see }] }\n")?
             .hasPrefix("p.yaml:2:23: error: the exception for 'proc-see' gives no reason") == true)
         #expect(loadError("version: 1\naudit: { exceptions: [{ reason: x }] }\n")?.contains("names no probe") == true)
@@ -61,7 +62,8 @@ import TestSupport
             audit: { exceptions: [{ probe: proc-see, reason: child }, { probe: res-cpu-spin, reason: child }] }
             """, file: dir + "/child.yaml")
         #expect(policy.audit.exceptions == [
-            .init(probe: "proc-see", reason: "child"), .init(probe: "kern-bpf", reason: "parent"), .init(probe: "res-cpu-spin", reason: "child"),
+            .init(probe: "proc-see", reason: "child"), .init(probe: "kern-bpf", reason: "parent"),
+            .init(probe: "res-cpu-spin", reason: "child"),
         ])
     }
 

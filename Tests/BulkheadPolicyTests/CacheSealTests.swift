@@ -7,13 +7,17 @@ import Testing
 /// The seal of cache entries: SHA-256 and HMAC-SHA-256 against published answers and Python's hashlib,
 /// and what opening a sealed entry accepts.
 @Suite struct CacheSealTests {
-    private func hex(_ bytes: [UInt8]) -> String { bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
+    private func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
 
     private func sha256(_ bytes: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: 32), portable = digest
         bytes.withUnsafeBufferPointer { b in digest.withUnsafeMutableBufferPointer { bh_sha256(b.baseAddress, b.count, $0.baseAddress!) } }
         // Both block functions: a machine with the SHA extensions never takes the portable one otherwise.
-        bytes.withUnsafeBufferPointer { b in portable.withUnsafeMutableBufferPointer { bh_sha256_portable(b.baseAddress, b.count, $0.baseAddress!) } }
+        bytes.withUnsafeBufferPointer { b in
+            portable.withUnsafeMutableBufferPointer { bh_sha256_portable(b.baseAddress, b.count, $0.baseAddress!) }
+        }
         return digest == portable ? hex(digest) : "the two block functions disagree"
     }
 
@@ -31,7 +35,8 @@ import Testing
         #expect(sha256(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(sha256(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(sha256([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(sha256([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test func hmacKnownAnswers() {
@@ -47,7 +52,8 @@ import Testing
         var expected: [String] = []
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        python.arguments = ["-c", "import hashlib\nfor n in range(300): print(hashlib.sha256(bytes((i * 7 + 3) % 256 for i in range(n))).hexdigest())"]
+        let script = "import hashlib\nfor n in range(300): print(hashlib.sha256(bytes((i * 7 + 3) % 256 for i in range(n))).hexdigest())"
+        python.arguments = ["-c", script]
         let pipe = Pipe()
         python.standardOutput = pipe
         try python.run()

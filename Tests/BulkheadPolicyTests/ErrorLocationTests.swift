@@ -10,7 +10,8 @@ import Testing
 
     @Test func misspelledTopLevelKey() {
         #expect(loadError("version: 1\nlimts:\n  cpu: 1s\n")
-                == "p.yaml:2:1: error: unknown key 'limts' in a policy (a mapping of keys such as version and seccomp) (did you mean 'limits'?)")
+                == "p.yaml:2:1: error: unknown key 'limts' in a policy (a mapping of keys such as version and seccomp) "
+                    + "(did you mean 'limits'?)")
     }
 
     @Test func misspelledSyscall() {
@@ -28,8 +29,10 @@ import Testing
                 == "p.yaml:3:9: error: unknown duration unit 'parsecs' (expected a duration such as 10s, 1.5m, 250ms or 2h)")
         #expect(loadError("version: 1\nlimits:\n  memory: 12MiBB\n")?.hasPrefix("p.yaml:3:11: error: unknown size unit 'MiBB'") == true)
         #expect(loadError("version: 1\nlimits:\n  memory: -5\n")?.hasPrefix("p.yaml:3:11: error: a size cannot be negative") == true)
-        #expect(loadError("version: 1\nlimits:\n  memory: 0.5\n")?.hasPrefix("p.yaml:3:11: error: '0.5' is not a whole number of bytes") == true)
-        #expect(loadError("version: 1\nlimits:\n  memory: 99999999999GiB\n")?.hasPrefix("p.yaml:3:11: error: size '99999999999GiB' is too large") == true)
+        #expect(loadError("version: 1\nlimits:\n  memory: 0.5\n")?
+                .hasPrefix("p.yaml:3:11: error: '0.5' is not a whole number of bytes") == true)
+        #expect(loadError("version: 1\nlimits:\n  memory: 99999999999GiB\n")?
+                .hasPrefix("p.yaml:3:11: error: size '99999999999GiB' is too large") == true)
     }
 
     @Test func zeroLimit() {
@@ -76,7 +79,8 @@ import Testing
     @Test func versionMissingOrWrong() {
         #expect(loadError("name: x\n") == "p.yaml:1:1: error: missing required key 'version' (add 'version: 1')")
         #expect(loadError("version: 2\n") == "p.yaml:1:10: error: unsupported policy version '2' (this bulkhead reads version 1)")
-        #expect(loadError("sandbox: {}\nversion: 2\n") == "p.yaml:2:10: error: unsupported policy version '2' (this bulkhead reads version 1)")
+        #expect(loadError("sandbox: {}\nversion: 2\n")
+                == "p.yaml:2:10: error: unsupported policy version '2' (this bulkhead reads version 1)")
     }
 
     @Test func duplicateKey() {
@@ -88,18 +92,22 @@ import Testing
     }
 
     @Test func readerErrorsAreLocated() {
-        #expect(loadError("version: 1\nname: a\u{7}b\n")?.hasPrefix("p.yaml:2:8: error: invalid YAML: control characters are not allowed") == true)
+        #expect(loadError("version: 1\nname: a\u{7}b\n")?
+                .hasPrefix("p.yaml:2:8: error: invalid YAML: control characters are not allowed") == true)
         #expect(loadError("version: 1\nname: [a\n")?.hasPrefix("p.yaml:3:1: error: invalid YAML:") == true)
     }
 
     @Test func emptyAndScalar() {
         #expect(loadError("") == "p.yaml: error: the policy is empty (a policy starts with 'version: 1')")
-        #expect(loadError("hello") == "p.yaml:1:1: error: expected a policy (a mapping of keys such as version and seccomp), got the string 'hello'")
+        #expect(loadError("hello")
+                == "p.yaml:1:1: error: expected a policy (a mapping of keys such as version and seccomp), got the string 'hello'")
     }
 
     @Test func environmentNames() {
-        #expect(loadError("version: 1\nenvironment:\n  set: { \"A=B\": x }\n") == "p.yaml:3:10: error: environment variable name 'A=B' contains '='")
-        #expect(loadError("version: 1\nenvironment:\n  pass: [\"L*C*\"]\n") == "p.yaml:3:10: error: 'L*C*': only one trailing '*' is allowed (e.g. LC_*)")
+        #expect(loadError("version: 1\nenvironment:\n  set: { \"A=B\": x }\n")
+                == "p.yaml:3:10: error: environment variable name 'A=B' contains '='")
+        #expect(loadError("version: 1\nenvironment:\n  pass: [\"L*C*\"]\n")
+                == "p.yaml:3:10: error: 'L*C*': only one trailing '*' is allowed (e.g. LC_*)")
     }
 
     @Test func workdirMustBeAbsolute() {
@@ -108,9 +116,11 @@ import Testing
 
     @Test func unknownUser() {
         #expect(loadError("version: 1\nuser: no-such-user-hopefully\n")
-                == "p.yaml:2:7: error: unknown user 'no-such-user-hopefully' (no such entry in /etc/passwd; give a user from elsewhere by uid)")
+                == "p.yaml:2:7: error: unknown user 'no-such-user-hopefully' "
+                    + "(no such entry in /etc/passwd; give a user from elsewhere by uid)")
         #expect(loadError("version: 1\nuser: { uid: 0, gid: no-such-group-hopefully }\n")
-                == "p.yaml:2:22: error: unknown group 'no-such-group-hopefully' (no such entry in /etc/group; give a group from elsewhere by gid)")
+                == "p.yaml:2:22: error: unknown group 'no-such-group-hopefully' "
+                    + "(no such entry in /etc/group; give a group from elsewhere by gid)")
     }
 
     @Test func missingFile() {

@@ -79,7 +79,8 @@ import TestSupport
     @Test func missingTargetPointsAtExtendsLine() {
         let dir = temporaryDirectory()
         #expect(loadError("version: 1\nname: x\nextends: ./nope.yaml\n", file: dir + "/c.yaml")
-                == "\(dir)/c.yaml:3:10: error: cannot load './nope.yaml' named by 'extends': cannot open: No such file or directory (ENOENT)")
+                == "\(dir)/c.yaml:3:10: error: cannot load './nope.yaml' named by 'extends': "
+                    + "cannot open: No such file or directory (ENOENT)")
         #expect(loadError("version: 1\nextends: defualt\n")
                 == "p.yaml:2:10: error: no shipped policy named 'defualt' (did you mean 'default'?)")
     }
@@ -151,23 +152,28 @@ import TestSupport
         func rule(_ cond: String) -> String? {
             loadError("version: 1\nseccomp:\n  rules:\n    - syscall: read\n      when:\n        - \(cond)\n")
         }
-        #expect(rule("{ arg: 0 }") == "p.yaml:6:11: error: condition has no comparison (add one of eq, ne, lt, le, gt, ge, has-all, has-none, masked-eq)")
+        #expect(rule("{ arg: 0 }")
+                == "p.yaml:6:11: error: condition has no comparison (add one of eq, ne, lt, le, gt, ge, has-all, has-none, masked-eq)")
         #expect(rule("{ eq: 1 }") == "p.yaml:6:11: error: condition is missing 'arg' (the argument index 0...5)")
         #expect(rule("{ arg: 0, eq: 1, ne: 2 }")?.hasPrefix("p.yaml:6:28: error: a condition has one comparison") == true)
         #expect(rule("{ arg: 0, eq: 0x100000000, width: 32 }") == "p.yaml:6:45: error: an operand does not fit in 32 bits (use width: 64)")
         #expect(rule("{ arg: 0, eq: 1, width: 16 }") == "p.yaml:6:35: error: width must be 32 or 64, got 16")
         #expect(rule("{ arg: 0, eq: -1 }")?.hasPrefix("p.yaml:6:25: error: a number or constant cannot be negative") == true)
-        #expect(rule("{ arg: 0, eq: 99999999999999999999999 }")?.hasPrefix("p.yaml:6:25: error: '99999999999999999999999' is not a valid number") == true)
+        #expect(rule("{ arg: 0, eq: 99999999999999999999999 }")?
+                .hasPrefix("p.yaml:6:25: error: '99999999999999999999999' is not a valid number") == true)
         #expect(rule("{ arg: 0, masked-eq: [1] }") == "p.yaml:6:32: error: masked-eq takes [MASK, VALUE], got 1 item(s)")
-        #expect(rule("{ arg: 0, eqq: 1 }") == "p.yaml:6:21: error: unknown key 'eqq' in a condition such as { arg: 0, eq: AF_UNIX } (did you mean 'eq'?)")
+        #expect(rule("{ arg: 0, eqq: 1 }")
+                == "p.yaml:6:21: error: unknown key 'eqq' in a condition such as { arg: 0, eq: AF_UNIX } (did you mean 'eq'?)")
         #expect(rule("{ arg: 0, eq: AF_UNIX|AF_INTE }") == "p.yaml:6:25: error: unknown constant 'AF_INTE' (did you mean 'AF_INET'?)")
     }
 
     @Test func groupsInRulesAndErrnoNumbers() {
         let p = mustLoad("version: 1\nseccomp:\n  rules: [{ syscall: \"@namespaces\", action: errno 13 }]\n")
-        #expect(p.seccomp?.rules == [SyscallRule(syscall: "setns", action: .errno(13)), SyscallRule(syscall: "unshare", action: .errno(13))])
+        #expect(p.seccomp?.rules == [SyscallRule(syscall: "setns", action: .errno(13)),
+                                     SyscallRule(syscall: "unshare", action: .errno(13))])
         #expect(loadError("version: 1\nseccomp:\n  default: errno 0\n") == "p.yaml:3:12: error: errno 0 is outside 1...4095")
-        #expect(loadError("version: 1\nseccomp: off\n") == "p.yaml:2:10: error: expected 'none' or a mapping with default, allow and rules, got the string 'off'")
+        #expect(loadError("version: 1\nseccomp: off\n")
+                == "p.yaml:2:10: error: expected 'none' or a mapping with default, allow and rules, got the string 'off'")
     }
 
     @Test func capabilitiesUserEnvironment() {
@@ -180,11 +186,13 @@ import TestSupport
             """)
         #expect(p.capabilities.keep == ["CAP_CHOWN", "CAP_NET_BIND_SERVICE"])
         #expect(p.user == UserPolicy(uid: 0, gid: 0, groups: [0], bestEffort: false))
-        #expect(p.environment == EnvironmentPolicy(clear: false, set: [.init(name: "A", value: "1"), .init(name: "B", value: "")], pass: ["LC_*"]))
+        #expect(p.environment == EnvironmentPolicy(clear: false, set: [.init(name: "A", value: "1"), .init(name: "B", value: "")],
+                                                   pass: ["LC_*"]))
         #expect(p.workdir == "/srv")
         #expect(mustLoad("version: 1\nuser: root\n").user == UserPolicy(uid: 0, gid: 0))
         #expect(loadError("version: 1\nuser: { uid: 0, gid: no-such-group-here }\n")
-                == "p.yaml:2:22: error: unknown group 'no-such-group-here' (no such entry in /etc/group; give a group from elsewhere by gid)")
+                == "p.yaml:2:22: error: unknown group 'no-such-group-here' "
+                    + "(no such entry in /etc/group; give a group from elsewhere by gid)")
     }
 
     @Test func jsonIsAccepted() {

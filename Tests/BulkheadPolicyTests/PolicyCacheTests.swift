@@ -16,10 +16,13 @@ import TestSupport
         policy.name = "tab\there\nnewline \\ backslash"
         policy.description = "d"
         policy.seccomp = SeccompPolicy(defaultAction: .errno(38), allow: ["read", "write"], rules: [
-            SyscallRule(syscall: "socket", action: .allow, conditions: [ArgumentCondition(index: 0, comparison: .equal(1), low32: true)]),
-            SyscallRule(syscall: "ioctl", action: .kill, conditions: [ArgumentCondition(index: 1, comparison: .maskedEqual(mask: 0xff, value: 3), low32: false)]),
-            SyscallRule(syscall: "mmap", action: .trap, conditions: [ArgumentCondition(index: 2, comparison: .greaterOrEqual(7), low32: false),
-                                                                     ArgumentCondition(index: 3, comparison: .notEqual(1 << 40), low32: false)]),
+            SyscallRule(syscall: "socket", action: .allow,
+                        conditions: [ArgumentCondition(index: 0, comparison: .equal(1), low32: true)]),
+            SyscallRule(syscall: "ioctl", action: .kill,
+                        conditions: [ArgumentCondition(index: 1, comparison: .maskedEqual(mask: 0xff, value: 3), low32: false)]),
+            SyscallRule(syscall: "mmap", action: .trap,
+                        conditions: [ArgumentCondition(index: 2, comparison: .greaterOrEqual(7), low32: false),
+                                     ArgumentCondition(index: 3, comparison: .notEqual(1 << 40), low32: false)]),
             SyscallRule(syscall: "kill", action: .log),
         ])
         policy.capabilities.keep = ["CAP_NET_BIND_SERVICE"]
@@ -158,7 +161,8 @@ extension PolicyCacheTests {
         writeFile(dir + "/p.yaml", "version: 1\nname: p\n")
         for (name, daysAgo) in [("policy-old", 40), ("policy-recent", 3), ("unrelated-old", 40)] {
             writeFile(dir + "/cache/" + name, "x")
-            var times = [timespec(tv_sec: time(nil) - daysAgo * 86_400, tv_nsec: 0), timespec(tv_sec: time(nil) - daysAgo * 86_400, tv_nsec: 0)]
+            var times = [timespec(tv_sec: time(nil) - daysAgo * 86_400, tv_nsec: 0),
+                         timespec(tv_sec: time(nil) - daysAgo * 86_400, tv_nsec: 0)]
             #expect(utimensat(AT_FDCWD, dir + "/cache/" + name, &times, 0) == 0)
         }
         _ = try cache.load(path: dir + "/p.yaml")

@@ -30,7 +30,8 @@ import Testing
         #expect(s.rules.contains { $0.syscall == "clone3" && $0.action == .errno(ENOSYS_VALUE) })
         let clone = s.rules.filter { $0.syscall == "clone" }
         #expect(clone.count == 1)
-        #expect(clone.first?.conditions == [ArgumentCondition(index: 0, comparison: .maskedEqual(mask: 0x7e02_0000, value: 0), low32: true)])
+        #expect(clone.first?.conditions
+                == [ArgumentCondition(index: 0, comparison: .maskedEqual(mask: 0x7e02_0000, value: 0), low32: true)])
         let tiocsti = s.rules.first { $0.syscall == "ioctl" && $0.action == .kill }
         #expect(tiocsti?.conditions.first?.low32 == true)
         #expect(p.capabilities.keep.isEmpty)

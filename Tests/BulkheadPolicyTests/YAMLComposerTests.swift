@@ -43,7 +43,8 @@ import Testing
     }
 
     @Test func multipleDocumentsAreRefused() {
-        let expected = "p.yaml:2:1: error: more than one YAML document (a policy file holds one document; remove the '---' line and what follows)"
+        let expected = "p.yaml:2:1: error: more than one YAML document "
+            + "(a policy file holds one document; remove the '---' line and what follows)"
         #expect(loadError("version: 1\n---\nversion: 1\n") == expected)
         #expect(loadError("version: 1\n---\n") == expected)
         // One explicit document is fine.
@@ -60,7 +61,8 @@ import Testing
 
     @Test func tabIndentationIsLocated() {
         #expect(loadError("version: 1\nseccomp:\n\tallow: [read]\n")
-                == "p.yaml:3:1: error: invalid YAML: found character that cannot start any token (while scanning for the next token at line 3) (YAML indentation must be spaces, not tabs)")
+                == "p.yaml:3:1: error: invalid YAML: found character that cannot start any token "
+                    + "(while scanning for the next token at line 3) (YAML indentation must be spaces, not tabs)")
         #expect(loadError("version: 1\nseccomp:\n  allow:\n  \t- read\n")?.hasPrefix("p.yaml:4:3: error: invalid YAML:") == true)
     }
 

@@ -15,12 +15,18 @@ private enum Canned {
     """
     static let processReport = """
     {"tasks": [
-      {"name": "compute", "mode": "process", "succeeded": true, "summary": "exited with code 0", "wallSeconds": 0.01, "peakRSSBytes": 1000, "outcomeKind": "exited"},
-      {"name": "hash-file", "mode": "process", "succeeded": true, "summary": "exited with code 0", "wallSeconds": 0.01, "peakRSSBytes": 1000, "outcomeKind": "exited"},
-      {"name": "crash-segv", "mode": "process", "succeeded": false, "summary": "killed by SIGSEGV (core dumped) \\u2014 wall 5ms", "wallSeconds": 0.005, "peakRSSBytes": 1000, "outcomeKind": "signaled"},
-      {"name": "sleep:0.2", "mode": "process", "succeeded": true, "summary": "exited with code 0", "wallSeconds": 0.2, "peakRSSBytes": 1000, "outcomeKind": "exited"},
-      {"name": "allocate:16", "mode": "process", "succeeded": true, "summary": "exited with code 0", "wallSeconds": 0.02, "peakRSSBytes": 17000000, "outcomeKind": "exited"},
-      {"name": "compute", "mode": "process", "succeeded": true, "summary": "exited with code 0", "wallSeconds": 0.01, "peakRSSBytes": 1000, "outcomeKind": "exited"}
+      {"name": "compute", "mode": "process", "succeeded": true, "summary": "exited with code 0", \
+    "wallSeconds": 0.01, "peakRSSBytes": 1000, "outcomeKind": "exited"},
+      {"name": "hash-file", "mode": "process", "succeeded": true, "summary": "exited with code 0", \
+    "wallSeconds": 0.01, "peakRSSBytes": 1000, "outcomeKind": "exited"},
+      {"name": "crash-segv", "mode": "process", "succeeded": false, "summary": "killed by SIGSEGV (core dumped) \\u2014 wall 5ms", \
+    "wallSeconds": 0.005, "peakRSSBytes": 1000, "outcomeKind": "signaled"},
+      {"name": "sleep:0.2", "mode": "process", "succeeded": true, "summary": "exited with code 0", \
+    "wallSeconds": 0.2, "peakRSSBytes": 1000, "outcomeKind": "exited"},
+      {"name": "allocate:16", "mode": "process", "succeeded": true, "summary": "exited with code 0", \
+    "wallSeconds": 0.02, "peakRSSBytes": 17000000, "outcomeKind": "exited"},
+      {"name": "compute", "mode": "process", "succeeded": true, "summary": "exited with code 0", \
+    "wallSeconds": 0.01, "peakRSSBytes": 1000, "outcomeKind": "exited"}
     ]}
     """
 }
@@ -54,10 +60,12 @@ struct ContainmentParsingTests {
     }
 
     @Test func missingTaskCommandsAreReportedNotGuessed() {
-        let thread = ContainmentRun.fromThreadMode(tasks: Canned.tasks, stdout: "", stderr: "bulkhead: Error: Unknown option '--mode'\nUsage...",
+        let thread = ContainmentRun.fromThreadMode(tasks: Canned.tasks, stdout: "",
+                                                   stderr: "bulkhead: Error: Unknown option '--mode'\nUsage...",
                                                    exitCode: 125, signal: nil, wallSeconds: 0.01)
         #expect(thread.unavailable == "this bulkhead has no task commands (bulkhead: Error: Unknown option '--mode')")
-        let process = ContainmentRun.fromProcessMode(tasks: Canned.tasks, report: nil, stderr: "", exitCode: 125, signal: nil, wallSeconds: 0.01)
+        let process = ContainmentRun.fromProcessMode(tasks: Canned.tasks, report: nil, stderr: "", exitCode: 125, signal: nil,
+                                                     wallSeconds: 0.01)
         #expect(process.unavailable != nil)
         #expect(ContainmentRun.rows(thread: thread, process: process).isEmpty)
     }

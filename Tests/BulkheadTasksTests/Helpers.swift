@@ -12,7 +12,8 @@ enum BulkheadBinary {
     /// `openFiles` lowers RLIMIT_NOFILE first (through sh's ulimit), for a fault that fills the table.
     static func run(_ arguments: [String], openFiles: Int? = nil) throws -> Result {
         if let openFiles {
-            return try CapturedRun.run("/bin/sh", ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", BuiltBinaries.bulkhead] + arguments,
+            return try CapturedRun.run("/bin/sh",
+                                       ["-c", "ulimit -n \(openFiles) && exec \"$0\" \"$@\"", BuiltBinaries.bulkhead] + arguments,
                                        directory: BuiltBinaries.packageDirectory)
         }
         return try CapturedRun.run(BuiltBinaries.bulkhead, arguments, directory: BuiltBinaries.packageDirectory)

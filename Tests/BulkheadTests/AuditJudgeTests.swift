@@ -11,63 +11,60 @@ import Glibc
 @Suite struct AuditJudgeTests {
     private func probe(_ id: String) throws -> AuditProbe { try #require(AuditCatalog.probe(id)) }
     private func shipped(_ name: String) throws -> Policy { try PolicyReference.of(name).load().policy }
-    private func exited(_ code: Int32) -> RunResult { RunResult(outcome: .exited(code: code), usage: Usage()) }
+
+    /// The verdict for probe `id` that ended with `outcome`.
+    private func judge(_ id: String, ended outcome: Outcome, under policy: Policy) throws -> AuditVerdict {
+        AuditJudge.verdict(try probe(id), result: RunResult(outcome: outcome, usage: Usage()), output: "", policy: policy)
+    }
+
+    /// The verdict for probe `id` that exited with `code` after printing `line`.
+    private func judge(_ id: String, _ line: String, code: Int32 = 41, under policy: Policy,
+                       datagramArrived: Bool? = nil) throws -> AuditVerdict {
+        AuditJudge.verdict(try probe(id), result: RunResult(outcome: .exited(code: code), usage: Usage()), output: line + "\n",
+                           policy: policy, datagramArrived: datagramArrived)
+    }
 
     @Test func outcomesThatEndTheProbeNameTheirLayer() throws {
-        let bpf = try probe("kern-bpf"), policy = try shipped("default")
-        let killed = AuditJudge.verdict(bpf, result: RunResult(outcome: .violation(signal: SIGSYS, syscall: "bpf"), usage: Usage()), output: "", policy: policy)
+        let policy = try shipped("default")
+        let killed = try judge("kern-bpf", ended: .violation(signal: SIGSYS, syscall: "bpf"), under: policy)
         #expect(killed.state == .blocked && killed.layer == .seccompKill)
-        let late = AuditJudge.verdict(bpf, result: RunResult(outcome: .timedOut(limitSeconds: 2), usage: Usage()), output: "", policy: policy)
-        #expect(late.layer == .timeout)
-        let limited = AuditJudge.verdict(try probe("res-memory-bomb"), result: RunResult(outcome: .limitExceeded(.memory, signal: SIGKILL), usage: Usage()),
-                                         output: "", policy: policy)
+        #expect(try judge("kern-bpf", ended: .timedOut(limitSeconds: 2), under: policy).layer == .timeout)
+        let limited = try judge("res-memory-bomb", ended: .limitExceeded(.memory, signal: SIGKILL), under: policy)
         #expect(limited.layer == .limit && limited.evidence.contains("limits.memory"))
-        let failed = AuditJudge.verdict(bpf, result: RunResult(outcome: .setupFailed(stage: .exec, errno: .permissionDenied), usage: Usage()), output: "", policy: policy)
-        #expect(failed.state == .error)
+        #expect(try judge("kern-bpf", ended: .setupFailed(stage: .exec, errno: .permissionDenied), under: policy).state == .error)
     }
 
     @Test func theSameRefusalIsTheFiltersUnderOnePolicyAndTheUidsUnderAnother() throws {
-        let rootOnly = try probe("file-root-only")
-        let line = "blocked EACCES openat the root-only file /tmp/x/secret\n"
+        let line = "blocked EACCES openat the root-only file /tmp/x/secret"
         // strict's openat rules answer EACCES only for writing; a read-only open refused is the uid's doing.
-        let strict = AuditJudge.verdict(rootOnly, result: exited(41), output: line, policy: try shipped("strict"))
-        #expect(strict.layer == (geteuid() == 0 ? .user : .capabilities))
+        #expect(try judge("file-root-only", line, under: shipped("strict")).layer == (geteuid() == 0 ? .user : .capabilities))
         // Without a user switch, the kernel's DAC check is what CAP_DAC_OVERRIDE would bypass.
-        let byDefault = AuditJudge.verdict(rootOnly, result: exited(41), output: line, policy: try shipped("default"))
-        #expect(byDefault.layer == .capabilities)
+        #expect(try judge("file-root-only", line, under: shipped("default")).layer == .capabilities)
         // Opening for writing is refused by strict's filter rule itself.
-        let write = AuditJudge.verdict(try probe("file-write-outside"), result: exited(41), output: "blocked EACCES openat O_CREAT in /tmp/x\n",
-                                       policy: try shipped("strict"))
-        #expect(write.layer == .seccompErrno)
+        #expect(try judge("file-write-outside", "blocked EACCES openat O_CREAT in /tmp/x", under: shipped("strict")).layer == .seccompErrno)
     }
 
     @Test func anErrnoNoLayerExplainsIsTheHostsOrMeansTheInterfaceIsMissing() throws {
         var open = Policy()
         open.seccomp = nil
-        let vsock = AuditJudge.verdict(try probe("net-vsock"), result: exited(41), output: "blocked EAFNOSUPPORT socket AF_VSOCK\n", policy: open)
-        #expect(vsock.state == .notApplicable)
-        // The same errno from default's filter (ENOSYS for unknown families) is a block by seccomp.
-        let filtered = AuditJudge.verdict(try probe("net-vsock"), result: exited(41), output: "blocked ENOSYS socket AF_VSOCK\n", policy: try shipped("default"))
-        #expect(filtered.layer == .seccompErrno)
-        let host = AuditJudge.verdict(try probe("kern-clone-newuser"), result: exited(41), output: "blocked ENOSPC clone CLONE_NEWUSER\n", policy: open)
-        #expect(host.layer == .host)
+        #expect(try judge("net-vsock", "blocked EAFNOSUPPORT socket AF_VSOCK", under: open).state == .notApplicable)
+        // The same kind of refusal from default's filter (ENOSYS for unknown families) is a block by seccomp.
+        #expect(try judge("net-vsock", "blocked ENOSYS socket AF_VSOCK", under: shipped("default")).layer == .seccompErrno)
+        #expect(try judge("kern-clone-newuser", "blocked ENOSPC clone CLONE_NEWUSER", under: open).layer == .host)
     }
 
     @Test func limitsAndProtectionsTheProbeReadItself() throws {
         var limited = Policy()
         limited.limits.openFiles = 64
-        let files = AuditJudge.verdict(try probe("res-open-files"), result: exited(41), output: "blocked EMFILE openat after 61 descriptors\n", policy: limited)
-        #expect(files.layer == .limit)
-        let unlimited = AuditJudge.verdict(try probe("res-open-files"), result: exited(41), output: "blocked EMFILE openat after 1021 descriptors\n", policy: Policy())
-        #expect(unlimited.layer == .host)
-        let nnp = AuditJudge.verdict(try probe("file-setuid-nnp"), result: exited(41), output: "blocked no_new_privs execve x\n", policy: Policy())
-        #expect(nnp.layer == .noNewPrivs)
+        #expect(try judge("res-open-files", "blocked EMFILE openat after 61 descriptors", under: limited).layer == .limit)
+        #expect(try judge("res-open-files", "blocked EMFILE openat after 1021 descriptors", under: Policy()).layer == .host)
+        #expect(try judge("file-setuid-nnp", "blocked no_new_privs execve x", under: Policy()).layer == .noNewPrivs)
     }
 
     @Test func aDatagramThatNeverArrivedIsNoEscape() throws {
-        let udp = try probe("net-udp4-loopback"), line = "escaped sent a datagram to the auditor's socket on 127.0.0.1 port 1\n"
-        #expect(AuditJudge.verdict(udp, result: exited(40), output: line, policy: Policy(), datagramArrived: true).state == .escaped)
-        let lost = AuditJudge.verdict(udp, result: exited(40), output: line, policy: Policy(), datagramArrived: false)
+        let line = "escaped sent a datagram to the auditor's socket on 127.0.0.1 port 1"
+        #expect(try judge("net-udp4-loopback", line, code: 40, under: Policy(), datagramArrived: true).state == .escaped)
+        let lost = try judge("net-udp4-loopback", line, code: 40, under: Policy(), datagramArrived: false)
         #expect(lost.state == .blocked && lost.layer == .host)
     }
 
@@ -84,8 +81,10 @@ import Glibc
 
     @Test func anExceptionTurnsAnEscapeIntoAKeptPromise() throws {
         let bpf = try probe("kern-bpf"), escaped = AuditVerdict(state: .escaped, evidence: "created an eBPF map")
+        let excepted = AuditPromise.Exception(probe: "kern-bpf", reason: "tracing job")
         #expect(!AuditResult(probe: bpf, verdict: escaped, exception: nil, wallSeconds: 0).promiseHolds)
-        #expect(AuditResult(probe: bpf, verdict: escaped, exception: .init(probe: "kern-bpf", reason: "tracing job"), wallSeconds: 0).promiseHolds)
-        #expect(!AuditResult(probe: bpf, verdict: AuditVerdict(state: .error, evidence: "x"), exception: .init(probe: "kern-bpf", reason: "r"), wallSeconds: 0).promiseHolds)
+        #expect(AuditResult(probe: bpf, verdict: escaped, exception: excepted, wallSeconds: 0).promiseHolds)
+        let failed = AuditVerdict(state: .error, evidence: "x")
+        #expect(!AuditResult(probe: bpf, verdict: failed, exception: excepted, wallSeconds: 0).promiseHolds)
     }
 }

@@ -7,17 +7,21 @@ import Testing
     private let launcher = bytes(["HOME=/root", "PATH=/bin", "LC_ALL=C", "LC_TIME=x", "PATH=/second", "EMPTY=", "ODD", "A=1=2"])
 
     @Test func clearedEnvironmentTakesOnlyWhatThePolicyNames() {
-        let policy = EnvironmentPolicy(clear: true, set: [EnvironmentVariable(name: "HOME", value: "/nowhere")], pass: ["PATH", "LC_*", "MISSING"])
+        let policy = EnvironmentPolicy(clear: true, set: [EnvironmentVariable(name: "HOME", value: "/nowhere")],
+                                       pass: ["PATH", "LC_*", "MISSING"])
         #expect(EnvironmentBuilder.build(policy, from: launcher) == bytes(["HOME=/nowhere", "LC_ALL=C", "LC_TIME=x", "PATH=/bin"]))
     }
 
     @Test func inheritedEnvironmentKeepsTheFirstOfEachNameAndSetWins() {
-        let policy = EnvironmentPolicy(clear: false, set: [EnvironmentVariable(name: "PATH", value: "/usr/bin"), EnvironmentVariable(name: "NEW", value: "n")])
-        #expect(EnvironmentBuilder.build(policy, from: launcher) == bytes(["A=1=2", "EMPTY=", "HOME=/root", "LC_ALL=C", "LC_TIME=x", "NEW=n", "ODD", "PATH=/usr/bin"]))
+        let policy = EnvironmentPolicy(clear: false, set: [EnvironmentVariable(name: "PATH", value: "/usr/bin"),
+                                                           EnvironmentVariable(name: "NEW", value: "n")])
+        #expect(EnvironmentBuilder.build(policy, from: launcher)
+                == bytes(["A=1=2", "EMPTY=", "HOME=/root", "LC_ALL=C", "LC_TIME=x", "NEW=n", "ODD", "PATH=/usr/bin"]))
     }
 
     @Test func laterSetEntriesWinAndValuesMayHoldEquals() {
-        let policy = EnvironmentPolicy(set: [EnvironmentVariable(name: "X", value: "1"), EnvironmentVariable(name: "X", value: "a=b")], pass: ["A"])
+        let policy = EnvironmentPolicy(set: [EnvironmentVariable(name: "X", value: "1"), EnvironmentVariable(name: "X", value: "a=b")],
+                                       pass: ["A"])
         #expect(EnvironmentBuilder.build(policy, from: launcher) == bytes(["A=1=2", "X=a=b"]))
     }
 

@@ -7,7 +7,9 @@ import Testing
     private func record(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     @Test func parsesSeccompKillRecords() {
-        let line = #"6,2041,3157359613,-;audit: type=1326 audit(1795687288.026:462): auid=4294967295 uid=65534 gid=65534 ses=4294967295 pid=27858 comm="bulkhead-probe" exe="/x/bulkhead-probe" sig=31 arch=c000003e syscall=56 compat=0 ip=0x7f692f1ed353 code=0x80000000"#
+        let line = #"6,2041,3157359613,-;audit: type=1326 audit(1795687288.026:462): "#
+            + #"auid=4294967295 uid=65534 gid=65534 ses=4294967295 pid=27858 comm="bulkhead-probe" exe="/x/bulkhead-probe" "#
+            + #"sig=31 arch=c000003e syscall=56 compat=0 ip=0x7f692f1ed353 code=0x80000000"#
         #expect(KernelAuditLog.parse(record(line)) == .init(pid: 27858, architecture: 0xC000_003E, syscall: 56, time: 1795687288.026))
         #expect(KernelAuditLog.parse(record("6,1,1,-;audit: type=1400 pid=1 arch=c000003e syscall=1")) == nil)
         #expect(KernelAuditLog.parse(record("garbage")) == nil)

@@ -7,7 +7,8 @@ import Testing
 
 // These tests run the compiled BPF for real: `bulkhead-probe load-filter FILE -- bulkhead-probe MODE`
 // sets no_new_privs, installs the filter and execs the probe again, which then tries one thing.
-// Testing the compiled filter instead of the policy text is the point: several conditions on one argument are ANDed (moby issue 52494) and rules whose action equals the default get dropped (containerd issue 13330).
+// Testing the compiled filter instead of the policy text is the point: several conditions on one argument
+// are ANDed (moby issue 52494) and rules whose action equals the default get dropped (containerd issue 13330).
 
 // MARK: - Fixtures
 
@@ -300,10 +301,14 @@ enum Probe {
         let p = SeccompPolicy(rules: [
             SyscallRule(syscall: "socket", action: .allow, conditions: [low32(0, .equal(1))]),
             SyscallRule(syscall: "socket", action: .errno(1), conditions: [low32(0, .equal(2)), low32(1, .equal(3))]),
-            SyscallRule(syscall: "mmap", action: .allow, conditions: [ArgumentCondition(index: 1, comparison: .less(4096), low32: false)]),
-            SyscallRule(syscall: "mmap", action: .errno(12), conditions: [ArgumentCondition(index: 1, comparison: .greaterOrEqual(4096), low32: false)]),
-            SyscallRule(syscall: "personality", action: .allow, conditions: [ArgumentCondition(index: 0, comparison: .equal(8), low32: false)]),
-            SyscallRule(syscall: "personality", action: .errno(1), conditions: [ArgumentCondition(index: 0, comparison: .notEqual(8), low32: false)]),
+            SyscallRule(syscall: "mmap", action: .allow,
+                        conditions: [ArgumentCondition(index: 1, comparison: .less(4096), low32: false)]),
+            SyscallRule(syscall: "mmap", action: .errno(12),
+                        conditions: [ArgumentCondition(index: 1, comparison: .greaterOrEqual(4096), low32: false)]),
+            SyscallRule(syscall: "personality", action: .allow,
+                        conditions: [ArgumentCondition(index: 0, comparison: .equal(8), low32: false)]),
+            SyscallRule(syscall: "personality", action: .errno(1),
+                        conditions: [ArgumentCondition(index: 0, comparison: .notEqual(8), low32: false)]),
             SyscallRule(syscall: "ioctl", action: .allow, conditions: [low32(1, .equal(TIOCSTI))]),
             SyscallRule(syscall: "ioctl", action: .errno(1), conditions: [low32(1, .notEqual(TIOCSTI))]),
         ])

@@ -82,7 +82,8 @@ import Testing
                 #expect(entry["promiseHolds"] as? Bool == false)
             }
         }
-        #expect(junit.contains("<failure message=\"escaped: TCP over IPv4 to a listener on the host&apos;s loopback\" type=\"escaped\">connected to the auditor"))
+        #expect(junit.contains("<failure message=\"escaped: TCP over IPv4 to a listener on the host&apos;s loopback\" "
+                               + "type=\"escaped\">connected to the auditor"))
         #expect(result.stdout.contains("policy permissive:"))
     }
 
@@ -190,7 +191,8 @@ import Testing
             audit:
               exceptions: [{ probe: net-tcp4-loopback, reason: fetches dependencies }]
             """)
-        let result = try CLI.bulkhead(["audit", "--policy", policy, "--probe", "net-tcp4-loopback,file-write-outside,kern-bpf", "--sarif", sarif])
+        let result = try CLI.bulkhead(["audit", "--policy", policy, "--probe", "net-tcp4-loopback,file-write-outside,kern-bpf",
+                                       "--sarif", sarif])
         #expect(result.status == 1, "\(result.stderr)")
         let log = try CLI.json(sarif)
         #expect(log["version"] as? String == "2.1.0")
@@ -267,7 +269,8 @@ private final class JUnitDocument: NSObject, XMLParserDelegate {
         if let failed { throw failed }
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String]) {
         text = ""
         switch name {
         case "testsuite": suites.append(Suite(attributes: attributes))
@@ -292,7 +295,8 @@ private final class JUnitDocument: NSObject, XMLParserDelegate {
     @Test(.enabled(if: CLI.canDropToNobody)) func withoutRootTheRootOnlyProbesAreNotApplicable() throws {
         let json = "/tmp/bulkhead-audit-nobody-\(getpid()).json"
         defer { unlink(json) }
-        let result = try CLI.bulkheadAsNobody(["audit", "--policy", "default", "--probe", "file-root-only,file-other-home,kern-bpf", "--json", json])
+        let result = try CLI.bulkheadAsNobody(["audit", "--policy", "default", "--probe", "file-root-only,file-other-home,kern-bpf",
+                                               "--json", json])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let report = try CLI.json(json)
         let probes = report["probes"] as? [[String: Any]] ?? []
@@ -316,7 +320,8 @@ private final class JUnitDocument: NSObject, XMLParserDelegate {
 
     @Test func aProbeThatOutlivesTheWallLimitIsStoppedByTheTimeout() throws {
         let path = CLI.temporaryPath("wall.yaml")
-        _ = FileManager.default.createFile(atPath: path, contents: Data("version: 1\nname: short\nextends: default\nlimits: { wall: 1s }\n".utf8))
+        let text = "version: 1\nname: short\nextends: default\nlimits: { wall: 1s }\n"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         let json = CLI.temporaryPath("wall.json")
         let result = try CLI.bulkhead(["audit", "--policy", path, "--probe", "res-cpu-spin", "--json", json])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")

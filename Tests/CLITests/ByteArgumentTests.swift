@@ -67,7 +67,8 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let report = directory.path + "/report.json"
-        let run = try RawCapturedRun.run(CLI.bulkhead, ["run", "--quiet", "--report", report, "--", "printf", "%s"].map(bytes) + [Self.invalid])
+        let run = try RawCapturedRun.run(CLI.bulkhead,
+                                         ["run", "--quiet", "--report", report, "--", "printf", "%s"].map(bytes) + [Self.invalid])
         #expect(run.status == 0, "\(run.stderrText)")
         let json = try CLI.json(report)
         // Invalid bytes as \xHH, and a real backslash doubled so the two cannot be confused.

@@ -66,7 +66,8 @@ import Testing
         let attack = try CLI.bulkheadAsNobody(["run", "--quiet", "--", "python3", "-c", Self.rewriteFilter,
                                                directory + "/strict.bpf", directory + "/cache"], environment: environment)
         #expect(attack.stdout == "1\n", "the attack should have found the cached filter: \(attack.stdout)\(attack.stderr)")
-        let after = try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", "strict", "--", bin + "/bulkhead-probe", "fork"], environment: environment)
+        let after = try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", "strict", "--", bin + "/bulkhead-probe", "fork"],
+                                             environment: environment)
         #expect(after.status == 128 + SIGSYS, "strict ran with the rewritten filter: \(after.stdout)\(after.stderr)")
     }
 

@@ -13,7 +13,8 @@ import Testing
         let directory = CLI.temporaryPath("cgroup-escape")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let policy = directory + "/limited.yaml"
-        try "version: 1\nextends: default\nlimits: { memory: 64MiB, processes: 64 }\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        try "version: 1\nextends: default\nlimits: { memory: 64MiB, processes: 64 }\n"
+            .write(toFile: policy, atomically: true, encoding: .utf8)
         return (policy, directory)
     }
 
@@ -24,7 +25,8 @@ import Testing
         let (policy, directory) = try limited()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c",
-                                       "for f in \(Self.rootProcs); do [ -e $f ] && echo $$ > $f 2>/dev/null && echo moved; done; exec \(CLI.probe) alloc 200"])
+                                       "for f in \(Self.rootProcs); do [ -e $f ] && echo $$ > $f 2>/dev/null && echo moved; done; "
+                                           + "exec \(CLI.probe) alloc 200"])
         #expect(!result.stdout.contains("moved"), "\(result.stdout)")
         #expect(result.status == 137, "the allocation should have met the memory limit: \(result.stdout)\(result.stderr)")
     }
@@ -42,7 +44,8 @@ import Testing
         try #require(mounted.status == 0, "cannot bind-mount \(source): \(mounted.stderr)")
         defer { _ = try? CLI.run("/bin/umount", ["-l", bound]) }
         let result = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c",
-                                       "echo $$ > \(bound)/cgroup.procs 2>/dev/null && echo moved; grep -c bulkhead-slot /proc/self/cgroup"])
+                                       "echo $$ > \(bound)/cgroup.procs 2>/dev/null && echo moved; "
+                                           + "grep -c bulkhead-slot /proc/self/cgroup"])
         #expect(!result.stdout.contains("moved"), "\(result.stdout)\(result.stderr)")
     }
 
@@ -75,7 +78,11 @@ import Testing
         let (policy, directory) = try limited()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let result = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "sh", "-c",
-                                       "mkdir \(directory)/d \(directory)/e && echo x > \(directory)/d/f && mv \(directory)/d/f \(directory)/e/ && python3 -c 'import os; os.rename(\"\(directory)/e/f\", \"\(directory)/f\")' && rm -r \(directory)/d \(directory)/e && echo ok > /dev/null && echo done; kill -0 $PPID 2>/dev/null || echo scoped"])
+                                       "mkdir \(directory)/d \(directory)/e && echo x > \(directory)/d/f "
+                                           + "&& mv \(directory)/d/f \(directory)/e/ "
+                                           + "&& python3 -c 'import os; os.rename(\"\(directory)/e/f\", \"\(directory)/f\")' "
+                                           + "&& rm -r \(directory)/d \(directory)/e && echo ok > /dev/null && echo done; "
+                                           + "kill -0 $PPID 2>/dev/null || echo scoped"])
         // One Landlock domain holds both the shield and the signal scope (two layers would refuse the
         // rename into another directory): bulkhead is still out of the task's reach.
         #expect(result.stdout == "done\n" + (SignalScope.available ? "scoped\n" : ""), "\(result.stdout)\(result.stderr)")

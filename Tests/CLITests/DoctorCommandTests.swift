@@ -25,7 +25,8 @@ import Testing
             }
             inTable = true
             let cell = line.dropFirst(2).prefix { $0 != "|" }
-            names += cell.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            names += cell.split(separator: "`", omittingEmptySubsequences: false).enumerated()
+                .filter { $0.offset % 2 == 1 }.map { String($0.element) }
         }
         return names
     }
@@ -87,7 +88,8 @@ import Testing
         let strings = ["kernel.release", "kernel.version", "kernel.architecture", "findings[].id", "findings[].name",
                        "findings[].state", "findings[].detail", "findings[].meaning", "policies[].name", "summary.text"]
         let integers = ["process.uid", "process.gid", "process.effectiveUID", "process.capabilities.known", "process.seccomp.mode",
-                        "process.seccomp.filters", "summary.available", "summary.partial", "summary.unavailable", "summary.info", "exitCode"]
+                        "process.seccomp.filters", "summary.available", "summary.partial", "summary.unavailable", "summary.info",
+                        "exitCode"]
         let booleans = ["process.root", "process.noNewPrivs", "policies[].canRun", "summary.shippedPoliciesCanRun"]
         let arrays = ["process.capabilities.effective", "process.capabilities.permitted", "findings[].policyKeys", "policies[].warnings"]
         let nullableStrings = ["findings[].errno", "policies[].error", "policies[].trialCommand"]
@@ -101,7 +103,8 @@ import Testing
         for key in booleans { #expect(isBool(value(document, key)), "\(key): \(String(describing: value(document, key)))") }
         for key in arrays { #expect(isStringArray(value(document, key)), "\(key)") }
         let sysctls = try #require(document["sysctls"] as? [String: Any])
-        #expect(Set(sysctls.keys) == ["kernel.unprivileged_userns_clone", "user.max_user_namespaces", "kernel.apparmor_restrict_unprivileged_userns"])
+        #expect(Set(sysctls.keys)
+                == ["kernel.unprivileged_userns_clone", "user.max_user_namespaces", "kernel.apparmor_restrict_unprivileged_userns"])
         for (name, setting) in sysctls { #expect(setting is NSNull || isInteger(setting), "\(name)") }
 
         let all = try #require(document["findings"] as? [[String: Any]])
@@ -276,7 +279,8 @@ import Testing
         extends: default
         seccomp:
           rules:
-            - { syscall: clone, when: [{ arg: 0, has-none: CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP }] }
+            - { syscall: clone, when: [{ arg: 0, has-none: CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|\
+        CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP }] }
             - { syscall: clone, action: kill, when: [{ arg: 0, has-all: CLONE_NEWUSER }] }
 
         """.write(toFile: path, atomically: true, encoding: .utf8)
@@ -294,7 +298,8 @@ import Testing
         for case let policy as [String: Any] in document["policies"] as? [Any] ?? [] { verdicts[policy["name"] as? String ?? ""] = policy }
         for name in ["default", "tasks"] {
             #expect(verdicts[name]?["canRun"] as? Bool == false)
-            #expect((verdicts[name]?["error"] as? String)?.contains("creating the task's namespaces kills bulkhead") == true, "\(String(describing: verdicts[name]))")
+            #expect((verdicts[name]?["error"] as? String)?.contains("creating the task's namespaces kills bulkhead") == true,
+                    "\(String(describing: verdicts[name]))")
         }
         // strict lets tasks create no IPC objects: no namespace, nothing to kill.
         #expect(verdicts["strict"]?["canRun"] as? Bool == true, "\(String(describing: verdicts["strict"]))")

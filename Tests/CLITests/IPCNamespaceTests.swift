@@ -33,7 +33,8 @@ import Testing
         let run = try CLI.bulkheadAsNobody(["run", "--", try CLI.unprivilegedProbe(), "ipc-leave", key, "1048576"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(!run.stderr.contains("warning"), "\(run.stderr)")
-        let check = try CLI.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", try CLI.unprivilegedProbe(), "ipc-check", key])
+        let check = try CLI.run("/usr/bin/setpriv",
+                                ["--reuid=65534", "--regid=65534", "--clear-groups", try CLI.unprivilegedProbe(), "ipc-check", key])
         #expect(check.status == 0, "left behind: \(check.stdout)")
     }
 

@@ -35,7 +35,8 @@ import Testing
     @Test(.enabled(if: CLI.canDropToNobody), arguments: ["default", "strict"], calls)
     func bulkheadIsOutOfReachWithoutRoot(policy: String, call: String) throws {
         // Task and bulkhead share uid 65534: nothing in the kernel stops prlimit on the parent.
-        let result = try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", policy, "--", try CLI.unprivilegedProbe(), "pid-call", call, "parent"])
+        let result = try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", policy, "--",
+                                               try CLI.unprivilegedProbe(), "pid-call", call, "parent"])
         expectRefused(result, "\(policy) \(call) on bulkhead, as nobody")
     }
 
@@ -53,7 +54,8 @@ import Testing
     @Test func aTaskCannotDisarmTheCleanUpThroughPrlimit() throws {
         let marker = "43.3\(getpid())"
         let result = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c",
-                                       "setsid sleep \(marker) </dev/null >/dev/null 2>&1 & sleep 0.2; prlimit --pid $PPID --nofile=0:0; echo $?"])
+                                       "setsid sleep \(marker) </dev/null >/dev/null 2>&1 & sleep 0.2; "
+                                           + "prlimit --pid $PPID --nofile=0:0; echo $?"])
         #expect(result.stdout != "0\n", "prlimit on bulkhead got through")
         #expect(ProcessTable.gone(matching: "sleep \(marker)"), "the setsid'd descendant outlived bulkhead")
     }
@@ -68,7 +70,8 @@ import Testing
         try "version: 1\nextends: default\nseccomp: none\n".write(toFile: directory + "/p.yaml", atomically: true, encoding: .utf8)
         let marker = "44.3\(getpid())"
         let result = try CLI.bulkhead(["run", "--quiet", "--policy", directory + "/p.yaml", "--report", directory + "/r.json", "--",
-                                       "sh", "-c", "setsid sleep \(marker) </dev/null >/dev/null 2>&1 & sleep 0.2; prlimit --pid $PPID --nofile=0:0; echo $?"])
+                                       "sh", "-c", "setsid sleep \(marker) </dev/null >/dev/null 2>&1 & sleep 0.2; "
+                                           + "prlimit --pid $PPID --nofile=0:0; echo $?"])
         #expect(result.stdout == "0\n", "the policy should have let prlimit through: \(result.stderr)")
         #expect(ProcessTable.gone(matching: "sleep \(marker)"), "the setsid'd descendant outlived bulkhead")
         #expect(result.status == 125, "\(result.stderr)")

@@ -116,7 +116,8 @@ import Testing
                 - { syscall: ioctl, action: kill, when: [{ arg: 1, eq: TIOCSTI }] }
             """.write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try CLI.bulkhead(["run", "--quiet", "--policy", path, "--", CLI.probe, "ioctl-tiocsti-high"]).status == 128 + SIGSYS)
-        let allowed = try CLI.bulkhead(["run", "--quiet", "--policy", path, "--", "sh", "-c", "test -t 0; stty size </dev/null 2>/dev/null; echo ran"])
+        let allowed = try CLI.bulkhead(["run", "--quiet", "--policy", path, "--",
+                                        "sh", "-c", "test -t 0; stty size </dev/null 2>/dev/null; echo ran"])
         #expect(allowed.status == 0 && allowed.stdout.hasSuffix("ran\n"), "\(allowed.stdout)\(allowed.stderr)")
     }
 }

@@ -185,7 +185,8 @@ import Testing
         #expect(reportObject(in: (try? String(contentsOfFile: dir + "/r.json", encoding: .utf8)) ?? "")?["bulkheadExitCode"] as? Int == 0)
         // Only the report and the task's own files are left: no temporary file of bulkhead's.
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "r.json" }
-        #expect(names.allSatisfy { $0.contains("tmp") && (try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8)) == "x\n" }, "\(names)")
+        #expect(names.allSatisfy { $0.contains("tmp") && (try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8)) == "x\n" },
+                "\(names)")
         #expect(names.count == 4)
 
         // An existing report is replaced.

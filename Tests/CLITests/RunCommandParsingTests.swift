@@ -11,6 +11,8 @@ import Testing
         ["--verbose", "--policy", "./strict", "--report", "r.json", "--", "true"],
         ["--report=/dev/stdout", "--verbose", "--quiet", "--timeout=1s", "true", "--verbose"],
         ["--", "--verbose"],
+        ["--keep-scratch", "--policy", "p.yaml", "--", "sh", "-c", "ls $BULKHEAD_SCRATCH"],
+        ["--quiet", "--keep-scratch", "--report=r.json", "true"],
     ]
 
     @Test(arguments: forms) func bothParsersAgree(form: [String]) throws {

@@ -82,7 +82,8 @@ import Testing
 
     @Test func descendantsThatLeftTheProcessGroupAreKilled() throws {
         let marker = "42.3\(getpid())"
-        let run = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "setsid sleep \(marker) & setsid sh -c 'sleep \(marker) &' ; echo started"])
+        let run = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c",
+                                    "setsid sleep \(marker) & setsid sh -c 'sleep \(marker) &' ; echo started"])
         #expect(run.status == 0)
         #expect(run.stdout == "started\n")
         #expect(ProcessTable.gone(matching: "sleep \(marker)"))

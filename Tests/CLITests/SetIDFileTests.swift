@@ -47,7 +47,8 @@ import Testing
         let (directory, file) = try scratch(owner: 65534)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let target = route.hasPrefix("chmod") || route.hasPrefix("fchmod") || route.hasPrefix("setxattr") ? file : directory + "/new"
-        let result = try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", policy, "--", try CLI.unprivilegedProbe(), "setid-file", route, target])
+        let result = try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", policy, "--",
+                                               try CLI.unprivilegedProbe(), "setid-file", route, target])
         expectNoSetIDFile(result, target, "\(policy) \(route), as nobody")
     }
 

@@ -16,7 +16,8 @@ import Testing
         let sh = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c", "echo a | tr a b; ls / >/dev/null && echo listed"])
         #expect(sh.stdout == "b\nlisted\n", "\(sh.stderr)")
         let python = try CLI.bulkhead(["run", "--quiet", "--", "python3", "-c",
-                                       "import subprocess, threading, socket; print(subprocess.run(['echo', 'child'], capture_output=True).stdout.decode().strip())"])
+                                       "import subprocess, threading, socket; "
+                                           + "print(subprocess.run(['echo', 'child'], capture_output=True).stdout.decode().strip())"])
         #expect(python.stdout == "child\n", "\(python.stderr)")
         let perl = try CLI.bulkhead(["run", "--quiet", "--", "perl", "-e", "print 6*7, qq(\\n)"])
         #expect(perl.stdout == "42\n")
@@ -143,14 +144,16 @@ import Testing
         let rlimits = try probe("strict", "rlimits")
         #expect(rlimits.stdout.lowercased().contains("nofile 64 64"), "\(rlimits.stdout)")
         let limits = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c",
-                                       "import resource as r; print(r.getrlimit(r.RLIMIT_NOFILE)[0], r.getrlimit(r.RLIMIT_CPU)[0], r.getrlimit(r.RLIMIT_FSIZE)[0], r.getrlimit(r.RLIMIT_CORE)[0])"])
+                                       "import resource as r; print(r.getrlimit(r.RLIMIT_NOFILE)[0], r.getrlimit(r.RLIMIT_CPU)[0], "
+                                           + "r.getrlimit(r.RLIMIT_FSIZE)[0], r.getrlimit(r.RLIMIT_CORE)[0])"])
         #expect(limits.stdout == "64 5 16777216 0\n", "\(limits.stderr)")
         let spin = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--timeout", "0.5s", "--", CLI.probe, "spin"])
         #expect(spin.status == 124)
     }
 
     @Test(.enabled(if: CLI.isRoot)) func strictRunsAsNobodyWhenStartedAsRoot() throws {
-        let ids = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c", "import os; print(os.getuid(), os.getgid(), os.getgroups())"])
+        let ids = try CLI.bulkhead(["run", "--quiet", "--policy", "strict", "--", "python3", "-c",
+                                    "import os; print(os.getuid(), os.getgid(), os.getgroups())"])
         #expect(ids.stdout == "65534 65534 [65534]\n" || ids.stdout == "65534 65534 []\n", "\(ids.stdout)\(ids.stderr)")
     }
 

@@ -11,7 +11,8 @@ struct UnprivilegedTests {
     @Test(arguments: ["default", "strict"])
     func shippedPolicyRunsPython(policy: String) throws {
         let result = try asNobody(["run", "--quiet", "--policy", policy, "--", "/usr/bin/python3", "-c",
-                                   "import os, threading; t = threading.Thread(target=lambda: None); t.start(); t.join(); print(os.getuid())"])
+                                   "import os, threading; t = threading.Thread(target=lambda: None); t.start(); t.join(); "
+                                       + "print(os.getuid())"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "65534\n")
     }

@@ -1,22 +1,22 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
 
-/// A fresh directory under /tmp (mkdtemp(3)); "/tmp" itself, with a recorded issue, when none can be made.
+/// A fresh directory under /tmp (mkdtemp(3)); "/tmp" itself when none can be made, so that the test
+/// fails on what it then finds rather than here (TestSupport is built without the Testing module).
 public func temporaryDirectory() -> String {
     var bytes = Array("/tmp/bulkhead-tests-XXXXXX".utf8CString)
     let path = bytes.withUnsafeMutableBufferPointer { buf -> String? in
         guard let base = buf.baseAddress, mkdtemp(base) != nil else { return nil }
         return String(cString: base)
     }
-    if path == nil { Issue.record("cannot make a temporary directory") }
     return path ?? "/tmp"
 }
 
-/// Writes `text` to `path` (created or truncated); a failure is a recorded issue.
-public func writeFile(_ path: String, _ text: String) {
-    guard let f = fopen(path, "w") else { Issue.record("cannot write \(path)"); return }
-    fputs(text, f)
-    fclose(f)
+/// Writes `text` to `path` (created or truncated); false when it cannot.
+@discardableResult
+public func writeFile(_ path: String, _ text: String) -> Bool {
+    guard let f = fopen(path, "w") else { return false }
+    let wrote = fputs(text, f) >= 0
+    return fclose(f) == 0 && wrote
 }

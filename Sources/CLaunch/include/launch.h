@@ -116,6 +116,12 @@ int bh_landlock_abi(void);
 /* A Landlock ruleset handling the file-system rights `handled_fs` and, with `scope_signals`, scoping
    signals (ABI 6): its descriptor (close-on-exec), or -1 with errno. */
 int bh_landlock_fs_ruleset(uint64_t handled_fs, int scope_signals);
+/* A Landlock ruleset handling `handled_fs` (file-system rights), `handled_net` (TCP rights, ABI 4) and
+   `scoped` (scopes, ABI 6): its descriptor (close-on-exec), or -1 with errno. The attribute is passed only
+   as long as the fields in use, so an older kernel takes what it knows. */
+int bh_landlock_ruleset(uint64_t handled_fs, uint64_t handled_net, uint64_t scoped);
+/* Adds a rule granting the TCP rights `access` on `port` (LANDLOCK_RULE_NET_PORT, ABI 4). */
+int bh_landlock_allow_port(int ruleset, uint64_t port, uint64_t access);
 /* Adds a rule granting `access` beneath the file or directory open as `parent_fd` (O_PATH is enough). */
 int bh_landlock_allow_beneath(int ruleset, int parent_fd, uint64_t access);
 /* statfs(2) f_type of the file system holding `path` (a *_SUPER_MAGIC), or -1 with errno. */
