@@ -47,7 +47,8 @@ public enum AuditJudge {
             case escapedCode:
                 let evidence = String(line.dropFirst("escaped ".count))
                 if datagramArrived == false {
-                    return .blocked(.host, "the datagram was sent but never reached the auditor's socket (\(evidence))")
+                    let layer: AuditLayer = policy.network == .none ? .namespace : .host
+                    return .blocked(layer, "the datagram was sent but never reached the auditor's socket (\(evidence))")
                 }
                 return AuditVerdict(state: .escaped, evidence: evidence)
             case notApplicableCode:
@@ -80,6 +81,9 @@ public enum AuditJudge {
         if filterAnswers(policy.seccomp, call: call, arguments: arguments, errno: errno) {
             return .blocked(.seccompErrno, evidence)
         }
+        if let layer = accessLayer(probe, call: call, errno: errno, policy: policy) {
+            return .blocked(layer, "\(evidence) (\(layer == .namespace ? "network: none" : "the policy's Landlock rules"))")
+        }
         if let limit = probe.limit, [EAGAIN, ENOMEM, EFBIG, EMFILE, ENFILE].contains(errno),
            policySets(limit, policy.limits) || result.limitsReached.contains(limit) {
             return .blocked(.limit, "\(evidence) (limits.\(limit.rawValue))")
@@ -97,6 +101,20 @@ public enum AuditJudge {
         }
         if let reason = probe.notHere[word] { return AuditVerdict(state: .notApplicable, evidence: "\(reason) (\(word) from \(call))") }
         return .blocked(.host, evidence)
+    }
+
+    /// The layer of the policy's `filesystem:` and `network:` keys that explains ERRNO from CALL, if any:
+    /// Landlock answers EACCES (EXDEV for a link out of a granted folder; EPERM for an abstract socket
+    /// outside the domain), and in a network namespace of its own the host's listeners are unreachable.
+    private static func accessLayer(_ probe: AuditProbe, call: String, errno: Int32, policy: Policy) -> AuditLayer? {
+        let fileCalls: Set<String> = ["openat", "getdents64", "mkdir", "linkat", "symlinkat", "name_to_handle_at", "open_by_handle_at"]
+        if policy.filesystem?.restricts == true, fileCalls.contains(call), errno == EACCES || errno == EXDEV { return .landlock }
+        guard probe.family == .network, call == "connect" || call == "sendto" else { return nil }
+        switch policy.network {
+        case .none where [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(errno): return .namespace
+        case .rules where errno == EACCES || errno == EPERM: return .landlock
+        default: return nil
+        }
     }
 
     private static func policySets(_ kind: LimitKind, _ limits: Limits) -> Bool {

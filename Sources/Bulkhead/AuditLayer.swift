@@ -11,8 +11,10 @@ public enum AuditLayer: String, Sendable, Equatable, CaseIterable {
     case noNewPrivs = "no-new-privs"
     /// The policy runs the task as another uid, which the target's owner or mode shuts out.
     case user
-    /// bulkhead's Landlock domain: signals scoped to the task's tree, ptrace and ptrace-mode /proc
-    /// access kept inside the domain.
+    /// A namespace of the task's own (`network: none`): the host's listeners are not in it.
+    case namespace
+    /// bulkhead's Landlock domain: the policy's `filesystem:` and `network:` rules, and always signals
+    /// scoped to the task's tree, ptrace and ptrace-mode /proc access kept inside the domain.
     case landlock
     /// The launcher itself (descriptors closed before exec).
     case launcher
@@ -32,6 +34,7 @@ public enum AuditLayer: String, Sendable, Equatable, CaseIterable {
         case .noNewPrivs: return "no_new_privs"
         case .user: return "user"
         case .landlock: return "Landlock"
+        case .namespace: return "namespace"
         case .launcher: return "launcher"
         case .limit: return "limit"
         case .timeout: return "timeout"

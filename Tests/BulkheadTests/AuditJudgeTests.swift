@@ -53,6 +53,21 @@ import Glibc
         #expect(try judge("kern-clone-newuser", "blocked ENOSPC clone CLONE_NEWUSER", under: open).layer == .host)
     }
 
+    @Test func theAccessKeysNameLandlockOrTheNamespace() throws {
+        var view = Policy()
+        view.filesystem = FilesystemPolicy(read: [PathGrant("/etc")], restricts: true)
+        #expect(try judge("file-root-only", "blocked EACCES openat the root-only file /tmp/x/secret", under: view).layer == .landlock)
+        #expect(try judge("file-hardlink-out", "blocked EXDEV linkat /tmp/x/g/link -> /tmp/x/secret", under: view).layer == .landlock)
+        var offline = Policy()
+        offline.network = .none
+        #expect(try judge("net-tcp4-loopback", "blocked ECONNREFUSED connect to the listener", under: offline).layer == .namespace)
+        var ports = Policy()
+        ports.network = .rules(NetworkRules(connect: [443]))
+        #expect(try judge("net-tcp4-loopback", "blocked EACCES connect to the listener", under: ports).layer == .landlock)
+        // Without those keys the same refusals are the host's.
+        #expect(try judge("net-tcp4-loopback", "blocked ECONNREFUSED connect to the listener", under: Policy()).layer == .host)
+    }
+
     @Test func limitsAndProtectionsTheProbeReadItself() throws {
         var limited = Policy()
         limited.limits.openFiles = 64

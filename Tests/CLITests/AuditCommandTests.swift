@@ -308,6 +308,27 @@ private final class JUnitDocument: NSObject, XMLParserDelegate {
         #expect(probes.first { $0["id"] as? String == "kern-bpf" }?["layer"] as? String == "seccomp-kill")
     }
 
+    @Test(.enabled(if: CLI.isRoot)) func aNetworkOfItsOwnIsTheNamespaceLayer() throws {
+        let json = CLI.temporaryPath("offline.json")
+        let path = CLI.packageDirectory + "/examples/offline.yaml"
+        let result = try CLI.bulkhead(["audit", "--policy", path, "--probe", "net-tcp4-loopback,net-udp4-loopback,net-unix-abstract",
+                                       "--json", json])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        for entry in try #require((try CLI.json(json))["probes"] as? [[String: Any]]) {
+            #expect(entry["layer"] as? String == "namespace", "\(entry)")
+        }
+    }
+
+    @Test(.enabled(if: SignalScope.available)) func portRulesAreTheLandlockLayer() throws {
+        let json = CLI.temporaryPath("ports.json"), path = CLI.temporaryPath("ports.yaml")
+        _ = FileManager.default.createFile(atPath: path, contents: Data("version: 1\nextends: default\nnetwork: { connect: [443] }\n".utf8))
+        let result = try CLI.bulkhead(["audit", "--policy", path, "--probe", "net-tcp4-loopback,net-unix-abstract", "--json", json])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        for entry in try #require((try CLI.json(json))["probes"] as? [[String: Any]]) {
+            #expect(entry["layer"] as? String == "landlock", "\(entry)")
+        }
+    }
+
     @Test func aStopSignalEndsTheAuditWithoutReports() throws {
         // res-cpu-spin runs for seconds under strict's CPU limit: the signal finds it running.
         let json = CLI.temporaryPath("interrupted.json")
