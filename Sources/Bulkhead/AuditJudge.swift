@@ -78,10 +78,11 @@ public enum AuditJudge {
             return AuditVerdict(state: .error, evidence: "the probe's verdict names no errno: \(line)")
         }
         let arguments = (probe.calls[call] ?? [:]).mapValues { pids[$0] ?? $0 }
-        if filterAnswers(policy.seccomp, call: call, arguments: arguments, errno: errno) {
+        let syscall = String(call.split(separator: ":").first ?? "")
+        if filterAnswers(policy.seccomp, call: syscall, arguments: arguments, errno: errno) {
             return .blocked(.seccompErrno, evidence)
         }
-        if let layer = accessLayer(probe, call: call, errno: errno, policy: policy) {
+        if let layer = accessLayer(probe, call: syscall, errno: errno, policy: policy) {
             return .blocked(layer, "\(evidence) (\(layer == .namespace ? "network: none" : "the policy's Landlock rules"))")
         }
         if let limit = probe.limit, [EAGAIN, ENOMEM, EFBIG, EMFILE, ENFILE].contains(errno),

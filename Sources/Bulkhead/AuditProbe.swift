@@ -24,8 +24,9 @@ public struct AuditProbe: Sendable, Equatable {
     /// /proc files that need ptrace access): an EPERM or EACCES is the Landlock layer when the task
     /// runs in bulkhead's domain (`SandboxPlan.scopesSignals`).
     let landlockScoped: Bool
-    /// The arguments the probe passes to the calls that can stop it, by call name and argument index,
-    /// so that a filter rule's conditions can be checked against them.
+    /// The arguments the probe passes to the calls that can stop it, by the call token of its verdict
+    /// line (the system call's name, or NAME:VARIANT where it makes one call two ways) and argument
+    /// index, so that a filter rule's conditions can be checked against them.
     let calls: [String: [Int: UInt64]]
     /// Errno names that mean this kernel lacks the interface, when no layer of the policy explains them.
     let notHere: [String: String]

@@ -2,7 +2,8 @@
    thing a hostile task would try, proves an escape by opening or reading (never by damaging anything)
    and prints one line:
      escaped EVIDENCE            exit 40: it got through; EVIDENCE is what it read or opened
-     blocked ERRNO CALL WHAT     exit 41: CALL failed with ERRNO (a name such as EPERM); or, where the
+     blocked ERRNO CALL WHAT     exit 41: CALL failed with ERRNO (a name such as EPERM; CALL:VARIANT
+                                          tells two uses of one call apart); or, where the
                                           probe read the protection itself, ERRNO is a word such as
                                           no_new_privs or closed
      n/a REASON                  exit 42: cannot be tried here (no such interface on this kernel)

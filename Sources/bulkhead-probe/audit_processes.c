@@ -39,12 +39,15 @@ static int signal_one(int argc, char **argv) {
     return audit_escaped("sent SIGCONT to process %s outside the task", argv[0]);
 }
 
+/* kill(-1, 0) answers 0 whenever another process exists, even when the kernel refuses every one of them
+   (kernel/signal.c counts refused targets too), so success alone proves only that the call gets through.
+   The victim, a process outside the task, is then asked with signal 0: when that passes the permission
+   checks too, kill(-1, SIGKILL) would reach it. The call token kill:all tells the auditor which kill. */
 static int kill_all(int argc, char **argv) {
-    (void)argc; (void)argv;
-    /* Signal 0: the permission checks without a signal. Success means at least one process outside the
-       task would have received kill(-1, SIGKILL). */
-    if (kill(-1, 0) != 0) return audit_blocked(errno, "kill", "kill(-1, 0)");
-    return audit_escaped("kill(-1, 0) succeeded: kill(-1, SIGKILL) would reach processes outside the task");
+    (void)argc;
+    if (kill(-1, 0) != 0) return audit_blocked(errno, "kill:all", "kill(-1, 0)");
+    if (kill(target(argv[0]), 0) != 0) return audit_blocked(errno, "kill", "signal 0 to process %s, which kill(-1, ...) would reach", argv[0]);
+    return audit_escaped("kill(-1, 0) got through, and process %s outside the task may be signalled: kill(-1, SIGKILL) would reach it", argv[0]);
 }
 
 static int stop(int argc, char **argv) {
@@ -101,7 +104,7 @@ static int supervisor_prlimit(int argc, char **argv) {
 
 const struct audit_probe audit_process_probes[] = {
     {"proc-see", see, 1},                 {"proc-signal", signal_one, 1},
-    {"proc-kill-all", kill_all, 0},       {"proc-stop", stop, 1},
+    {"proc-kill-all", kill_all, 1},       {"proc-stop", stop, 1},
     {"proc-ptrace", trace, 1},            {"proc-vm-readv", vm_readv, 1},
     {"proc-supervisor-signal", supervisor_signal, 1}, {"proc-supervisor-ptrace", supervisor_ptrace, 1},
     {"proc-supervisor-prlimit", supervisor_prlimit, 1},

@@ -41,7 +41,8 @@ import Testing
     static let alwaysOn: [String: AuditLayer] = {
         var layers: [String: AuditLayer] = ["file-setuid-nnp": .noNewPrivs, "kern-file-caps": .noNewPrivs, "kern-inherited-fds": .launcher]
         if SignalScope.available {
-            for id in ["file-proc-fd", "file-proc-mem", "file-launcher-exe", "proc-signal", "proc-stop", "proc-ptrace", "proc-vm-readv",
+            for id in ["file-proc-fd", "file-proc-mem", "file-launcher-exe", "proc-signal", "proc-kill-all", "proc-stop", "proc-ptrace",
+                       "proc-vm-readv",
                        "proc-supervisor-signal", "proc-supervisor-ptrace", "kern-setns"] { layers[id] = .landlock }
         }
         return layers
@@ -101,7 +102,7 @@ import Testing
         // SIGKILL: the test process's children may start with SIGTERM blocked.
         defer { kill(target.processIdentifier, SIGKILL); target.waitUntilExit() }
         let pid = String(target.processIdentifier)
-        for id in ["file-proc-fd", "file-proc-mem", "file-launcher-exe", "proc-signal", "proc-stop", "proc-ptrace",
+        for id in ["file-proc-fd", "file-proc-mem", "file-launcher-exe", "proc-signal", "proc-kill-all", "proc-stop", "proc-ptrace",
                    "proc-supervisor-signal", "proc-supervisor-ptrace", "kern-setns"] {
             let run = try CLI.run(CLI.probe, ["audit", id, pid])
             #expect(run.status == 40 && run.stdout.hasPrefix("escaped "), "\(id): \(run.stdout)")
