@@ -18,7 +18,8 @@ struct AuditCommand: ParsableCommand {
         as many at a time as there are CPUs. The table gives each probe's verdict (blocked, escaped, not \
         applicable here) and the layer that stopped it, found from how the probe ended. The policy's \
         `audit:` section says what it promises (every probe blocked, except those it lists with a reason). \
-        Exit 0 when every promise holds, 1 when one does not, 125 on a bad policy or bad arguments.
+        Exit 0 when every promise holds, 1 when one does not, 125 on a bad policy or bad arguments, 128+N when \
+        stopped by signal N. Probes, layers and report formats: docs/audit.md.
         """)
 
     @Option(help: "A shipped policy name, or a policy file (./strict for a file of that name).") var policy: String?
