@@ -50,6 +50,10 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Probes for tests: raw syscalls and alternate entry points that Swift cannot express.
         .executableTarget(name: "bulkhead-probe"),
+        // Runs a command in a MountView through the library, for tests as uid 65534 and for measuring; not part
+        // of the product.
+        .executableTarget(name: "bulkhead-view-runner", dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadSystem"],
+                          path: "Tests/MountViewRunner"),
         // Helpers the test targets share; not part of the product.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "BulkheadSystemTests", dependencies: ["BulkheadSystem", "TestSupport"]),

@@ -5,6 +5,7 @@ public enum LaunchStage: String, Sendable, CaseIterable {
     case plan, clone, signals, session, parentDeath = "parent-death", cgroup, stdio, closeFDs = "close-fds"
     case rlimits, workdir, boundingSet = "bounding-set", identity, capabilities
     case noNewPrivs = "no-new-privs", landlock, seccomp, exec, namespaces
+    case mountView = "mount-view"
 
     init?(childStage: Int32) {
         switch UInt32(bitPattern: childStage) {
@@ -25,6 +26,7 @@ public enum LaunchStage: String, Sendable, CaseIterable {
         case BH_STAGE_EXEC.rawValue: self = .exec
         case BH_STAGE_CLONE.rawValue: self = .clone
         case BH_STAGE_NAMESPACES.rawValue: self = .namespaces
+        case BH_STAGE_MOUNT_VIEW.rawValue: self = .mountView
         default: return nil
         }
     }

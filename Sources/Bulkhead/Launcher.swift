@@ -32,6 +32,8 @@ enum Launcher {
             try Self.launch(plan, arguments: arguments, options: options, namespaces: namespaces, scratch: scratch)
         }
         guard !plan.namespaces.isEmpty else { return try launch(plan.namespaces) }
+        // A mount view is asked for: without its namespaces the task would see the whole file system.
+        if plan.mountView != nil { return try launchWithMountView(plan, launch) }
         if plan.namespaces.isRequired { return try launchRequiringNamespaces(plan, launch) }
         // No policy asks for these namespaces, so where they cannot be made the task runs without them,
         // with a warning that says what that costs. A kernel that refuses unprivileged user namespaces
@@ -67,6 +69,29 @@ enum Launcher {
                         hint: plan.namespaces.needsUserNamespace
                             ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns), run bulkhead as root, or use network rules"
                             : "run bulkhead where it may make namespaces, or use network rules")
+        }
+        let attempt: LaunchAttempt
+        do {
+            attempt = try launch(plan.namespaces)
+        } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
+            throw refusal(error.errno ?? .notPermitted)
+        }
+        if case .failedBeforeExec(.namespaces, let err, _) = attempt { throw refusal(err) }
+        return attempt
+    }
+
+    /// The namespaces of a mount view cannot be left out: a refusal is an error, with what it would take.
+    private static func launchWithMountView(_ plan: SandboxPlan, _ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt)
+        throws(LaunchError) -> LaunchAttempt {
+        let user = plan.namespaces.needsUserNamespace
+        let needs = "a mount namespace" + (user ? " inside a user namespace" : "")
+            + (plan.namespaces.isRequired ? " (and network: none a network namespace)" : "")
+        let refusal = { (err: Errno) in
+            LaunchError(stage: .namespaces, errno: err, message: "the file-system view needs \(needs), which cannot be made here",
+                        hint: user
+                            ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, "
+                                + "kernel.apparmor_restrict_unprivileged_userns), or run bulkhead as root"
+                            : "run bulkhead where it may make namespaces (CAP_SYS_ADMIN, no filter refusing them)")
         }
         let attempt: LaunchAttempt
         do {
@@ -130,8 +155,11 @@ enum Launcher {
         }
         let envp = CStringArray(environment)
         let procWrites = CStringPairs(namespaces.procWrites)
-        defer { argv.free(); envp.free(); procWrites.free() }
-        guard argv.complete, envp.complete, procWrites.complete else {
+        // In a view the working directory keeps its path: the launcher's, unless the policy names one.
+        let workdir = plan.mountView == nil ? plan.policy.workdir : (plan.policy.workdir ?? Paths.currentDirectory())
+        let view = plan.mountView.map { MountViewCData(for: $0, workdir: workdir, namespaces: namespaces) }
+        defer { argv.free(); envp.free(); procWrites.free(); view?.free() }
+        guard argv.complete, envp.complete, procWrites.complete, view?.complete ?? true else {
             cgroup.map(plan.cgroups.release)
             throw LaunchError(stage: .plan, errno: .noMemory, message: "cannot copy the command line and environment")
         }
@@ -139,9 +167,10 @@ enum Launcher {
         let groups = plan.identity?.groups ?? []
         var pid: pid_t = 0
         var pidfd: Int32 = -1
+        var detail: Int32 = 0
         let result: (rc: Int32, stage: Int32, errno: Int32) = path.withUnsafeBufferPointer { pathBytes in
             let cPath = UnsafeRawPointer(pathBytes.baseAddress!).assumingMemoryBound(to: CChar.self)
-            return (plan.policy.workdir ?? "").withCString { cWorkdir in
+            return (workdir ?? "").withCString { cWorkdir in
                 procsFDs.withUnsafeBufferPointer { procs in
                     rlimits.withUnsafeBufferPointer { limits in
                         groups.withUnsafeBufferPointer { groupList in
@@ -150,7 +179,7 @@ enum Launcher {
                                 spec.path = cPath
                                 spec.argv = UnsafePointer(argv.pointer)
                                 spec.envp = UnsafePointer(envp.pointer)
-                                spec.workdir = plan.policy.workdir == nil ? nil : cWorkdir
+                                spec.workdir = workdir == nil ? nil : cWorkdir
                                 spec.stdio = (options.stdin ?? -1, options.stdout ?? -1, options.stderr ?? -1)
                                 spec.namespaces = namespaces.flags
                                 spec.proc_writes = UnsafePointer(procWrites.pointer)
@@ -175,7 +204,11 @@ enum Launcher {
                                     spec.filter = bpf.baseAddress
                                     spec.filter_len = UInt16(filter.instructionCount)
                                 }
-                                let rc = bh_spawn(&spec, &pid, &pidfd)
+                                let rc = withUnsafePointer(to: view?.view ?? bh_mount_view()) { cView in
+                                    spec.mount_view = view == nil ? nil : cView
+                                    return bh_spawn(&spec, &pid, &pidfd)
+                                }
+                                detail = spec.failed_detail
                                 return (rc, spec.failed_stage, rc == 0 ? spec.failed_errno : errno)
                             }
                         }
@@ -193,6 +226,11 @@ enum Launcher {
             _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
             close(pidfd)
             cgroup.map(plan.cgroups.release)
+            if let view, result.stage == Int32(BH_STAGE_MOUNT_VIEW.rawValue) {
+                let err = Errno(rawValue: result.errno)
+                throw LaunchError(stage: .mountView, errno: err, message: "cannot \(view.describe(detail: detail))",
+                                  hint: MountViewCData.hint(errno: err))
+            }
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno), started: started)
         }
         return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules), warnings: warnings)

@@ -26,6 +26,8 @@ public final class SandboxPlan: @unchecked Sendable {
     let violationIsKill: Bool
     /// Namespaces the task starts in (see `TaskNamespaces`).
     let namespaces: TaskNamespaces
+    /// The file system the task sees, in a mount namespace of its own; nil: the launcher's.
+    public let mountView: MountView?
     /// The task may call into the kernel keyring, where the key sealing the caches lives (`CacheSeal`).
     let taskReachesTheKeyring: Bool
     /// The Landlock domain for `filesystem:` and `network:`; nil when the policy has neither (or, best-effort,
@@ -37,31 +39,38 @@ public final class SandboxPlan: @unchecked Sendable {
     /// - Parameters:
     ///   - launcherEnvironment: the environment `environment.pass` and `clear: false` copy from.
     ///   - filterCache: where compiled filters are kept between runs; nil compiles every time.
-    public convenience init(policy: Policy, launcherEnvironment: [String: String], filterCache: FilterCache? = nil) throws(LaunchError) {
+    ///   - mountView: the file system the task sees; nil: the launcher's.
+    public convenience init(policy: Policy, launcherEnvironment: [String: String], filterCache: FilterCache? = nil,
+                            mountView: MountView? = nil) throws(LaunchError) {
         try self.init(policy: policy, launcherEnvironment: launcherEnvironment.map { Array(($0.key + "=" + $0.value).utf8) },
-                      filterCache: filterCache)
+                      filterCache: filterCache, mountView: mountView)
     }
 
     /// - Parameters:
     ///   - launcherEnvironment: "NAME=value" entries as bytes (`ProcessEnvironment.entries()`); what the
     ///     task takes from them reaches it exactly, also values that are not UTF-8.
     ///   - filterCache: where compiled filters are kept between runs; nil compiles every time.
-    public convenience init(policy: Policy, launcherEnvironment: [[UInt8]], filterCache: FilterCache? = nil) throws(LaunchError) {
+    ///   - mountView: the file system the task sees; nil: the launcher's.
+    public convenience init(policy: Policy, launcherEnvironment: [[UInt8]], filterCache: FilterCache? = nil,
+                            mountView: MountView? = nil) throws(LaunchError) {
         var filter: CompiledFilter?
         if let seccomp = policy.seccomp, let filterCache {
             do { filter = try filterCache.filter(for: seccomp) } catch {
                 throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
             }
         }
-        try self.init(policy: policy, launcherEnvironment: launcherEnvironment, compiledFilter: filter)
+        try self.init(policy: policy, launcherEnvironment: launcherEnvironment, compiledFilter: filter, mountView: mountView)
     }
 
     /// - Parameters:
     ///   - launcherEnvironment: "NAME=value" entries as bytes (`ProcessEnvironment.entries()`).
     ///   - compiledFilter: `policy.seccomp` compiled (`PolicyArtifact.seccompFilter` from the policy cache);
     ///     nil compiles it here. The caller vouches that it was compiled from this very policy.
-    package init(policy: Policy, launcherEnvironment: [[UInt8]], compiledFilter: CompiledFilter?) throws(LaunchError) {
+    ///   - mountView: the file system the task sees; nil: the launcher's.
+    package init(policy: Policy, launcherEnvironment: [[UInt8]], compiledFilter: CompiledFilter?,
+                 mountView: MountView? = nil) throws(LaunchError) {
         self.policy = policy
+        self.mountView = mountView
         cgroups = CgroupPool(memory: policy.limits.memory, processes: policy.limits.processes)
         if let seccomp = policy.seccomp {
             do { filter = try compiledFilter ?? SeccompCompiler.compile(seccomp) } catch {
@@ -84,11 +93,14 @@ public final class SandboxPlan: @unchecked Sendable {
             throw LaunchError(stage: .capabilities, message: "the policy keeps \(missing), which bulkhead does not hold",
                               hint: "run bulkhead as root, or remove them from capabilities.keep")
         }
+        if let mountView { try mountView.refuseUndoing(keepCaps: keepCaps) }
         // Without CAP_SETPCAP the bounding set cannot shrink; no_new_privs (always set) still stops the task
         // from gaining capabilities through set-uid or file-capability binaries.
         dropBoundingSet = Capabilities.holds(held.effective, CapabilityNames.setpcap)
         scopesSignals = SignalScope.available
-        namespaces = TaskNamespaces.plan(for: policy, holdsSysAdmin: Capabilities.holds(held.effective, CapabilityNames.sysAdmin))
+        let holdsSysAdmin = Capabilities.holds(held.effective, CapabilityNames.sysAdmin)
+        let planned = TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin)
+        namespaces = mountView == nil ? planned : planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
         let landlockPlan = try LandlockPlan.make(for: policy, abi: LandlockAccess.kernelABI)
         notes += landlockPlan.warnings
         landlock = landlockPlan.isEmpty ? nil : landlockPlan

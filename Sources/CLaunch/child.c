@@ -14,6 +14,7 @@
    right after clone returns. */
 #define _GNU_SOURCE
 #include "child.h"
+#include "raw_syscall.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -31,33 +32,6 @@ struct bh_landlock_ruleset_attr { uint64_t handled_access_fs, handled_access_net
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
-/* A system call without libc: returns the result, or -errno. */
-static inline long sys(long nr, long a, long b, long c, long d, long e) {
-#if defined(__x86_64__)
-    long ret;
-    register long r10 __asm__("r10") = d;
-    register long r8 __asm__("r8") = e;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
-                     : "rcx", "r11", "memory");
-    return ret;
-#elif defined(__aarch64__)
-    register long x8 __asm__("x8") = nr;
-    register long x0 __asm__("x0") = a;
-    register long x1 __asm__("x1") = b;
-    register long x2 __asm__("x2") = c;
-    register long x3 __asm__("x3") = d;
-    register long x4 __asm__("x4") = e;
-    __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
-    return x0;
-#else
-    /* Other architectures go through libc; the parent then copies its whole memory (spawn.c). */
-    long r = syscall(nr, a, b, c, d, e, 0);
-    return r < 0 ? -errno : r;
-#endif
-}
-
 /* The kernel's struct sigaction for rt_sigaction (not glibc's, which has a larger mask). */
 struct kernel_sigaction {
     unsigned long handler;
@@ -68,6 +42,15 @@ struct kernel_sigaction {
 
 static _Noreturn void fail(struct bh_spawn_spec *spec, int stage, long err) {
     struct bh_result *result = spec->result_page;
+    result->err = (int)err;
+    result->stage = stage;
+    for (;;) sys(SYS_exit_group, 127, 0, 0, 0, 0);
+}
+
+/* fail(), with which part of the stage failed (the op of a mount view). */
+static _Noreturn void fail_at(struct bh_spawn_spec *spec, int stage, long err, int detail) {
+    struct bh_result *result = spec->result_page;
+    result->detail = detail;
     result->err = (int)err;
     result->stage = stage;
     for (;;) sys(SYS_exit_group, 127, 0, 0, 0, 0);
@@ -235,6 +218,13 @@ int bh_child_main(void *arg) {
     CHECK(sys(SYS_setsid, 0, 0, 0, 0, 0), BH_STAGE_SESSION);
     arm_parent_death(spec);
     write_proc_files(spec);
+    if (spec->mount_view) {
+        /* After the user namespace's maps (mounting needs its capabilities), before the working directory,
+           which is a path in the view. */
+        int failed = 0;
+        long r = bh_child_mount_view(spec->mount_view, &failed);
+        if (r < 0) fail_at(spec, BH_STAGE_MOUNT_VIEW, -r, failed);
+    }
     join_cgroups(spec);
     setup_stdio(spec);
     close_other_fds(spec);

@@ -11,7 +11,13 @@
 #define BH_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 
 /* The page the child reports a failure through; MAP_SHARED, so the parent sees it after clone. */
-struct bh_result { volatile int stage; volatile int err; };
+struct bh_result { volatile int stage; volatile int err; volatile int detail; };
+
+/* Builds the task's file-system view (mount_view.c) in the child's new mount namespace: 0, or -errno with
+   *failed the index of the op or the BH_VIEW_STEP_* that failed. Hidden, so child.c calls it directly
+   and not through a table in a data segment. */
+__attribute__((visibility("hidden")))
+long bh_child_mount_view(const struct bh_mount_view *view, int *failed);
 
 /* The child's entry point for clone(). `arg` is a struct bh_spawn_spec whose pointers all lead into
    one block the parent copied them into (see spawn.c). */

@@ -76,6 +76,29 @@ static const void *copy_bytes(struct block *b, const void *from, size_t bytes) {
     return to;
 }
 
+static const struct bh_mount_view *lay_out_view(struct block *b, const struct bh_mount_view *in) {
+    if (!in) return NULL;
+    struct bh_mount_view *out = take(b, sizeof *out);
+    struct bh_mount_op *ops = take(b, (size_t)in->op_count * sizeof *ops);
+    for (int i = 0; i < in->op_count; i++) {
+        const struct bh_mount_op *op = &in->ops[i];
+        const char *source = copy_string(b, op->source), *target = copy_string(b, op->target), *data = copy_string(b, op->data);
+        if (ops) { ops[i] = *op; ops[i].source = source; ops[i].target = target; ops[i].data = data; }
+    }
+    const char *strings[10] = { in->staging, in->staging_new_root, in->staging_old_root, in->new_root, in->old_root,
+                                in->tmpfs, in->staging_data, in->root_data, in->slash, in->dot };
+    const char *copies[10];
+    for (int i = 0; i < 10; i++) copies[i] = copy_string(b, strings[i]);
+    if (out) {
+        out->staging = copies[0]; out->staging_new_root = copies[1]; out->staging_old_root = copies[2];
+        out->new_root = copies[3]; out->old_root = copies[4]; out->tmpfs = copies[5];
+        out->staging_data = copies[6]; out->root_data = copies[7]; out->slash = copies[8]; out->dot = copies[9];
+        out->ops = ops;
+        out->op_count = in->op_count;
+    }
+    return out;
+}
+
 /* Lays `in` out in `b` and returns the copy's spec; with b->base NULL it only measures. */
 static struct bh_spawn_spec *lay_out(struct block *b, const struct bh_spawn_spec *in) {
     struct bh_spawn_spec *out = take(b, sizeof *out);
@@ -94,7 +117,9 @@ static struct bh_spawn_spec *lay_out(struct block *b, const struct bh_spawn_spec
         const char *text = copy_string(b, in->proc_writes[i].text);
         if (writes) { writes[i].path = path; writes[i].text = text; writes[i].length = (long)strlen(in->proc_writes[i].text); }
     }
+    const struct bh_mount_view *view = lay_out_view(b, in->mount_view);
     if (out) {
+        out->mount_view = view;
         out->path = path;
         out->workdir = workdir;
         out->argv = argv;
@@ -193,6 +218,7 @@ static __thread struct bh_result *result_page;
 int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     spec->failed_stage = BH_STAGE_NONE;
     spec->failed_errno = 0;
+    spec->failed_detail = 0;
     if (!result_page) {
         void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (page == MAP_FAILED) return -1;
@@ -201,6 +227,7 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     struct bh_result *result = result_page;
     result->stage = BH_STAGE_NONE;
     result->err = 0;
+    result->detail = 0;
 
     struct block b = { NULL, 0, 0 };
     lay_out(&b, spec);
@@ -242,6 +269,7 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     free(b.base);
     spec->failed_stage = result->stage;
     spec->failed_errno = result->err;
+    spec->failed_detail = result->detail;
     if (child < 0) { errno = saved; return -1; }
     *pid = child;
     *pidfd = fd;

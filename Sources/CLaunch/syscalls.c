@@ -79,3 +79,8 @@ int bh_landlock_abi(void) {
     /* landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) */
     return (int)syscall(BH_SYS_landlock_create_ruleset, NULL, 0, 1);
 }
+
+int bh_mount_setattr_available(void) {
+    /* mount_setattr(-1, "", 0, NULL, 0): EBADF or EINVAL where the call exists, ENOSYS before Linux 5.12. */
+    return syscall(442, -1, "", 0, NULL, 0) == 0 || errno != ENOSYS;
+}

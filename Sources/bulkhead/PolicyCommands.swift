@@ -8,8 +8,8 @@ import Glibc
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "Check, show and compile policy files.",
-        subcommands: [Check.self, Show.self, Compile.self, Groups.self])
+        abstract: "Check, show, compile and lint policy files.",
+        subcommands: [Check.self, Show.self, Compile.self, Groups.self, Lint.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -72,6 +72,46 @@ struct PolicyCommand: ParsableCommand {
                 print(group.name + String(repeating: " ", count: max(1, 19 - group.name.count)) + group.summary)
                 if verbose { print("    " + group.members.joined(separator: " ")) }
             }
+        }
+    }
+
+    struct Lint: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lint",
+            abstract: """
+                Report what a policy leaves open: findings with a stable id, a severity, a line and a fix, and an \
+                exposure score from 0 (tight) to 10 (open).
+                """,
+            discussion: """
+                Exit codes: 0 when no finding is at or above --fail-on, 1 when one is, 125 when the policy does not \
+                load (with the located error). The rules, severities and the score table are in docs/lint.md.
+                """)
+        @Argument(help: "A shipped policy name (always the shipped policy), or a policy file (./strict for a file of that name).")
+        var file: String
+        @Option(name: .long, help: "text, json or sarif (SARIF 2.1.0, for code scanning).")
+        var format: LintFormat = .text
+        @Option(name: .customLong("fail-on"), help: "The lowest severity that makes the exit code 1: error, warning, note, or never.")
+        var failOn: LintThreshold = .error
+
+        enum LintFormat: String, ExpressibleByArgument, CaseIterable { case text, json, sarif }
+
+        enum LintThreshold: String, ExpressibleByArgument, CaseIterable {
+            case error, warning, note, never
+
+            var severity: LintSeverity? { LintSeverity(rawValue: rawValue) }
+        }
+
+        func run() throws {
+            let lint: PolicyLint
+            do throws(PolicyError) { lint = try PolicyLinter.lint(PolicyReference(argument: file)) } catch {
+                throw CLIError(located: error.description)
+            }
+            switch format {
+            case .text: print(LintReport.text(lint), terminator: "")
+            case .json: print(LintReport.json(lint).rendered(), terminator: "")
+            case .sarif: print(LintSARIF.document(lint).rendered(), terminator: "")
+            }
+            if let threshold = failOn.severity, lint.hasFinding(atLeast: threshold) { throw ExitCode(1) }
         }
     }
 }

@@ -38,6 +38,7 @@ enum bh_stage {
     BH_STAGE_CLONE = 15,
     BH_STAGE_LANDLOCK = 16,
     BH_STAGE_NAMESPACES = 17,
+    BH_STAGE_MOUNT_VIEW = 18,
 };
 
 /* One write the child makes to a file of its own in /proc (a user namespace's uid_map, gid_map and
@@ -46,6 +47,55 @@ struct bh_proc_write {
     const char *path;
     const char *text;
     long length;                     /* of text: the child calls no strlen, not even one the compiler writes */
+};
+
+/* One step of building the task's file-system view (MountView.swift prepares them, mount_view.c makes
+   them). Paths are absolute in the launcher's staging root: the old root's files under old_root, the new
+   root's under new_root. */
+enum bh_mount_kind {                 /* single bits: the child tests them with &, which no compiler turns into a
+                                        jump table (a table would be data the child must not read, child.c) */
+    BH_MOUNT_BIND = 1 << 0,          /* bind source (recursively) at target, then set attr on every mount of it */
+    BH_MOUNT_FS = 1 << 1,            /* mount a file system of type source at target with options data and attr
+                                        (always nosuid and nodev; read-only and noexec as attr says) */
+    BH_MOUNT_DIRECTORY = 1 << 2,     /* mkdir target */
+    BH_MOUNT_FILE = 1 << 3,          /* create an empty file at target (what a bind of a file lands on) */
+    BH_MOUNT_SYMLINK = 1 << 4,       /* symlink target -> source */
+    BH_MOUNT_SET_ATTR = 1 << 5,      /* set attr on the mount at target alone (a finished tmpfs made read-only) */
+};
+
+/* MOUNT_ATTR_* of linux/mount.h (mount_setattr(2)), which Swift does not see through this header. */
+enum bh_mount_attr {
+    BH_MOUNT_ATTR_RDONLY = 0x1,
+    BH_MOUNT_ATTR_NOSUID = 0x2,
+    BH_MOUNT_ATTR_NODEV = 0x4,
+    BH_MOUNT_ATTR_NOEXEC = 0x8,
+};
+
+struct bh_mount_op {
+    int kind;
+    const char *source;
+    const char *target;
+    const char *data;
+    uint64_t attr;                   /* BH_MOUNT_ATTR_* */
+    unsigned mode;                   /* of a directory or file made */
+};
+
+/* The whole view: a staging tmpfs over `staging` becomes the root for a moment (old root at old_root,
+   the view built under new_root), then new_root becomes the root and the rest is detached. Every string
+   the child passes to the kernel is here: the child code may hold no literal (child.c). */
+struct bh_mount_view {
+    const char *staging;             /* an existing host directory, e.g. /tmp */
+    const char *staging_new_root;    /* staging + new_root, staging + old_root: made before the first pivot */
+    const char *staging_old_root;
+    const char *new_root;            /* "/newroot" */
+    const char *old_root;            /* "/oldroot" */
+    const char *tmpfs;               /* "tmpfs" */
+    const char *staging_data;        /* tmpfs options of the staging root */
+    const char *root_data;           /* tmpfs options of the new root */
+    const char *slash;               /* "/" */
+    const char *dot;                 /* "." */
+    const struct bh_mount_op *ops;
+    int op_count;
 };
 
 struct bh_rlimit {
@@ -63,6 +113,7 @@ struct bh_spawn_spec {
     unsigned long namespaces;        /* CLONE_NEW* flags for the clone */
     const struct bh_proc_write *proc_writes; /* made first thing in the child, in order */
     int proc_write_count;
+    const struct bh_mount_view *mount_view; /* NULL: the launcher's file system as it is */
 
     int stdio[3];                    /* -1: keep the inherited descriptor of that number */
 
@@ -96,6 +147,18 @@ struct bh_spawn_spec {
     /* Set on return from bh_spawn when the child failed before execve. */
     int failed_stage;
     int failed_errno;
+    int failed_detail;               /* BH_STAGE_MOUNT_VIEW: index of the op, or a negative BH_VIEW_STEP_* */
+};
+
+/* The steps of a mount view that are not ops, as failed_detail reports them. */
+enum bh_view_step {
+    BH_VIEW_STEP_PRIVATE = -1,       /* make every mount private */
+    BH_VIEW_STEP_STAGING = -2,       /* the staging tmpfs and its two directories */
+    BH_VIEW_STEP_FIRST_PIVOT = -3,
+    BH_VIEW_STEP_NEW_ROOT = -4,      /* the tmpfs of the new root */
+    BH_VIEW_STEP_DETACH_OLD = -5,    /* the staging root and the old root in it */
+    BH_VIEW_STEP_SECOND_PIVOT = -6,
+    BH_VIEW_STEP_SEAL_ROOT = -7,     /* the new root made read-only */
 };
 
 /* Starts the child. Returns 0 and sets *pid and *pidfd, or -1 with errno (stage BH_STAGE_CLONE).
@@ -126,6 +189,9 @@ int bh_landlock_allow_port(int ruleset, uint64_t port, uint64_t access);
 int bh_landlock_allow_beneath(int ruleset, int parent_fd, uint64_t access);
 /* statfs(2) f_type of the file system holding `path` (a *_SUPER_MAGIC), or -1 with errno. */
 long bh_filesystem_type(const char *path);
+
+/* 1 when the kernel has mount_setattr(2) (Linux 5.12), which sets a bind's flags on every mount beneath it. */
+int bh_mount_setattr_available(void);
 
 /* siginfo_t accessors: the fields are macros over unions. */
 int bh_siginfo_code(const siginfo_t *info);
