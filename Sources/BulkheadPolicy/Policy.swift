@@ -21,6 +21,8 @@ public struct Policy: Sendable, Equatable {
     /// nil: no file-system restriction and no scratch directory.
     public var filesystem: FilesystemPolicy?
     public var network: NetworkPolicy = .host
+    /// What `bulkhead audit` holds this policy to.
+    public var audit: AuditPromise = .init()
 
     public init() {}
 }

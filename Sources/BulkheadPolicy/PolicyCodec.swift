@@ -42,6 +42,8 @@ public enum PolicyCodec {
             lines.append(fields)
         }
         encodeAccess(policy, into: &lines)
+        if policy.audit.expect != .blocked { lines.append(["audit-expect", policy.audit.expect.rawValue]) }
+        for exception in policy.audit.exceptions { lines.append(["audit-exception", exception.probe, exception.reason]) }
         return lines.map { $0.map(escape).joined(separator: "\t") }.joined(separator: "\n") + "\n"
     }
 
@@ -184,6 +186,12 @@ public enum PolicyCodec {
                     if key == "net-connect" { rules.connect = ports } else { rules.bind = ports }
                 }
                 policy.network = .rules(rules)
+            case "audit-expect":
+                guard let expectation = fields.next().flatMap(AuditPromise.Expectation.init(rawValue:)) else { return nil }
+                policy.audit.expect = expectation
+            case "audit-exception":
+                guard let probe = fields.next(), let reason = fields.next(), fields.atEnd else { return nil }
+                policy.audit.exceptions.append(.init(probe: probe, reason: reason))
             default: return nil
             }
         }

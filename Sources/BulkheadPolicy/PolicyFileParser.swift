@@ -10,7 +10,7 @@ struct PolicyFileParser {
 
     static let topLevelKeys = [
         "version", "name", "description", "extends", "seccomp", "capabilities", "limits", "environment",
-        "workdir", "user", "namespaces", "filesystem", "network",
+        "workdir", "user", "namespaces", "filesystem", "network", "audit",
     ]
     static let seccompKeys = ["default", "allow", "rules"]
     static let ruleKeys = ["syscall", "action", "when"]
@@ -19,6 +19,8 @@ struct PolicyFileParser {
     static let limitKeys = LimitKind.allCases.map(\.rawValue) + ["best-effort"]
     static let environmentKeys = ["clear", "set", "pass"]
     static let userKeys = ["uid", "gid", "groups", "best-effort"]
+    static let auditKeys = ["expect", "exceptions"]
+    static let auditExceptionKeys = ["probe", "reason"]
     static let actionWords = ["allow", "kill", "errno", "trap", "log"]
     static let actionHint = "expected allow, kill, trap, log, or errno NAME such as errno EPERM"
 
@@ -62,6 +64,7 @@ struct PolicyFileParser {
             case "namespaces": layer.namespaces = try NamespaceSectionParser(reader: reader).parse(value)
             case "filesystem": layer.filesystem = try filesystem(value)
             case "network": layer.network = try network(value)
+            case "audit": layer.audit = try audit(value)
             default:
                 throw reader.error(keyNode, "unknown key '\(key)'") // unreachable: mapping() checked the keys
             }
@@ -471,5 +474,49 @@ struct PolicyFileParser {
             throw reader.error(node, "unknown group '\(text)'", hint: "no such entry in /etc/group; give a group from elsewhere by gid")
         }
         return gid
+    }
+
+    // MARK: audit
+
+    /// `audit: { expect: blocked, exceptions: [{ probe: ID, reason: TEXT }] }`.
+    private func audit(_ node: YAMLNode) throws(PolicyError) -> AuditPromise {
+        let entries = try reader.mapping(node, expected: "the audit section (a mapping with expect and exceptions)",
+                                         allowed: Self.auditKeys)
+        var promise = AuditPromise()
+        for (key, _, value) in entries {
+            if key == "expect" {
+                let word = try reader.scalar(value, expected: "blocked")
+                guard let expectation = AuditPromise.Expectation(rawValue: word) else {
+                    throw reader.error(value, "unknown audit expectation '\(word)'",
+                                       hint: "expected \(AuditPromise.Expectation.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                promise.expect = expectation
+                continue
+            }
+            for item in try reader.list(value, expected: "a list of { probe: ID, reason: TEXT }") {
+                let fields = try reader.mapping(item, expected: "an exception ({ probe: ID, reason: TEXT })",
+                                                allowed: Self.auditExceptionKeys)
+                guard let probeNode = fields.first(where: { $0.key == "probe" })?.value else {
+                    throw reader.error(item, "the exception names no probe", hint: "add probe: ID (bulkhead audit --list prints them)")
+                }
+                let probe = try reader.name(probeNode, expected: "a probe id")
+                guard AuditProbeIDs.all.contains(probe) else {
+                    throw reader.error(probeNode, "unknown probe '\(probe)'",
+                                       hint: DidYouMean.hint(for: probe, among: AuditProbeIDs.all) ?? "bulkhead audit --list prints the probe ids")
+                }
+                guard let reasonNode = fields.first(where: { $0.key == "reason" })?.value else {
+                    throw reader.error(item, "the exception for '\(probe)' gives no reason", hint: "add reason: why the policy lets it through")
+                }
+                let reason = try reader.scalar(reasonNode, expected: "a reason")
+                guard !reason.allSatisfy(\.isWhitespace) else {
+                    throw reader.error(reasonNode, "the exception for '\(probe)' gives an empty reason", hint: "say why the policy lets it through")
+                }
+                guard !promise.exceptions.contains(where: { $0.probe == probe }) else {
+                    throw reader.error(probeNode, "probe '\(probe)' is excepted twice", hint: "keep one exception per probe")
+                }
+                promise.exceptions.append(.init(probe: probe, reason: reason))
+            }
+        }
+        return promise
     }
 }

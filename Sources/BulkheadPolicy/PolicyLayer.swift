@@ -62,6 +62,7 @@ struct PolicyLayer {
         var scratch: Bool?
         var bestEffort: Bool?
     }
+    var audit: AuditPromise?
 
     /// Layers this file over `base` (the resolved parent, or an empty policy).
     func apply(to base: Policy) -> Policy {
@@ -124,6 +125,7 @@ struct PolicyLayer {
         }
         // A file's network section replaces its parent's whole: a mode is not a list to add to.
         if let network { p.network = network }
+        if let audit { p.audit = audit.layered(over: p.audit) }
         return p
     }
 }

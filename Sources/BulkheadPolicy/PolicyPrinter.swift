@@ -76,6 +76,14 @@ public enum PolicyPrinter {
             out.append("  best-effort: [\(namespaces.bestEffort.map(\.rawValue).joined(separator: ", "))]")
         }
         out += access(policy)
+        if policy.audit != AuditPromise() {
+            out.append("audit:")
+            out.append("  expect: \(policy.audit.expect.rawValue)")
+            out.append(policy.audit.exceptions.isEmpty ? "  exceptions: []" : "  exceptions:")
+            for exception in policy.audit.exceptions {
+                out.append("    - { probe: \(quote(exception.probe)), reason: \(quote(exception.reason)) }")
+            }
+        }
         return out.joined(separator: "\n") + "\n"
     }
 

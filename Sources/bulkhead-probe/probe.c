@@ -9,6 +9,7 @@
  *   10  the thing failed with an errno (its name is printed: "errno EPERM")
  *   11  the thing failed without an errno (e.g. unexpected result)
  * Being killed by a seccomp filter shows up as death by SIGSYS, not as an exit code.
+ * `audit ID ARGS...` runs one probe of the audit battery, with exit codes of its own (audit.h).
  *
  * Plain C on purpose: tests need raw syscalls and alternate entry points (int 0x80, the x32 bit)
  * that neither Swift nor most libc wrappers can express.
@@ -40,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "probe.h"
+#include "audit.h"
 
 static const char *errno_name(int e) {
     const char *n = strerrorname_np(e);
@@ -387,6 +389,8 @@ int main(int argc, char **argv) {
     if (!strcmp(m, "pid-call")) { NEED(2); return mode_pid_call(argv[2], argv[3]); }
     if (!strcmp(m, "ipc-leave")) { NEED(2); return mode_ipc_leave(argv[2], argv[3], argc > 4 && !strcmp(argv[4], "sysv")); }
     if (!strcmp(m, "ipc-check")) { NEED(1); return mode_ipc_check(argv[2]); }
+    if (!strcmp(m, "audit")) return mode_audit(argc, argv);
+    if (!strcmp(m, "audit-victim")) return mode_audit_victim();
     if (!strcmp(m, "setid-file")) { NEED(2); return mode_setid_file(argv[2], argv[3]); }
     fprintf(stderr, "unknown mode %s\n", m);
     return EXIT_USAGE;

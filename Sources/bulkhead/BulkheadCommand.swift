@@ -17,7 +17,7 @@ struct BulkheadCommand: ParsableCommand {
         arguments, a protection that cannot be applied); 126 when the command cannot be executed; 127 when it \
         was not found.
         """,
-        subcommands: [RunCommand.self, PolicyCommand.self, TaskCommand.self, DemoCommand.self, BenchCommand.self, DoctorCommand.self,
+        subcommands: [RunCommand.self, PolicyCommand.self, TaskCommand.self, DemoCommand.self, BenchCommand.self, DoctorCommand.self, AuditCommand.self,
                       TaskEntryCommand.self])
 
     /// Parses and runs; every error becomes a message and exit code 125, never a crash.
@@ -37,7 +37,8 @@ struct BulkheadCommand: ParsableCommand {
                 Glibc.exit(TaskEntryPoint.main(String(decoding: spec, as: UTF8.self)))
             }
             var command = try parseAsRoot()
-            if !(command is RunCommand) { StopSignals.unblock() }
+            // run and audit take stop signals through their supervisors' signalfds (StopSignals).
+            if !(command is RunCommand || command is AuditCommand) { StopSignals.unblock() }
             try command.run()
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
