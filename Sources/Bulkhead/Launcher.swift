@@ -8,12 +8,20 @@ import Glibc
 
 /// A started task: its pid, the pidfd that names it without reuse races, and its cgroup.
 struct RunningTask {
+    /// With a pid namespace, these name its init (pid_one.c), whose end is the end of the whole namespace.
     let pid: pid_t
     let pidfd: Int32
     let cgroup: TaskCgroup?
     let started: Double
     /// Rules in the task's own Landlock ruleset (`TaskRuleset`), 0 without one.
     var landlockRules = 0
+    /// With a pid namespace: the page init reports the task's ending on (`bh_init_report_take`).
+    var initReport: UnsafeMutableRawPointer? = nil
+    /// The namespaces the task runs in.
+    var namespaces: [NamespaceKind] = []
+    /// The task's main process as the kernel's audit records name it (pid in the initial namespace): with
+    /// a pid namespace, init's only child, not `pid`.
+    var auditPID: pid_t? = nil
 }
 
 enum LaunchAttempt {
@@ -28,82 +36,39 @@ enum Launcher {
     ///   - arguments: the argv the task gets, byte for byte.
     ///   - scratch: the run's scratch directory (`ScratchDirectory`), exported and granted to the task.
     static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, scratch: String? = nil) throws(LaunchError) -> LaunchAttempt {
-        let launch = { (namespaces: TaskNamespaces) throws(LaunchError) -> LaunchAttempt in
-            try Self.launch(plan, arguments: arguments, options: options, namespaces: namespaces, scratch: scratch)
+        var namespaces = plan.namespaces
+        var warnings: [String] = []
+        // Each round either launches, refuses, or leaves out at least one namespace: a few rounds at most.
+        while true {
+            var failedNamespace: UInt = 0
+            let shortfall: NamespaceShortfall
+            do {
+                let attempt = try launch(plan, arguments: arguments, options: options, namespaces: namespaces, scratch: scratch,
+                                        failedNamespace: &failedNamespace)
+                switch attempt {
+                case .failedBeforeExec(.namespaces, let err, _) where !namespaces.isEmpty:
+                    // A step inside the child (a map, /proc, the host name, loopback) said which one.
+                    let kind = TaskNamespaces.kind(ofFlag: failedNamespace)
+                    shortfall = NamespaceShortfall(missing: kind.map { [$0] } ?? namespaces.kinds, errno: err)
+                case .running(let task, let launchWarnings):
+                    return .running(task, warnings: warnings + launchWarnings)
+                default:
+                    return attempt
+                }
+            } catch where error.stage == .clone && !namespaces.isEmpty && error.errno.map(NamespaceShortfall.refusals.contains) == true {
+                shortfall = NamespaceShortfall.probe(namespaces, errno: error.errno ?? .notPermitted)
+            }
+            let next = try shortfall.resolve(namespaces, holdsSysAdmin: plan.holdsSysAdmin, warnings: &warnings)
+            // Nothing left out would try the same launch again: refuse rather than loop.
+            guard next.kinds != namespaces.kinds else {
+                throw LaunchError(stage: .namespaces, errno: shortfall.errno, message: "cannot make the namespaces \(namespaces.kinds.map(\.rawValue).joined(separator: ", "))")
+            }
+            namespaces = next
         }
-        guard !plan.namespaces.isEmpty else { return try launch(plan.namespaces) }
-        // A mount view is asked for: without its namespaces the task would see the whole file system.
-        if plan.mountView != nil { return try launchWithMountView(plan, launch) }
-        if plan.namespaces.isRequired { return try launchRequiringNamespaces(plan, launch) }
-        // No policy asks for these namespaces, so where they cannot be made the task runs without them,
-        // with a warning that says what that costs. A kernel that refuses unprivileged user namespaces
-        // fails the clone (EPERM, ENOSPC, EUSERS, EINVAL), so does a seccomp filter bulkhead itself runs
-        // under (ENOSYS from the default policy, EPERM from a container's), and under an LSM that allows
-        // the namespace but no capabilities in it, the child's first write of its uid map fails.
-        let attempt: LaunchAttempt
-        do {
-            attempt = try launch(plan.namespaces)
-        } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
-            return try launchWithoutNamespaces(launch)
-        }
-        if case .failedBeforeExec(.namespaces, _, _) = attempt {
-            return try launchWithoutNamespaces(launch)
-        }
-        return attempt
     }
 
-    /// How clone(2) says the namespaces cannot be made here (see above).
-    private static let namespacesRefused: Set<Errno> = [.notPermitted, .noSpace, .tooManyUsers, .invalidArgument,
-                                                         .permissionDenied, .noFunction]
-
-    private static func launchWithoutNamespaces(_ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt) throws(LaunchError) -> LaunchAttempt {
-        let attempt = try launch(TaskNamespaces())
-        guard case .running(let task, let warnings) = attempt else { return attempt }
-        return .running(task, warnings: warnings + [TaskNamespaces.fallbackWarning])
-    }
-
-    /// `network: none` asked for the network namespace: where it cannot be made, the run is refused.
-    private static func launchRequiringNamespaces(_ plan: SandboxPlan, _ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt) throws(LaunchError) -> LaunchAttempt {
-        let refusal = { (err: Errno) in
-            LaunchError(stage: .namespaces, errno: err, message: "network: none needs a network namespace of its own, which cannot be made here",
-                        hint: plan.namespaces.needsUserNamespace
-                            ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns), run bulkhead as root, or use network rules"
-                            : "run bulkhead where it may make namespaces, or use network rules")
-        }
-        let attempt: LaunchAttempt
-        do {
-            attempt = try launch(plan.namespaces)
-        } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
-            throw refusal(error.errno ?? .notPermitted)
-        }
-        if case .failedBeforeExec(.namespaces, let err, _) = attempt { throw refusal(err) }
-        return attempt
-    }
-
-    /// The namespaces of a mount view cannot be left out: a refusal is an error, with what it would take.
-    private static func launchWithMountView(_ plan: SandboxPlan, _ launch: (TaskNamespaces) throws(LaunchError) -> LaunchAttempt)
-        throws(LaunchError) -> LaunchAttempt {
-        let user = plan.namespaces.needsUserNamespace
-        let needs = "a mount namespace" + (user ? " inside a user namespace" : "")
-            + (plan.namespaces.isRequired ? " (and network: none a network namespace)" : "")
-        let refusal = { (err: Errno) in
-            LaunchError(stage: .namespaces, errno: err, message: "the file-system view needs \(needs), which cannot be made here",
-                        hint: user
-                            ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, "
-                                + "kernel.apparmor_restrict_unprivileged_userns), or run bulkhead as root"
-                            : "run bulkhead where it may make namespaces (CAP_SYS_ADMIN, no filter refusing them)")
-        }
-        let attempt: LaunchAttempt
-        do {
-            attempt = try launch(plan.namespaces)
-        } catch where error.stage == .clone && error.errno.map(Self.namespacesRefused.contains) == true {
-            throw refusal(error.errno ?? .notPermitted)
-        }
-        if case .failedBeforeExec(.namespaces, let err, _) = attempt { throw refusal(err) }
-        return attempt
-    }
-
-    private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces, scratch: String?) throws(LaunchError) -> LaunchAttempt {
+    private static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, namespaces: TaskNamespaces,
+                               scratch: String?, failedNamespace: inout UInt) throws(LaunchError) -> LaunchAttempt {
         let started = MonotonicClock.seconds()
         guard let name = arguments.first else {
             throw LaunchError(stage: .plan, message: "no command given")
@@ -167,10 +132,13 @@ enum Launcher {
         let groups = plan.identity?.groups ?? []
         var pid: pid_t = 0
         var pidfd: Int32 = -1
+        var initReport: UnsafeMutableRawPointer?
+        var namespaceFlag: UInt = 0
         var detail: Int32 = 0
+        let hostname = Array((namespaces.hostname ?? "").utf8)
         let result: (rc: Int32, stage: Int32, errno: Int32) = path.withUnsafeBufferPointer { pathBytes in
             let cPath = UnsafeRawPointer(pathBytes.baseAddress!).assumingMemoryBound(to: CChar.self)
-            return (workdir ?? "").withCString { cWorkdir in
+            return (workdir ?? "").withCString { cWorkdir in hostname.withUnsafeBytes { hostnameBytes in
                 procsFDs.withUnsafeBufferPointer { procs in
                     rlimits.withUnsafeBufferPointer { limits in
                         groups.withUnsafeBufferPointer { groupList in
@@ -181,7 +149,12 @@ enum Launcher {
                                 spec.envp = UnsafePointer(envp.pointer)
                                 spec.workdir = workdir == nil ? nil : cWorkdir
                                 spec.stdio = (options.stdin ?? -1, options.stdout ?? -1, options.stderr ?? -1)
-                                spec.namespaces = namespaces.flags
+                                spec.namespaces = namespaces.cloneFlags
+                                spec.unshare_user = namespaces.unshareUser ? 1 : 0
+                                if namespaces.hostname != nil {
+                                    spec.hostname = hostnameBytes.baseAddress?.assumingMemoryBound(to: CChar.self)
+                                    spec.hostname_length = hostnameBytes.count
+                                }
                                 spec.proc_writes = UnsafePointer(procWrites.pointer)
                                 spec.proc_write_count = Int32(procWrites.count)
                                 spec.cgroup_procs_fds = procs.baseAddress
@@ -195,7 +168,8 @@ enum Launcher {
                                     spec.groups = groupList.baseAddress
                                     spec.group_count = Int32(groupList.count)
                                 }
-                                spec.drop_bounding_set = plan.dropBoundingSet ? 1 : 0
+                                // Inside its own user namespace the child holds CAP_SETPCAP, whatever bulkhead holds.
+                                spec.drop_bounding_set = plan.dropBoundingSet || namespaces.needsUserNamespace ? 1 : 0
                                 spec.scope_signals = plan.scopesSignals ? 1 : 0
                                 spec.landlock_ruleset = ruleset
                                 spec.last_cap = Capabilities.lastCap
@@ -208,14 +182,17 @@ enum Launcher {
                                     spec.mount_view = view == nil ? nil : cView
                                     return bh_spawn(&spec, &pid, &pidfd)
                                 }
+                                initReport = spec.init_report
+                                namespaceFlag = spec.failed_namespace
                                 detail = spec.failed_detail
                                 return (rc, spec.failed_stage, rc == 0 ? spec.failed_errno : errno)
                             }
                         }
                     }
                 }
-            }
+            } }
         }
+        failedNamespace = namespaceFlag
         if result.rc != 0 {
             cgroup.map(plan.cgroups.release)
             throw LaunchError(stage: .clone, errno: Errno(rawValue: result.errno), message: "cannot start the child process")
@@ -225,6 +202,7 @@ enum Launcher {
             var info = siginfo_t()
             _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
             close(pidfd)
+            bh_init_report_free(initReport)
             cgroup.map(plan.cgroups.release)
             if let view, result.stage == Int32(BH_STAGE_MOUNT_VIEW.rawValue) {
                 let err = Errno(rawValue: result.errno)
@@ -233,7 +211,18 @@ enum Launcher {
             }
             return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno), started: started)
         }
-        return .running(RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules), warnings: warnings)
+        var task = RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules,
+                               initReport: initReport, namespaces: namespaces.kinds)
+        task.auditPID = initReport == nil ? pid : plan.violationIsKill ? Self.onlyChild(of: pid) : nil
+        return .running(task, warnings: warnings)
+    }
+
+    /// The one child of init, read while init lives (only for naming a seccomp kill afterwards: the read
+    /// costs a launch a few microseconds, and nothing depends on it).
+    private static func onlyChild(of pid: pid_t) -> pid_t? {
+        guard let text = try? KernelFile.text("/proc/\(pid)/task/\(pid)/children", limit: 64) else { return nil }
+        let first = Array(text.utf8.prefix { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") })
+        return Digits.number(first[...]).flatMap(pid_t.init(exactly:))
     }
 
     /// Under a file-system view the kernel refuses to execute a program, or its dynamic loader or script

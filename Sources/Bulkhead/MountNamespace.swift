@@ -4,31 +4,32 @@ import Glibc
 #endif
 
 extension TaskNamespaces {
-    static let cloneNewNS: UInt = 0x0002_0000   // CLONE_NEWNS
-    static let cloneNewPID: UInt = 0x2000_0000  // CLONE_NEWPID
-
     /// These namespaces and a mount namespace, for a `MountView`. Making one needs CAP_SYS_ADMIN; without
     /// it, the task also gets a user namespace mapping its uid and gid to themselves (as for the IPC
-    /// namespace), and the view is built with the capabilities the child holds in there.
-    func addingMountNamespace(holdsSysAdmin: Bool) -> TaskNamespaces {
+    /// namespace), and the view is built with the capabilities the child holds in there. The view's
+    /// namespaces cannot be left out (`NamespaceShortfall`).
+    func addingMountNamespace(holdsSysAdmin: Bool, uid: uid_t = geteuid(), gid: gid_t = getegid()) -> TaskNamespaces {
         var result = self
-        result.flags |= Self.cloneNewNS
-        if !holdsSysAdmin, !needsUserNamespace {
-            let uid = geteuid(), gid = getegid()
-            result.flags |= Self.newUser
+        result.mountViewRequired = true
+        var kinds = Set(self.kinds)
+        kinds.insert(.mount)
+        if !holdsSysAdmin, !kinds.contains(.user) {
+            kinds.insert(.user)
             result.procWrites = [
                 ("/proc/self/setgroups", "deny"),
                 ("/proc/self/uid_map", "\(uid) \(uid) 1\n"),
                 ("/proc/self/gid_map", "\(gid) \(gid) 1\n"),
             ]
         }
+        result.kinds = NamespacePolicy.ordered(kinds)
         return result
     }
 
-    var hasMountNamespace: Bool { flags & Self.cloneNewNS != 0 }
-    /// A fresh proc may be mounted: by root in the launcher's user namespace, or for a pid namespace the
-    /// task's user namespace owns (otherwise the kernel refuses it, EPERM: proc(5), mount_namespaces(7)).
-    var mayMountFreshProc: Bool { !needsUserNamespace || flags & Self.cloneNewPID != 0 }
+    var hasMountNamespace: Bool { kinds.contains(.mount) }
+    /// A fresh proc may be mounted: by root in the launcher's user namespace (also when the task makes its
+    /// user namespace only later, `unshareUser`), or for a pid namespace the task's user namespace owns
+    /// (otherwise the kernel refuses it, EPERM: proc(5), mount_namespaces(7)).
+    var mayMountFreshProc: Bool { !needsUserNamespace || unshareUser || kinds.contains(.pid) }
 }
 
 extension MountView {

@@ -81,6 +81,8 @@ public struct RunResult: Sendable, Equatable {
     /// Set when bulkhead could not make sure that nothing of the task is left running (the sweep for
     /// descendants failed). The run then counts as a failure of bulkhead's, whatever the task did.
     public var cleanupError: String?
+    /// The namespaces the task ran in (`NamespaceKind` names), those the policy asked for and bulkhead's own.
+    public var namespaces: [String] = []
     /// What the policy's `filesystem:` and `network:` came to on this machine (`AppliedAccess`).
     public var access: AppliedAccess?
 

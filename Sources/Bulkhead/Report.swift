@@ -38,6 +38,7 @@ public struct RunReport: Sendable {
             ("commandBytes", command.allSatisfy { ArgumentText.string($0) != nil } ? nil : .array(command.map { .string(ArgumentText.hex($0)) })),
             ("bulkheadExitCode", .int(result.exitCode)),
             ("limitsReached", .array(result.limitsReached.map { .string($0.rawValue) })),
+            ("namespaces", .array(result.namespaces.map(JSONValue.string))),
             ("interruptedBy", result.interruptedBy.map { .string(SignalNames.name(of: $0)) }),
             ("warnings", .array(result.warnings.map(JSONValue.string))),
             ("cleanupError", result.cleanupError.map(JSONValue.string)),

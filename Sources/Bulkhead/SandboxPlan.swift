@@ -26,6 +26,8 @@ public final class SandboxPlan: @unchecked Sendable {
     let violationIsKill: Bool
     /// Namespaces the task starts in (see `TaskNamespaces`).
     let namespaces: TaskNamespaces
+    /// Bulkhead holds CAP_SYS_ADMIN: it makes namespaces without a user namespace around them.
+    let holdsSysAdmin: Bool
     /// The file system the task sees, in a mount namespace of its own; nil: the launcher's.
     public let mountView: MountView?
     /// The task may call into the kernel keyring, where the key sealing the caches lives (`CacheSeal`).
@@ -98,8 +100,8 @@ public final class SandboxPlan: @unchecked Sendable {
         // from gaining capabilities through set-uid or file-capability binaries.
         dropBoundingSet = Capabilities.holds(held.effective, CapabilityNames.setpcap)
         scopesSignals = SignalScope.available
-        let holdsSysAdmin = Capabilities.holds(held.effective, CapabilityNames.sysAdmin)
-        let planned = TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin)
+        holdsSysAdmin = Capabilities.holds(held.effective, CapabilityNames.sysAdmin)
+        let planned = TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin, identity: identity.map { ($0.uid, $0.gid) })
         namespaces = mountView == nil ? planned : planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
         let landlockPlan = try LandlockPlan.make(for: policy, abi: LandlockAccess.kernelABI)
         notes += landlockPlan.warnings

@@ -21,23 +21,40 @@ enum Supervisor {
 
         var timedOut = false
         var interruptedBy: Int32?
+        // A pid namespace's init is asked to end the task (so that it can still report it); should it not
+        // have ended a second later, it is SIGKILLed, and the kernel ends the namespace with it.
+        var forceKillAt: Double?
+        func stop() {
+            killTree(task)
+            if task.initReport != nil, forceKillAt == nil { forceKillAt = MonotonicClock.seconds() + 1 }
+        }
         waiting: while true {
             var timeoutMs: Int32 = -1
             if let deadline, !timedOut {
                 let remaining = deadline - MonotonicClock.seconds()
                 if remaining <= 0 {
                     timedOut = true
-                    killTree(task)
+                    stop()
                     continue
                 }
                 timeoutMs = Int32(min((remaining * 1000).rounded(.up), Double(Int32.max)))
+            }
+            if let at = forceKillAt {
+                let remaining = at - MonotonicClock.seconds()
+                if remaining <= 0 {
+                    _ = bh_pidfd_send_signal(task.pidfd, SIGKILL)
+                    forceKillAt = .infinity
+                } else if remaining.isFinite {
+                    let ms = Int32(min((remaining * 1000).rounded(.up), Double(Int32.max)))
+                    timeoutMs = timeoutMs < 0 ? ms : min(timeoutMs, ms)
+                }
             }
             switch ready(epoll: epoll, fallback: (task.pidfd, signals), timeoutMs: timeoutMs) {
             case task.pidfd: break waiting
             case signals where signals >= 0:
                 if let signal = readSignal(signals), interruptedBy == nil {
                     interruptedBy = signal
-                    killTree(task)
+                    stop()
                 }
             default: continue
             }
@@ -64,6 +81,20 @@ enum Supervisor {
         _ = try? SystemCall.retrying { bh_waitid_pidfd(task.pidfd, &info, WEXITED, &usage) }
         let ended = MonotonicClock.seconds()
         close(task.pidfd)
+        var code = bh_siginfo_code(&info), status = bh_siginfo_status(&info)
+        if let page = task.initReport {
+            // The task's own ending and usage, as its parent init saw them: init's would be its exit and
+            // a peak RSS of bulkhead's size (init is a copy of bulkhead that never execs). An init that
+            // ended without a report was killed, and the namespace with it: so was the task.
+            var taskUsage = rusage()
+            if bh_init_report_take(page, &code, &status, &taskUsage) == 1 {
+                usage = taskUsage
+            } else {
+                code = Int32(CLD_KILLED); status = SIGKILL
+                usage.ru_maxrss = 0
+            }
+            bh_init_report_free(page)
+        }
 
         let measured = Usage(
             wallSeconds: ended - task.started,
@@ -80,16 +111,18 @@ enum Supervisor {
             plan.cgroups.release(cgroup)
         }
 
-        var outcome = classify(code: bh_siginfo_code(&info), status: bh_siginfo_status(&info), plan: plan,
+        var outcome = classify(code: code, status: status, plan: plan,
                                usage: measured, timedOut: timedOut, oomKilled: oomKills > 0)
         if case .violation(let signal, nil) = outcome {
             // The audit stamps are wall-clock time: when did the task start by that clock?
             let startedOnWallClock = WallClock.seconds() - (MonotonicClock.seconds() - task.started)
-            if let kill = KernelAuditLog.seccompKill(of: task.pid, notBefore: startedOnWallClock) {
+            if let auditPID = task.auditPID, let kill = KernelAuditLog.seccompKill(of: auditPID, notBefore: startedOnWallClock) {
                 outcome = .violation(signal: signal, syscall: KernelAuditLog.describe(kill))
             }
         }
-        return RunResult(outcome: outcome, usage: measured, limitsReached: limitsReached, interruptedBy: interruptedBy)
+        var result = RunResult(outcome: outcome, usage: measured, limitsReached: limitsReached, interruptedBy: interruptedBy)
+        result.namespaces = task.namespaces.map(\.rawValue)
+        return result
     }
 
     static func classify(code: Int32, status: Int32, plan: SandboxPlan, usage: Usage, timedOut: Double?, oomKilled: Bool) -> Outcome {
@@ -118,10 +151,16 @@ enum Supervisor {
         }
     }
 
-    /// SIGKILL the task, its process group and, where there is one, everything in its cgroup.
+    /// SIGKILL the task, its process group and, where there is one, everything in its cgroup. With a pid
+    /// namespace, init is asked to (BH_INIT_STOP_SIGNAL): it kills everything in the namespace and still
+    /// reports the task's ending and usage, which a SIGKILL of init would lose.
     static func killTree(_ task: RunningTask) {
-        _ = bh_pidfd_send_signal(task.pidfd, SIGKILL)
-        kill(-task.pid, SIGKILL)
+        if task.initReport != nil {
+            _ = bh_pidfd_send_signal(task.pidfd, Int32(BH_INIT_STOP_SIGNAL))
+        } else {
+            _ = bh_pidfd_send_signal(task.pidfd, SIGKILL)
+            kill(-task.pid, SIGKILL)
+        }
         task.cgroup?.killAll()
     }
 

@@ -1,14 +1,15 @@
 // The linter's checks of `network:` and `filesystem:` (the Landlock sections).
 
 /// `network: host` (also when the key is absent) while the filter lets the task make IP sockets: it
-/// reaches every address and port, the host's loopback services included.
+/// reaches every address and port, the host's loopback services included. Not with a network namespace
+/// of its own (`namespaces: [net]`), where only its own loopback exists.
 struct NetworkHostCheck: PolicyLintCheck {
     let rule = LintRule(
         id: "network-host", severity: .warning, title: "The host's network without port rules",
         fix: "write 'network: none', or 'network: { connect: [PORTS] }' with the TCP ports the task needs", weight: 5)
 
     func findings(in context: LintContext) -> [LintFinding] {
-        guard context.policy.network == .host else { return [] }
+        guard context.policy.network == .host, context.policy.namespaces?.enables(.net) != true else { return [] }
         let families = ["AF_INET", "AF_INET6"].filter { name in
             guard let seccomp = context.policy.seccomp, let value = SymbolicConstants.value(of: name) else { return true }
             return seccomp.mayPermit("socket", argument: 0, equalTo: value)

@@ -16,6 +16,8 @@ public struct Policy: Sendable, Equatable {
     /// Working directory of the task; nil keeps the launcher's current directory.
     public var workdir: String?
     public var user: UserPolicy?
+    /// nil: the key is absent, and bulkhead picks namespaces alone (see `NamespacePolicy`).
+    public var namespaces: NamespacePolicy?
     /// nil: no file-system restriction and no scratch directory.
     public var filesystem: FilesystemPolicy?
     public var network: NetworkPolicy = .host

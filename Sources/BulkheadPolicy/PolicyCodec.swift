@@ -33,6 +33,14 @@ public enum PolicyCodec {
         if let user = policy.user {
             lines.append(["user", String(user.uid), String(user.gid), user.bestEffort ? "1" : "0"] + user.groups.map(String.init))
         }
+        if let namespaces = policy.namespaces {
+            // ns  ENABLED  BEST-EFFORT  UID  GID  [HOSTNAME]; "-" for an id not given, names comma-separated.
+            var fields = ["ns", namespaces.enabled.map(\.rawValue).joined(separator: ","),
+                          namespaces.bestEffort.map(\.rawValue).joined(separator: ","),
+                          namespaces.uid.map(String.init) ?? "-", namespaces.gid.map(String.init) ?? "-"]
+            if let hostname = namespaces.hostname { fields.append(hostname) }
+            lines.append(fields)
+        }
         encodeAccess(policy, into: &lines)
         if policy.audit.expect != .blocked { lines.append(["audit-expect", policy.audit.expect.rawValue]) }
         for exception in policy.audit.exceptions { lines.append(["audit-exception", exception.probe, exception.reason]) }
@@ -148,6 +156,12 @@ public enum PolicyCodec {
                     groups.append(g)
                 }
                 policy.user = UserPolicy(uid: uid, gid: gid, groups: groups, bestEffort: bestEffort == "1")
+            case "ns":
+                guard let enabled = fields.next().flatMap(namespaceKinds), let bestEffort = fields.next().flatMap(namespaceKinds),
+                      let uid = fields.next().flatMap(optionalID), let gid = fields.next().flatMap(optionalID) else { return nil }
+                let hostname = fields.next()
+                guard fields.atEnd else { return nil }
+                policy.namespaces = NamespacePolicy(enabled: enabled, hostname: hostname, uid: uid.value, gid: gid.value, bestEffort: bestEffort)
             case "fs":
                 guard let restricts = fields.next(), let scratch = fields.next(), let bestEffort = fields.next(), fields.atEnd
                 else { return nil }
@@ -182,6 +196,22 @@ public enum PolicyCodec {
             }
         }
         return policy
+    }
+
+    private static func namespaceKinds(_ text: String) -> [NamespaceKind]? {
+        var kinds: [NamespaceKind] = []
+        for name in text.split(separator: ",") {
+            guard let kind = NamespaceKind(rawValue: String(name)) else { return nil }
+            kinds.append(kind)
+        }
+        return kinds
+    }
+
+    /// "-" is an id not given; a wrapper, since nil already means "unreadable".
+    private static func optionalID(_ text: String) -> (value: UInt32?, Void)? {
+        if text == "-" { return (nil, ()) }
+        guard let n = Digits.number(text).flatMap(UInt32.init(exactly:)) else { return nil }
+        return (n, ())
     }
 
     private static func action(_ action: SeccompAction) -> String {

@@ -10,7 +10,7 @@ struct PolicyFileParser {
 
     static let topLevelKeys = [
         "version", "name", "description", "extends", "seccomp", "capabilities", "limits", "environment",
-        "workdir", "user", "filesystem", "network", "audit",
+        "workdir", "user", "namespaces", "filesystem", "network", "audit",
     ]
     static let seccompKeys = ["default", "allow", "rules"]
     static let ruleKeys = ["syscall", "action", "when"]
@@ -61,6 +61,7 @@ struct PolicyFileParser {
                 }
                 layer.workdir = path
             case "user": layer.user = try user(value)
+            case "namespaces": layer.namespaces = try NamespaceSectionParser(reader: reader).parse(value)
             case "filesystem": layer.filesystem = try filesystem(value)
             case "network": layer.network = try network(value)
             case "audit": layer.audit = try audit(value)

@@ -29,6 +29,28 @@ struct PolicyLayer {
     var environmentPass: [String] = []
     var workdir: String?
     var user: UserPolicy?
+    var namespaces: Namespaces?
+
+    /// `namespaces:` as one file says it. A child file's fields replace its parent's, except
+    /// `best-effort`, which adds up (as `limits.best-effort` does).
+    struct Namespaces {
+        var enabled: [NamespaceKind]?
+        var hostname: String?
+        var uid: UInt32?
+        var gid: UInt32?
+        var bestEffort: [NamespaceKind] = []
+
+        func apply(to base: NamespacePolicy?) -> NamespacePolicy {
+            var n = base ?? NamespacePolicy()
+            if let enabled { n.enabled = NamespacePolicy.ordered(enabled) }
+            if let hostname { n.hostname = hostname }
+            if let uid { n.uid = uid }
+            if let gid { n.gid = gid }
+            n.bestEffort = NamespacePolicy.ordered(n.bestEffort + bestEffort)
+            return n
+        }
+    }
+
     var filesystem: FilesystemLayer?
     var network: NetworkPolicy?
 
@@ -86,6 +108,7 @@ struct PolicyLayer {
 
         if let workdir { p.workdir = workdir }
         if let user { p.user = user }
+        if let namespaces { p.namespaces = namespaces.apply(to: p.namespaces) }
         if let filesystem {
             // Grant lists add up, as `allow` does; scratch and best-effort replace the parent's.
             var f = p.filesystem ?? FilesystemPolicy()

@@ -67,6 +67,14 @@ public enum PolicyPrinter {
             out.append("  groups: [\(user.groups.map(String.init).joined(separator: ", "))]")
             out.append("  best-effort: \(user.bestEffort)")
         }
+        if let namespaces = policy.namespaces {
+            out.append("namespaces:")
+            out.append("  enable: [\(namespaces.enabled.map(\.rawValue).joined(separator: ", "))]")
+            if let hostname = namespaces.hostname { out.append("  hostname: \(quote(hostname))") }
+            if let uid = namespaces.uid { out.append("  uid: \(uid)") }
+            if let gid = namespaces.gid { out.append("  gid: \(gid)") }
+            out.append("  best-effort: [\(namespaces.bestEffort.map(\.rawValue).joined(separator: ", "))]")
+        }
         out += access(policy)
         if policy.audit != AuditPromise() {
             out.append("audit:")

@@ -20,6 +20,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -41,10 +42,7 @@ struct kernel_sigaction {
 };
 
 static _Noreturn void fail(struct bh_spawn_spec *spec, int stage, long err) {
-    struct bh_result *result = spec->result_page;
-    result->err = (int)err;
-    result->stage = stage;
-    for (;;) sys(SYS_exit_group, 127, 0, 0, 0, 0);
+    bh_child_fail(spec, stage, err, 0);
 }
 
 /* fail(), with which part of the stage failed (the op of a mount view). */
@@ -85,6 +83,7 @@ static void arm_parent_death(struct bh_spawn_spec *spec) {
    denying setgroups, which gid_map requires of an unprivileged writer. */
 static void write_proc_files(struct bh_spawn_spec *spec) {
     if (spec->proc_write_count == 0) return;
+#define fail(spec, stage, err) bh_child_fail((spec), (stage), (err), CLONE_NEWUSER)
     /* The launcher is not dumpable (so a task of its uid cannot read it through /proc), and the child
        inherited that: its /proc/self files then belong to root, and an unprivileged child cannot open
        its own uid_map (proc(5), PR_SET_DUMPABLE). The task does not exist yet, and execve sets the flag
@@ -99,6 +98,7 @@ static void write_proc_files(struct bh_spawn_spec *spec) {
         if (r < 0) fail(spec, BH_STAGE_NAMESPACES, -r);
         if (r != w->length) fail(spec, BH_STAGE_NAMESPACES, EIO);
     }
+#undef fail
 }
 
 static void join_cgroups(struct bh_spawn_spec *spec) {
@@ -133,12 +133,15 @@ static void close_between(struct bh_spawn_spec *spec, unsigned first, unsigned l
     for (uint64_t fd = first; fd < top && fd <= last; fd++) sys(SYS_close, (long)fd, 0, 0, 0, 0);
 }
 
-/* Everything but stdio and the prepared Landlock ruleset, which is closed once entered. */
+/* Everything but stdio, the prepared Landlock ruleset (closed once entered) and the launch pipe of a
+   pid namespace launch (close-on-exec: the parent reads its end until execve). */
 static void close_other_fds(struct bh_spawn_spec *spec) {
-    int keep = spec->landlock_ruleset;
-    if (keep < 3) { close_between(spec, 3, ~0U); return; }
-    close_between(spec, 3, (unsigned)keep - 1);
-    close_between(spec, (unsigned)keep + 1, ~0U);
+    int a = spec->landlock_ruleset, b = spec->sync_fd;
+    if (a > b) { int t = a; a = b; b = t; }
+    unsigned next = 3;
+    if (a >= 3) { close_between(spec, next, (unsigned)a - 1); next = (unsigned)a + 1; }
+    if (b >= 3 && b != a) { close_between(spec, next, (unsigned)b - 1); next = (unsigned)b + 1; }
+    close_between(spec, next, ~0U);
 }
 
 static void apply_rlimits(struct bh_spawn_spec *spec) {
@@ -155,6 +158,27 @@ static void drop_bounding_set(struct bh_spawn_spec *spec) {
         if (spec->keep_caps & (1ULL << cap)) continue;
         CHECK(sys(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0), BH_STAGE_BOUNDING_SET);
     }
+}
+
+/* A root launcher's task makes its user namespace last, once it has the ids it runs as on the host
+   (`user:`, or root's own with no supplementary groups): a user namespace made by the clone would keep
+   root's ids and groups outside, and its one-line maps would have no room for the uid of `user:`. Its
+   other namespaces, made by the clone, then belong to the initial user namespace, where the task holds
+   no capability. */
+static void enter_user_namespace(struct bh_spawn_spec *spec) {
+    /* Without CAP_SETGID there are no groups of root's to drop. */
+    if (!spec->set_identity) {
+        long g = sys(SYS_setgroups, 0, 0, 0, 0, 0);
+        if (g < 0 && g != -EPERM) fail(spec, BH_STAGE_IDENTITY, -g);
+    }
+    long r = sys(SYS_unshare, CLONE_NEWUSER, 0, 0, 0, 0);
+    if (r < 0) bh_child_fail(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWUSER);
+    /* Credentials in a new user namespace clear the parent-death signal, as a uid change does. */
+    arm_parent_death(spec);
+    write_proc_files(spec);
+    /* And come with a full bounding set (set_cred_user_ns): dropped again, with the CAP_SETPCAP the
+       namespace gives its maker. */
+    if (spec->drop_bounding_set) drop_bounding_set(spec);
 }
 
 static void set_identity(struct bh_spawn_spec *spec) {
@@ -216,16 +240,32 @@ int bh_child_main(void *arg) {
     reset_signals(spec);
     /* A new session: no controlling terminal, so no TIOCSTI injection into the launcher's terminal. */
     CHECK(sys(SYS_setsid, 0, 0, 0, 0, 0), BH_STAGE_SESSION);
-    arm_parent_death(spec);
-    write_proc_files(spec);
+    /* pid 1 of a new pid namespace sees no parent (getppid() is 0): init checks on the launcher its own way. */
+    if (!(spec->namespaces & CLONE_NEWPID)) arm_parent_death(spec);
+    if (!spec->unshare_user) write_proc_files(spec);
+    bh_enter_namespaces(spec);
     if (spec->mount_view) {
-        /* After the user namespace's maps (mounting needs its capabilities), before the working directory,
-           which is a path in the view. */
+        /* After the user namespace's maps (mounting needs its capabilities) and a pid namespace's /proc,
+           before the working directory, which is a path in the view; in init, so the task is born in it. */
         int failed = 0;
         long r = bh_child_mount_view(spec->mount_view, &failed);
         if (r < 0) fail_at(spec, BH_STAGE_MOUNT_VIEW, -r, failed);
     }
+    if (spec->namespaces & CLONE_NEWPID) {
+        bh_become_init(spec);
+        /* The task, pid 2: a session of its own again (init's is not the task's to share), and a parent-
+           death signal for when init goes. */
+        CHECK(sys(SYS_setsid, 0, 0, 0, 0, 0), BH_STAGE_SESSION);
+        spec->parent_pid = 1;
+        arm_parent_death(spec);
+    }
     join_cgroups(spec);
+    /* Only now: a cgroup namespace is rooted at the cgroup its maker is in, and the task's view should
+       start at its own slot, not at bulkhead's cgroup (from which it could not even move into the slot). */
+    if (spec->namespaces & CLONE_NEWCGROUP) {
+        long r = sys(SYS_unshare, CLONE_NEWCGROUP, 0, 0, 0, 0);
+        if (r < 0) bh_child_fail(spec, BH_STAGE_NAMESPACES, -r, CLONE_NEWCGROUP);
+    }
     setup_stdio(spec);
     close_other_fds(spec);
     apply_rlimits(spec);
@@ -233,6 +273,7 @@ int bh_child_main(void *arg) {
     /* The bounding set can only shrink while we still hold CAP_SETPCAP, i.e. before the uid changes. */
     if (spec->drop_bounding_set) drop_bounding_set(spec);
     if (spec->set_identity) set_identity(spec);
+    if (spec->unshare_user) enter_user_namespace(spec);
     set_capabilities(spec);
     CHECK(sys(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), BH_STAGE_NO_NEW_PRIVS);
     /* One domain, not two: a second layer that handles file rights would make the kernel refuse every

@@ -2,6 +2,8 @@
 #ifndef BULKHEAD_CHILD_H
 #define BULKHEAD_CHILD_H
 #include "launch.h"
+#include "raw_syscall.h"
+#include <sys/resource.h>
 
 /* Landlock system call numbers, spelled out: the system headers may predate Landlock (Linux 5.13). The
    same on every architecture (asm-generic/unistd.h numbering). */
@@ -11,7 +13,15 @@
 #define BH_LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 
 /* The page the child reports a failure through; MAP_SHARED, so the parent sees it after clone. */
-struct bh_result { volatile int stage; volatile int err; volatile int detail; };
+struct bh_result { volatile int stage; volatile int err; volatile int detail; volatile unsigned long namespace_flag; };
+
+/* The page a pid namespace's init reports the task's ending on (MAP_SHARED, one per launch: init outlives
+   the launch call). `ended` is written last. */
+struct bh_init_report {
+    int wait_status;                 /* as wait4 gives it */
+    struct rusage usage;             /* the kernel's struct rusage; glibc's has the same layout */
+    volatile int ended;
+};
 
 /* Builds the task's file-system view (mount_view.c) in the child's new mount namespace: 0, or -errno with
    *failed the index of the op or the BH_VIEW_STEP_* that failed. Hidden, so child.c calls it directly
@@ -22,6 +32,28 @@ long bh_child_mount_view(const struct bh_mount_view *view, int *failed);
 /* The child's entry point for clone(). `arg` is a struct bh_spawn_spec whose pointers all lead into
    one block the parent copied them into (see spawn.c). */
 int bh_child_main(void *arg);
+
+/* Child code in other files (namespace_setup.c, pid_one.c): hidden, so the calls are direct and reach
+   no table of the launcher's. */
+#define BH_CHILD_CODE __attribute__((visibility("hidden")))
+
+/* Makes what the namespaces the child was cloned into need: private mount propagation, a fresh /proc
+   (with a pid namespace), the host name, loopback up. */
+BH_CHILD_CODE void bh_enter_namespaces(struct bh_spawn_spec *spec);
+
+/* With a pid namespace: the child is its pid 1. Forks the task, which returns from here to go on with
+   its setup; init itself never returns (it relays signals, reaps, reports the task's ending, exits). */
+BH_CHILD_CODE void bh_become_init(struct bh_spawn_spec *spec);
+
+/* Reports `stage` and `err` (and, for a namespace step, its CLONE_NEW* flag) on the result page and
+   exits 127. Every failure between clone and execve ends here. */
+static inline _Noreturn void bh_child_fail(struct bh_spawn_spec *spec, int stage, long err, unsigned long namespace_flag) {
+    struct bh_result *result = spec->result_page;
+    result->err = (int)err;
+    result->namespace_flag = namespace_flag;
+    result->stage = stage;
+    for (;;) sys(SYS_exit_group, 127, 0, 0, 0, 0);
+}
 
 /* 1 when the child code makes its system calls itself (no libc, no errno, no global variable), so the
    parent may leave its own data segments out of the child's copy of memory. */

@@ -1,5 +1,5 @@
-/* The child's one way into the kernel, shared by child.c and mount_view.c: an inline system call with no
-   libc, no errno and no memory but the stack. */
+/* The raw system call the code between clone and execve makes instead of libc (child.c, mount_view.c,
+   namespace_setup.c, pid_one.c): no errno, no wrapper that acts on other threads, no memory but the stack. */
 #ifndef BULKHEAD_RAW_SYSCALL_H
 #define BULKHEAD_RAW_SYSCALL_H
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 /* A system call without libc: returns the result, or -errno. */
-static inline long sys(long nr, long a, long b, long c, long d, long e) {
+static inline __attribute__((always_inline)) long sys(long nr, long a, long b, long c, long d, long e) {
 #if defined(__x86_64__)
     long ret;
     register long r10 __asm__("r10") = d;

@@ -19,6 +19,9 @@
 #define _GNU_SOURCE
 #include "child.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <link.h>
 #include <pthread.h>
 #include <sched.h>
@@ -105,6 +108,7 @@ static struct bh_spawn_spec *lay_out(struct block *b, const struct bh_spawn_spec
     if (out) *out = *in;
     const char *path = copy_string(b, in->path);
     const char *workdir = copy_string(b, in->workdir);
+    const char *hostname = copy_bytes(b, in->hostname, in->hostname ? (size_t)in->hostname_length : 0);
     char **argv = copy_strings(b, in->argv);
     char **envp = copy_strings(b, in->envp);
     const int *fds = copy_bytes(b, in->cgroup_procs_fds, (size_t)in->cgroup_count * sizeof(int));
@@ -122,6 +126,7 @@ static struct bh_spawn_spec *lay_out(struct block *b, const struct bh_spawn_spec
         out->mount_view = view;
         out->path = path;
         out->workdir = workdir;
+        out->hostname = hostname;
         out->argv = argv;
         out->envp = envp;
         out->cgroup_procs_fds = fds;
@@ -215,9 +220,77 @@ static void find_segments(void) {
    and kept, since the thread's launches follow one another (CLONE_VFORK holds it until execve). */
 static __thread struct bh_result *result_page;
 
+/* ---- a pid namespace's launch ---- */
+
+/* A pid namespace launch cannot use CLONE_VFORK, which would hold the launcher until its init exits. It
+   waits instead for end-of-file on a pipe whose write end (close-on-exec) only the child holds: init
+   closes its copy once it has forked the task, and the task's goes at its execve, or with it when its
+   setup fails. Another thread's fork in that moment would hold a copy until it execs or exits, and only
+   delay the launch. */
+struct pid_namespace_launch { int pipe[2]; int parent_pidfd; struct bh_init_report *report; };
+
+static void end_pid_namespace_launch(struct pid_namespace_launch *l) {
+    if (l->pipe[0] >= 0) close(l->pipe[0]);
+    if (l->pipe[1] >= 0) close(l->pipe[1]);
+    if (l->parent_pidfd >= 0) close(l->parent_pidfd);
+    l->pipe[0] = l->pipe[1] = l->parent_pidfd = -1;
+}
+
+/* Descriptors 0-2 are the task's stdio, which the child sets up over whatever it inherited. */
+static int above_stdio(int fd) {
+    if (fd < 0 || fd > 2) return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    return moved;
+}
+
+static int begin_pid_namespace_launch(struct pid_namespace_launch *l) {
+    l->pipe[0] = l->pipe[1] = l->parent_pidfd = -1;
+    l->report = NULL;
+    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) return -1;
+    l->report = page;
+    if (pipe2(l->pipe, O_CLOEXEC) < 0) goto failed;
+    l->pipe[0] = above_stdio(l->pipe[0]);
+    l->pipe[1] = above_stdio(l->pipe[1]);
+    l->parent_pidfd = above_stdio((int)syscall(SYS_pidfd_open, getpid(), 0));
+    if (l->pipe[0] < 0 || l->pipe[1] < 0 || l->parent_pidfd < 0) goto failed;
+    return 0;
+failed:;
+    int saved = errno;
+    end_pid_namespace_launch(l);
+    munmap(l->report, 4096);
+    l->report = NULL;
+    errno = saved;
+    return -1;
+}
+
+static void wait_for_exec(struct pid_namespace_launch *l) {
+    close(l->pipe[1]);
+    l->pipe[1] = -1;
+    char byte;
+    while (read(l->pipe[0], &byte, 1) < 0 && errno == EINTR) {}
+}
+
+int bh_init_report_take(const void *page, int *code, int *status, struct rusage *usage) {
+    const struct bh_init_report *report = page;
+    if (!report || !__atomic_load_n(&report->ended, __ATOMIC_ACQUIRE)) return 0;
+    int w = report->wait_status;
+    if (WIFEXITED(w)) { *code = CLD_EXITED; *status = WEXITSTATUS(w); }
+    else { *code = WCOREDUMP(w) ? CLD_DUMPED : CLD_KILLED; *status = WTERMSIG(w); }
+    *usage = report->usage;
+    return 1;
+}
+
+void bh_init_report_free(void *page) {
+    if (page) munmap(page, 4096);
+}
+
 int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     spec->failed_stage = BH_STAGE_NONE;
     spec->failed_errno = 0;
+    spec->failed_namespace = 0;
+    spec->init_report = NULL;
     spec->failed_detail = 0;
     if (!result_page) {
         void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -227,6 +300,10 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     struct bh_result *result = result_page;
     result->stage = BH_STAGE_NONE;
     result->err = 0;
+    result->namespace_flag = 0;
+    int with_init = (spec->namespaces & CLONE_NEWPID) != 0;
+    struct pid_namespace_launch launch = { { -1, -1 }, -1, NULL };
+    if (with_init && begin_pid_namespace_launch(&launch) < 0) return -1;
     result->detail = 0;
 
     struct block b = { NULL, 0, 0 };
@@ -234,10 +311,17 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     b.size = b.used;
     b.used = 0;
     b.base = malloc(b.size);
-    if (!b.base) { errno = ENOMEM; return -1; }
+    if (!b.base) {
+        if (with_init) { end_pid_namespace_launch(&launch); munmap(launch.report, 4096); }
+        errno = ENOMEM;
+        return -1;
+    }
     struct bh_spawn_spec *copy = lay_out(&b, spec);
     copy->result_page = result;
     copy->parent_pid = getpid();
+    copy->sync_fd = launch.pipe[1];
+    copy->parent_pidfd = launch.parent_pidfd;
+    copy->init_report = launch.report;
 
     /* The child runs on this buffer of our own stack. Without CLONE_VM it writes to its private copy of
        the memory, and CLONE_VFORK keeps us suspended until it has exec'd; no stack to map and unmap. */
@@ -262,13 +346,23 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     pthread_sigmask(SIG_SETMASK, &all, &old);
     if (leave_out) enter_window();
     int fd = -1;
-    pid_t child = clone(bh_child_main, stack + sizeof stack, CLONE_VFORK | CLONE_PIDFD | SIGCHLD | (int)spec->namespaces, copy, &fd);
+    /* The cgroup namespace is the task's to make, once it is in its cgroup (child.c). */
+    int flags = CLONE_PIDFD | SIGCHLD | (int)(spec->namespaces & ~(unsigned long)CLONE_NEWCGROUP);
+    if (!with_init) flags |= CLONE_VFORK;
+    pid_t child = clone(bh_child_main, stack + sizeof stack, flags, copy, &fd);
     int saved = errno;
     if (leave_out) leave_window();
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     free(b.base);
+    if (with_init) {
+        if (child >= 0) wait_for_exec(&launch);
+        end_pid_namespace_launch(&launch);
+        if (child < 0) munmap(launch.report, 4096);
+        else spec->init_report = launch.report;
+    }
     spec->failed_stage = result->stage;
     spec->failed_errno = result->err;
+    spec->failed_namespace = result->namespace_flag;
     spec->failed_detail = result->detail;
     if (child < 0) { errno = saved; return -1; }
     *pid = child;

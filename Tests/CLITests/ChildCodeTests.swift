@@ -6,11 +6,15 @@ import Testing
 /// the parent prepared and the result page: the launcher leaves its data segments out of the child's copy
 /// of memory (CLaunch/spawn.c). A string literal, a global or a call into libc there would make every
 /// launch die with SIGSEGV before execve, so the compiled objects are checked for them directly: child.c
-/// and mount_view.c (the mount-view stage it calls).
+/// and the stages it calls in files of their own: mount_view.c (the file-system view), namespace_setup.c
+/// (private mounts, /proc, host name, loopback) and pid_one.c (a pid namespace's init, which never execs).
 @Suite struct ChildCodeTests {
-    static let objects = ["child.c.o", "mount_view.c.o"]
-    /// The only symbols one child object may refer to: functions of the other, hidden (called directly).
-    static let childFunctions = ["bh_child_mount_view"]
+    static let objects = ["child.c.o", "mount_view.c.o", "namespace_setup.c.o", "pid_one.c.o"]
+    /// The only symbols one child object may refer to: functions of the others, hidden (called directly).
+    static let childFunctions = ["bh_child_mount_view", "bh_enter_namespaces", "bh_become_init"]
+    /// The function each object is there for.
+    static let entryPoints = ["child.c.o": "bh_child_main", "mount_view.c.o": "bh_child_mount_view",
+                              "namespace_setup.c.o": "bh_enter_namespaces", "pid_one.c.o": "bh_become_init"]
 
     private func path(_ name: String) -> String { BuiltBinaries.directory + "/CLaunch.build/" + name }
 
@@ -41,17 +45,19 @@ import Testing
         // Every relocation in the code would be a reference to another symbol: libc, a global, a literal;
         // a call to a function of the other child object is the one exception.
         let code = try objdump(["-dr", "--no-show-raw-insn"], object)
-        #expect(code.contains(name == "child.c.o" ? "bh_child_main" : "bh_child_mount_view"))
+        #expect(code.contains(Self.entryPoints[name] ?? name))
         let relocations = code.split(separator: "\n").filter { $0.contains("R_X86_64_") || $0.contains("R_AARCH64_") }
             .filter { line in !Self.childFunctions.contains { line.hasSuffix("\t" + $0 + "-0x4") || line.hasSuffix("\t" + $0) } }
         #expect(relocations.isEmpty, "\(name) refers outside the child code:\n\(relocations.joined(separator: "\n"))")
     }
 
-    @Test func theMountViewStageIsHiddenSoItIsCalledDirectly() throws {
+    @Test(arguments: ["mount_view.c.o": "bh_child_mount_view", "namespace_setup.c.o": "bh_enter_namespaces",
+                      "pid_one.c.o": "bh_become_init"].sorted { $0.key < $1.key })
+    func theStagesInOtherFilesAreHiddenSoTheyAreCalledDirectly(object: String, function: String) throws {
         // A default-visibility function may be called through the PLT and the GOT, a data segment.
-        let symbols = try objdump(["-t"], path("mount_view.c.o"))
-        let line = symbols.split(separator: "\n").first { $0.hasSuffix(" bh_child_mount_view") }
-        #expect(line?.contains(".hidden") == true, "\(line.map(String.init) ?? "no bh_child_mount_view")")
+        let symbols = try objdump(["-t"], path(object))
+        let line = symbols.split(separator: "\n").first { $0.hasSuffix(" " + function) }
+        #expect(line?.contains(".hidden") == true, "\(line.map(String.init) ?? "no \(function)")")
     }
 
     @Test func setupFailuresAreStillReportedThroughTheChildCopy() throws {

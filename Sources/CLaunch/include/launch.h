@@ -110,9 +110,15 @@ struct bh_spawn_spec {
     char *const *envp;
     const char *workdir;             /* NULL: keep the current directory */
 
-    unsigned long namespaces;        /* CLONE_NEW* flags for the clone */
-    const struct bh_proc_write *proc_writes; /* made first thing in the child, in order */
+    unsigned long namespaces;        /* CLONE_NEW* flags: the clone makes them, except CLONE_NEWCGROUP,
+                                        which the task makes once it is in its cgroup (see child.c) */
+    const struct bh_proc_write *proc_writes; /* the user namespace's maps: made first thing in the child,
+                                                or right after `unshare_user` */
     int proc_write_count;
+    int unshare_user;                /* 1: the task makes its user namespace itself, after its identity
+                                        (CLONE_NEWUSER is then not among `namespaces`) */
+    const char *hostname;            /* with CLONE_NEWUTS: the host name inside, hostname_length bytes */
+    long hostname_length;
     const struct bh_mount_view *mount_view; /* NULL: the launcher's file system as it is */
 
     int stdio[3];                    /* -1: keep the inherited descriptor of that number */
@@ -143,10 +149,16 @@ struct bh_spawn_spec {
     /* Set by bh_spawn in the child's copy. */
     pid_t parent_pid;
     void *result_page;               /* the page the child reports a failure through */
+    int sync_fd;                     /* with CLONE_NEWPID: the write end (close-on-exec) of the pipe the
+                                        parent reads until the task has exec'd or died; -1: none */
+    int parent_pidfd;                /* with CLONE_NEWPID: the launcher, for init to check it still lives */
 
-    /* Set on return from bh_spawn when the child failed before execve. */
-    int failed_stage;
+    /* Set on return from bh_spawn. */
+    int failed_stage;                /* non-zero when the child failed before execve */
     int failed_errno;
+    unsigned long failed_namespace;  /* with BH_STAGE_NAMESPACES: the CLONE_NEW* flag whose setup failed */
+    void *init_report;               /* with CLONE_NEWPID: the page init reports the task's ending on (read
+                                        it with bh_init_report_take once init is reaped, then free it) */
     int failed_detail;               /* BH_STAGE_MOUNT_VIEW: index of the op, or a negative BH_VIEW_STEP_* */
 };
 
@@ -161,10 +173,21 @@ enum bh_view_step {
     BH_VIEW_STEP_SEAL_ROOT = -7,     /* the new root made read-only */
 };
 
+/* Sent to a pid namespace's init (pid_one.c) to end the task: init SIGKILLs every process of its
+   namespace, reaps the task and reports it as killed by SIGKILL, with its resource usage. A plain
+   SIGKILL of init would end the namespace as well, but lose that report. */
+enum { BH_INIT_STOP_SIGNAL = 64 };
+
 /* Starts the child. Returns 0 and sets *pid and *pidfd, or -1 with errno (stage BH_STAGE_CLONE).
    When the child failed before execve, spec->failed_stage is non-zero on return and the child has
    exited (status 127); the caller still reaps it through the pidfd. */
 int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd);
+
+/* What init reported about the task (pid namespace launches): 1 and the waitid-style code (CLD_EXITED,
+   CLD_KILLED, CLD_DUMPED), status and resource usage of the task and the descendants it reaped; 0 when
+   init ended without reporting (it was killed). */
+int bh_init_report_take(const void *page, int *code, int *status, struct rusage *usage);
+void bh_init_report_free(void *page);
 
 /* Raw wrappers Swift cannot call directly. */
 int bh_pidfd_send_signal(int pidfd, int sig);
