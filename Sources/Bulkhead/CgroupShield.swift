@@ -43,7 +43,8 @@ enum CgroupShield {
     static func ruleset(denying roots: [String], scopeSignals: Bool) throws(LaunchError) -> Int32 {
         let created = bh_landlock_fs_ruleset(handled, scopeSignals ? 1 : 0)
         guard created >= 0 else {
-            throw LaunchError(stage: .landlock, errno: .current, message: "cannot make a Landlock ruleset that keeps the task out of its cgroup",
+            throw LaunchError(stage: .landlock, errno: .current,
+                              message: "cannot make a Landlock ruleset that keeps the task out of its cgroup",
                               hint: "run the task as another user (user:), or add memory and processes to limits.best-effort")
         }
         // Stdio numbers are taken over by the child's stdio: keep the ruleset above them.

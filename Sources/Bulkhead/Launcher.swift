@@ -35,7 +35,8 @@ enum Launcher {
     /// - Parameters:
     ///   - arguments: the argv the task gets, byte for byte.
     ///   - scratch: the run's scratch directory (`ScratchDirectory`), exported and granted to the task.
-    static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions, scratch: String? = nil) throws(LaunchError) -> LaunchAttempt {
+    static func launch(_ plan: SandboxPlan, arguments: [[UInt8]], options: RunOptions,
+                       scratch: String? = nil) throws(LaunchError) -> LaunchAttempt {
         var namespaces = plan.namespaces
         var warnings: [String] = []
         // Each round either launches, refuses, or leaves out at least one namespace: a few rounds at most.
@@ -61,7 +62,8 @@ enum Launcher {
             let next = try shortfall.resolve(namespaces, holdsSysAdmin: plan.holdsSysAdmin, warnings: &warnings)
             // Nothing left out would try the same launch again: refuse rather than loop.
             guard next.kinds != namespaces.kinds else {
-                throw LaunchError(stage: .namespaces, errno: shortfall.errno, message: "cannot make the namespaces \(namespaces.kinds.map(\.rawValue).joined(separator: ", "))")
+                throw LaunchError(stage: .namespaces, errno: shortfall.errno,
+                                  message: "cannot make the namespaces \(namespaces.kinds.map(\.rawValue).joined(separator: ", "))")
             }
             namespaces = next
         }
@@ -75,7 +77,8 @@ enum Launcher {
         }
         // C strings end at the first NUL: an argument with one inside would reach the task cut short.
         if let bad = arguments.first(where: { $0.contains(0) }) {
-            throw LaunchError(stage: .plan, errno: .invalidArgument, message: "an argument contains a NUL byte: \(ArgumentText.escaped(bad).debugDescription)")
+            throw LaunchError(stage: .plan, errno: .invalidArgument,
+                              message: "an argument contains a NUL byte: \(ArgumentText.escaped(bad).debugDescription)")
         }
         let path: [UInt8]
         switch plan.resolve(name) {
@@ -86,7 +89,8 @@ enum Launcher {
         // What $CWD means; asked of the kernel only when there are grants to resolve.
         let workingDirectory = plan.landlock == nil ? "" : plan.policy.workdir ?? currentDirectory()
         if let landlock = plan.landlock, landlock.handledFilesystem & LandlockAccess.execute != 0 {
-            try checkExecution(of: String(decoding: path.dropLast(), as: UTF8.self), landlock, workingDirectory: workingDirectory, scratch: scratch)
+            try checkExecution(of: String(decoding: path.dropLast(), as: UTF8.self), landlock, workingDirectory: workingDirectory,
+                               scratch: scratch)
         }
 
         var warnings: [String] = []
@@ -209,7 +213,8 @@ enum Launcher {
                 throw LaunchError(stage: .mountView, errno: err, message: "cannot \(view.describe(detail: detail))",
                                   hint: MountViewCData.hint(errno: err))
             }
-            return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno), started: started)
+            return .failedBeforeExec(stage: LaunchStage(childStage: result.stage) ?? .exec, errno: Errno(rawValue: result.errno),
+                                     started: started)
         }
         var task = RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules,
                                initReport: initReport, namespaces: namespaces.kinds)
@@ -227,12 +232,14 @@ enum Launcher {
 
     /// Under a file-system view the kernel refuses to execute a program, or its dynamic loader or script
     /// interpreter, that lies beneath no exec grant, and says only EACCES: refused here with the path.
-    private static func checkExecution(of executable: String, _ landlock: LandlockPlan, workingDirectory: String, scratch: String?) throws(LaunchError) {
+    private static func checkExecution(of executable: String, _ landlock: LandlockPlan, workingDirectory: String,
+                                       scratch: String?) throws(LaunchError) {
         var program = executable
         for role in ["the command", "its interpreter", "the interpreter's interpreter"] {
             guard TaskRuleset.grantsExecution(of: program, landlock, workingDirectory: workingDirectory, scratch: scratch) else {
                 throw LaunchError(stage: .exec, errno: .permissionDenied,
-                                  message: "\(role) \(program)\(program == executable ? "" : " (of \(executable))") lies beneath no filesystem.exec grant, so the kernel would refuse to execute it",
+                                  message: "\(role) \(program)\(program == executable ? "" : " (of \(executable))") lies beneath "
+                                      + "no filesystem.exec grant, so the kernel would refuse to execute it",
                                   hint: "add it or its directory to filesystem.exec (the libraries it loads need read too)")
             }
             guard let next = ExecutableInterpreter.of(program), next != program else { return }
@@ -260,16 +267,20 @@ enum Launcher {
         if limits.processes != nil { held.append(.processes) }
         let names = held.map { "limits.\($0.rawValue)" }.joined(separator: " and ")
         if held.allSatisfy(limits.bestEffort.contains) {
-            warnings.append("\(names) may not hold (best-effort): a task running as uid \(taskUID) can leave its cgroup, and this kernel has no Landlock to stop it")
+            warnings.append("\(names) may not hold (best-effort): a task running as uid \(taskUID) can leave its cgroup, "
+                                + "and this kernel has no Landlock to stop it")
             return -1
         }
-        throw LaunchError(stage: .landlock, message: "\(names) cannot be enforced: a task running as uid \(taskUID) can move itself out of its cgroup, and this kernel has no Landlock to stop it",
+        throw LaunchError(stage: .landlock,
+                          message: "\(names) cannot be enforced: a task running as uid \(taskUID) can move itself "
+                              + "out of its cgroup, and this kernel has no Landlock to stop it",
                           hint: "run the task as another user (user:), or add them to limits.best-effort")
     }
 
     /// A cgroup when the policy limits memory or processes. Where none can be made, a best-effort limit
     /// falls back to the nearest rlimit with a warning; any other limit refuses the launch.
-    private static func makeCgroup(_ plan: SandboxPlan, rlimits: inout [bh_rlimit], warnings: inout [String]) throws(LaunchError) -> TaskCgroup? {
+    private static func makeCgroup(_ plan: SandboxPlan, rlimits: inout [bh_rlimit],
+                                   warnings: inout [String]) throws(LaunchError) -> TaskCgroup? {
         let limits = plan.policy.limits
         let taskIsRoot = (plan.identity?.uid ?? geteuid()) == 0
         // Without a cgroup, a non-root task's process count is still bound by RLIMIT_NPROC (per uid,
@@ -293,7 +304,8 @@ enum Launcher {
             if !strict.isEmpty {
                 let names = strict.map { "limits.\($0.rawValue)" }.joined(separator: " and ")
                 throw LaunchError(stage: .cgroup, message: "\(names) cannot be enforced: \(unavailable.reason)",
-                                  hint: "run bulkhead as root on a machine with the memory and pids cgroup controllers, or add them to limits.best-effort")
+                                  hint: "run bulkhead as root on a machine with the memory and pids cgroup controllers, "
+                                      + "or add them to limits.best-effort")
             }
             if let memory = limits.memory {
                 // Per-process address space is the nearest thing an unprivileged launcher has.
@@ -323,7 +335,8 @@ struct CStringPairs {
         let p = UnsafeMutablePointer<bh_proc_write>.allocate(capacity: pairs.count)
         var complete = true
         for (index, pair) in pairs.enumerated() {
-            p[index] = bh_proc_write(path: UnsafePointer(strdup(pair.path)), text: UnsafePointer(strdup(pair.text)), length: pair.text.utf8.count)
+            p[index] = bh_proc_write(path: UnsafePointer(strdup(pair.path)), text: UnsafePointer(strdup(pair.text)),
+                                     length: pair.text.utf8.count)
             if p[index].path == nil || p[index].text == nil { complete = false }
         }
         pointer = p

@@ -56,18 +56,21 @@ struct NamespaceShortfall {
         let lostKinds = NamespacePolicy.ordered(lost)
         if lost.contains(.mount), plan.mountViewRequired {
             let user = plan.needsUserNamespace && !holdsSysAdmin
-            let needs = "a mount namespace" + (user ? " inside a user namespace" : "") + (plan.networkNone ? " (and network: none a network namespace)" : "")
+            let needs = "a mount namespace" + (user ? " inside a user namespace" : "")
+                + (plan.networkNone ? " (and network: none a network namespace)" : "")
             throw LaunchError(
                 stage: .namespaces, errno: errno, message: "the file-system view needs \(needs), which cannot be made here",
                 hint: user
-                    ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns), or run bulkhead as root"
+                    ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, "
+                        + "kernel.apparmor_restrict_unprivileged_userns), or run bulkhead as root"
                     : "run bulkhead where it may make namespaces (CAP_SYS_ADMIN, no filter refusing them)")
         }
         if lost.contains(.net), plan.networkNone {
             throw LaunchError(
                 stage: .namespaces, errno: errno, message: "network: none needs a network namespace of its own, which cannot be made here",
                 hint: plan.needsUserNamespace && !holdsSysAdmin
-                    ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns), run bulkhead as root, or use network rules"
+                    ? "allow unprivileged user namespaces (kernel.unprivileged_userns_clone, "
+                        + "kernel.apparmor_restrict_unprivileged_userns), run bulkhead as root, or use network rules"
                     : "run bulkhead where it may make namespaces, or use network rules")
         }
         let reason = Self.reason(for: lostKinds, errno: errno, holdsSysAdmin: holdsSysAdmin, plan: plan)
@@ -98,6 +101,7 @@ struct NamespaceShortfall {
     private static func fix(holdsSysAdmin: Bool) -> String {
         holdsSysAdmin
             ? "run bulkhead where no seccomp filter or security module refuses new namespaces"
-            : "run bulkhead as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone; no security module or seccomp filter refusing them)"
+            : "run bulkhead as root, or allow unprivileged user namespaces (sysctl user.max_user_namespaces, "
+                + "kernel.unprivileged_userns_clone; no security module or seccomp filter refusing them)"
     }
 }

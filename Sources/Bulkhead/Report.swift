@@ -35,7 +35,8 @@ public struct RunReport: Sendable {
             // JSON strings are Unicode, arguments are bytes: `command` is text (escaped where an argument
             // is not UTF-8), and only then `commandBytes` gives every argument exactly, in hex.
             ("command", .array(command.map { .string(ArgumentText.escaped($0)) })),
-            ("commandBytes", command.allSatisfy { ArgumentText.string($0) != nil } ? nil : .array(command.map { .string(ArgumentText.hex($0)) })),
+            ("commandBytes", command.allSatisfy { ArgumentText.string($0) != nil }
+                ? nil : .array(command.map { .string(ArgumentText.hex($0)) })),
             ("bulkheadExitCode", .int(result.exitCode)),
             ("limitsReached", .array(result.limitsReached.map { .string($0.rawValue) })),
             ("namespaces", .array(result.namespaces.map(JSONValue.string))),
@@ -50,10 +51,12 @@ public struct RunReport: Sendable {
     /// domain of the task's own), the network mode, and the scratch directory when there was one.
     static func access(_ access: AppliedAccess) -> JSONValue {
         .object([
-            ("landlock", access.landlockABI.map { .object([("abi", .int(Int32($0))), ("rules", .int(Int32(access.landlockRules)))]) } ?? .null),
+            ("landlock", access.landlockABI.map { .object([("abi", .int(Int32($0))), ("rules", .int(Int32(access.landlockRules)))]) }
+                ?? .null),
             ("network", .string(access.network)),
             ("scratch", access.scratch.map { scratch in
-                .object([("path", .string(scratch.path)), ("kept", .bool(scratch.kept)), ("removed", .bool(!scratch.kept && scratch.removalError == nil)),
+                .object([("path", .string(scratch.path)), ("kept", .bool(scratch.kept)),
+                         ("removed", .bool(!scratch.kept && scratch.removalError == nil)),
                          ("removalError", scratch.removalError.map(JSONValue.string))])
             }),
         ])
@@ -102,7 +105,9 @@ public enum OutcomeText {
         case .limitExceeded(let kind, let signal):
             return "limit exceeded: \(kind.rawValue)" + (signal.map { ", killed by \(SignalNames.name(of: $0))" } ?? "")
         case .setupFailed(let stage, let err):
-            let what = stage == .exec ? (err == .noSuchFileOrDirectory ? "command not found" : "cannot execute the command") : "setup failed at stage \(stage.rawValue)"
+            let what = stage == .exec
+                ? (err == .noSuchFileOrDirectory ? "command not found" : "cannot execute the command")
+                : "setup failed at stage \(stage.rawValue)"
             return "\(what): \(err.text)"
         }
     }

@@ -22,7 +22,9 @@ extension SandboxPlan {
         let scratch = try policy.filesystem?.scratch == true
             ? ScratchDirectory.create(uid: identity?.uid ?? geteuid(), gid: identity?.gid ?? getegid()) : nil
         let attempt: LaunchAttempt
-        do throws(LaunchError) { attempt = try Launcher.launch(self, arguments: arguments, options: options, scratch: scratch?.path) } catch {
+        do throws(LaunchError) {
+            attempt = try Launcher.launch(self, arguments: arguments, options: options, scratch: scratch?.path)
+        } catch {
             _ = scratch?.remove()
             throw error
         }
@@ -52,8 +54,11 @@ extension SandboxPlan {
 
     private static func invalidateCacheSeal() throws(LaunchError) {
         guard CacheSeal.invalidate() else {
-            throw LaunchError(stage: .plan, errno: .current, message: "the policy lets the task reach the kernel keyring, and the key sealing bulkhead's caches cannot be invalidated before it starts",
-                              hint: "refuse add_key, keyctl and request_key in the policy, or remove the key: keyctl purge user bulkhead:cache-seal:1")
+            throw LaunchError(stage: .plan, errno: .current,
+                              message: "the policy lets the task reach the kernel keyring, and the key sealing bulkhead's caches "
+                                  + "cannot be invalidated before it starts",
+                              hint: "refuse add_key, keyctl and request_key in the policy, or remove the key: "
+                                  + "keyctl purge user bulkhead:cache-seal:1")
         }
     }
 }

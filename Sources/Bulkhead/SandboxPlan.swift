@@ -121,15 +121,19 @@ public final class SandboxPlan: @unchecked Sendable {
 
     /// - Parameter canSwitch: bulkhead holds CAP_SETUID and CAP_SETGID. Being uid 0 is not enough: root
     ///   without capabilities (a container, or bulkhead inside a bulkhead task) cannot switch either.
-    private static func identity(for user: UserPolicy?, canSwitch: Bool, warnings: inout [String]) throws(LaunchError) -> (uid: uid_t, gid: gid_t, groups: [gid_t])? {
+    private static func identity(for user: UserPolicy?, canSwitch: Bool,
+                                 warnings: inout [String]) throws(LaunchError) -> (uid: uid_t, gid: gid_t, groups: [gid_t])? {
         guard let user else { return nil }
         if canSwitch { return (user.uid, user.gid, user.groups) }
         if user.uid == getuid(), user.gid == getgid() { return nil }
         if user.bestEffort {
-            warnings.append("user: running as uid \(getuid()), not \(user.uid): switching users needs root with CAP_SETUID and CAP_SETGID (best-effort)")
+            warnings.append("user: running as uid \(getuid()), not \(user.uid): switching users needs root with CAP_SETUID "
+                                + "and CAP_SETGID (best-effort)")
             return nil
         }
-        throw LaunchError(stage: .identity, errno: .notPermitted, message: "the policy runs the task as uid \(user.uid) gid \(user.gid), which needs root with CAP_SETUID and CAP_SETGID",
+        throw LaunchError(stage: .identity, errno: .notPermitted,
+                          message: "the policy runs the task as uid \(user.uid) gid \(user.gid), which needs root with CAP_SETUID "
+                              + "and CAP_SETGID",
                           hint: "run bulkhead as root, or mark the user best-effort")
     }
 
@@ -139,7 +143,8 @@ public final class SandboxPlan: @unchecked Sendable {
             var current = rlimit()
             getrlimit(__rlimit_resource_t(resource.rawValue), &current)
             if hard > UInt64(current.rlim_max), !canRaise {
-                throw LaunchError(stage: .rlimits, message: "limits.\(kind.rawValue) \(hard) is above this session's hard limit \(current.rlim_max)",
+                throw LaunchError(stage: .rlimits,
+                                  message: "limits.\(kind.rawValue) \(hard) is above this session's hard limit \(current.rlim_max)",
                                   hint: "lower limits.\(kind.rawValue), or run bulkhead with CAP_SYS_RESOURCE")
             }
             result.append(bh_rlimit(resource: Int32(resource.rawValue), soft: soft, hard: hard))
@@ -175,7 +180,9 @@ public final class SandboxPlan: @unchecked Sendable {
             candidate.append(contentsOf: name)
             candidate.append(0)
             var info = stat()
-            let found = candidate.withUnsafeBufferPointer { stat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &info) } == 0
+            let found = candidate.withUnsafeBufferPointer {
+                stat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), &info)
+            } == 0
             guard found, info.st_mode & S_IFMT == S_IFREG else { continue }
             if info.st_mode & 0o111 != 0 { return .success(candidate) }
             sawNonExecutable = true

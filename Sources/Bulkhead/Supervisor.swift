@@ -173,7 +173,9 @@ enum Supervisor {
             return epoll_wait(epoll, &event, 1, timeoutMs) == 1 ? event.data.fd : -1
         }
         var fds = (pollfd(fd: fallback.0, events: Int16(POLLIN), revents: 0), pollfd(fd: fallback.1, events: Int16(POLLIN), revents: 0))
-        let count = withUnsafeMutableBytes(of: &fds) { poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), fallback.1 >= 0 ? 2 : 1, timeoutMs) }
+        let count = withUnsafeMutableBytes(of: &fds) {
+            poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), fallback.1 >= 0 ? 2 : 1, timeoutMs)
+        }
         guard count > 0 else { return -1 }
         return fds.0.revents != 0 ? fds.0.fd : fds.1.revents != 0 ? fds.1.fd : -1
     }

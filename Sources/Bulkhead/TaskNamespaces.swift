@@ -93,7 +93,8 @@ struct TaskNamespaces: Equatable {
 
     /// What is lost when bulkhead's own IPC namespace cannot be made: the warning of a run without it.
     static let fallbackWarning =
-        "System V IPC objects and POSIX message queues the task creates outlive it: bulkhead cannot make an IPC namespace here (refused by the kernel, a security module, or a filter bulkhead runs under)"
+        "System V IPC objects and POSIX message queues the task creates outlive it: bulkhead cannot make an IPC namespace here "
+            + "(refused by the kernel, a security module, or a filter bulkhead runs under)"
 
     /// The uid and gid a caller becomes inside a user namespace when the policy names none: its own, but
     /// never root unless asked (`namespaces.uid: 0`), so a root caller becomes nobody.

@@ -161,7 +161,8 @@ public enum PolicyCodec {
                       let uid = fields.next().flatMap(optionalID), let gid = fields.next().flatMap(optionalID) else { return nil }
                 let hostname = fields.next()
                 guard fields.atEnd else { return nil }
-                policy.namespaces = NamespacePolicy(enabled: enabled, hostname: hostname, uid: uid.value, gid: gid.value, bestEffort: bestEffort)
+                policy.namespaces = NamespacePolicy(enabled: enabled, hostname: hostname, uid: uid.value, gid: gid.value,
+                                                    bestEffort: bestEffort)
             case "fs":
                 guard let restricts = fields.next(), let scratch = fields.next(), let bestEffort = fields.next(), fields.atEnd
                 else { return nil }

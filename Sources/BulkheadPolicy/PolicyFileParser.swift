@@ -126,7 +126,8 @@ struct PolicyFileParser {
         for (r, node) in rules where !r.conditions.isEmpty {
             guard let action = general[r.syscall], r.action != action else { continue }
             if exception[r.syscall] != nil {
-                throw reader.error(node, "'\(r.syscall)' has a rule without conditions and already one exception to it; only one is supported",
+                throw reader.error(node, "'\(r.syscall)' has a rule without conditions and already one exception to it; "
+                                       + "only one is supported",
                                    hint: "merge the exceptions into one rule, or replace the rule without conditions by conditional rules")
             }
             exception[r.syscall] = r.action
@@ -231,7 +232,8 @@ struct PolicyFileParser {
             for j in same {
                 guard case .notEqual(let v) = conditions[j].comparison, conditions[j].low32 == c.low32 else {
                     throw reader.error(nodes[same[1]], "argument \(c.index) is compared more than once in this rule",
-                                       hint: "libseccomp cannot AND two comparisons of one argument; only several 'ne' combine; split the rest into separate rules")
+                                       hint: "libseccomp cannot AND two comparisons of one argument; only several 'ne' combine; "
+                                           + "split the rest into separate rules")
                 }
                 excluded.append(v)
             }
@@ -502,14 +504,17 @@ struct PolicyFileParser {
                 let probe = try reader.name(probeNode, expected: "a probe id")
                 guard AuditProbeIDs.all.contains(probe) else {
                     throw reader.error(probeNode, "unknown probe '\(probe)'",
-                                       hint: DidYouMean.hint(for: probe, among: AuditProbeIDs.all) ?? "bulkhead audit --list prints the probe ids")
+                                       hint: DidYouMean.hint(for: probe, among: AuditProbeIDs.all)
+                                           ?? "bulkhead audit --list prints the probe ids")
                 }
                 guard let reasonNode = fields.first(where: { $0.key == "reason" })?.value else {
-                    throw reader.error(item, "the exception for '\(probe)' gives no reason", hint: "add reason: why the policy lets it through")
+                    throw reader.error(item, "the exception for '\(probe)' gives no reason",
+                                       hint: "add reason: why the policy lets it through")
                 }
                 let reason = try reader.scalar(reasonNode, expected: "a reason")
                 guard !reason.allSatisfy(\.isWhitespace) else {
-                    throw reader.error(reasonNode, "the exception for '\(probe)' gives an empty reason", hint: "say why the policy lets it through")
+                    throw reader.error(reasonNode, "the exception for '\(probe)' gives an empty reason",
+                                       hint: "say why the policy lets it through")
                 }
                 guard !promise.exceptions.contains(where: { $0.probe == probe }) else {
                     throw reader.error(probeNode, "probe '\(probe)' is excepted twice", hint: "keep one exception per probe")

@@ -17,8 +17,8 @@ struct BulkheadCommand: ParsableCommand {
         arguments, a protection that cannot be applied); 126 when the command cannot be executed; 127 when it \
         was not found.
         """,
-        subcommands: [RunCommand.self, PolicyCommand.self, TaskCommand.self, DemoCommand.self, BenchCommand.self, DoctorCommand.self, AuditCommand.self,
-                      TaskEntryCommand.self])
+        subcommands: [RunCommand.self, PolicyCommand.self, TaskCommand.self, DemoCommand.self, BenchCommand.self, DoctorCommand.self,
+                      AuditCommand.self, TaskEntryCommand.self])
 
     /// Parses and runs; every error becomes a message and exit code 125, never a crash.
     static func main() {

@@ -50,7 +50,10 @@ struct RunCommand: ParsableCommand {
     /// where it starts to the end, so the same arguments are the tail of the raw argv.
     static func commandBytes(_ command: [String]) -> [[UInt8]] {
         let tail = Array(RawArguments.current().suffix(command.count))
-        if tail.count == command.count, zip(tail, command).allSatisfy({ String(decoding: $0, as: UTF8.self).utf8.elementsEqual($1.utf8) }) { return tail }
+        if tail.count == command.count,
+           zip(tail, command).allSatisfy({ String(decoding: $0, as: UTF8.self).utf8.elementsEqual($1.utf8) }) {
+            return tail
+        }
         // Not the tail after all (no form of `run` is known to do that): the Strings are what was parsed.
         return command.map { Array($0.utf8) }
     }
@@ -137,7 +140,9 @@ struct RunInvocation: Equatable {
         if !quiet {
             for warning in result.warnings { FileHandleStderr.write("bulkhead: warning: \(warning)\n") }
             FileHandleStderr.write("bulkhead: \(OutcomeText.summary(result))\n")
-            if let scratch = result.access?.scratch, scratch.kept { FileHandleStderr.write("bulkhead: scratch directory kept: \(scratch.path)\n") }
+            if let scratch = result.access?.scratch, scratch.kept {
+                FileHandleStderr.write("bulkhead: scratch directory kept: \(scratch.path)\n")
+            }
         }
         if let cleanupError = result.cleanupError {
             FileHandleStderr.write("bulkhead: error: part of the task may still be running: \(cleanupError)\n")
@@ -156,7 +161,8 @@ struct RunInvocation: Equatable {
 
 /// The policy a command names (`PolicyReference`), with a policy error turned into the CLI's refusal.
 enum PolicySource {
-    static func load(_ argument: String?, cache: PolicyCache? = nil, artifact: PolicyArtifact? = nil) throws -> (CachedPolicy, PolicyReference) {
+    static func load(_ argument: String?, cache: PolicyCache? = nil,
+                     artifact: PolicyArtifact? = nil) throws -> (CachedPolicy, PolicyReference) {
         let reference = PolicyReference.of(argument)
         do throws(PolicyError) { return (try reference.load(cache: cache, artifact: artifact), reference) } catch {
             throw CLIError(located: error.description)

@@ -14,7 +14,8 @@ import TestSupport
 
     @Test func longForm() {
         let yaml =
-            "version: 1\nnamespaces:\n  enable: [pid, net, ipc, uts, user]\n  hostname: sandbox\n  uid: 1000\n  gid: 1001\n  best-effort: [user]\n"
+            "version: 1\nnamespaces:\n  enable: [pid, net, ipc, uts, user]\n"
+            + "  hostname: sandbox\n  uid: 1000\n  gid: 1001\n  best-effort: [user]\n"
         #expect(
             mustLoad(yaml).namespaces
                 == NamespacePolicy(
@@ -30,7 +31,8 @@ import TestSupport
                 == "p.yaml:2:19: error: unknown namespace 'nett' (did you mean 'net'?)")
         #expect(
             loadError("version: 1\nnamespaces: everything\n")
-                == "p.yaml:2:13: error: unknown namespaces value 'everything' (write 'all', 'none', a list such as [pid, net], or a mapping with enable, hostname, uid, gid, best-effort)"
+                == "p.yaml:2:13: error: unknown namespaces value 'everything' (write 'all', 'none', a list such as [pid, net], "
+                + "or a mapping with enable, hostname, uid, gid, best-effort)"
         )
         #expect(
             loadError("version: 1\nnamespaces: pid\n")

@@ -52,9 +52,8 @@ import Testing
         // The view is made by init, before the task is forked: its /proc is the pid namespace's.
         let exec = ["/usr", "/bin", "/lib", "/lib64"].filter { FileManager.default.fileExists(atPath: $0) }
         let plan = try SandboxPlan(policy: Self.policy([.pid]), launcherEnvironment: [[UInt8]](), mountView: MountView(exec: exec))
-        let (result, output) = try TaskRunner.run(bytes: [Array("/bin/sh".utf8), Array("-c".utf8),
-                                                          Array("echo $$; ls /proc | grep -cE '^[0-9]+$'; test -e /root || echo hidden".utf8)],
-                                                  plan: plan)
+        let script = "echo $$; ls /proc | grep -cE '^[0-9]+$'; test -e /root || echo hidden"
+        let (result, output) = try TaskRunner.run(bytes: [Array("/bin/sh".utf8), Array("-c".utf8), Array(script.utf8)], plan: plan)
         #expect(result.outcome == .exited(code: 0))
         let lines = String(decoding: output, as: UTF8.self).split(separator: "\n")
         #expect(lines.first == "2")

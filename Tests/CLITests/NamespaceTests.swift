@@ -328,7 +328,8 @@ import Testing
         ])
         #expect(
             status.stdout
-                == "Uid:\t65534\t65534\t65534\t65534\nGroups:\t \nCapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n",
+                == "Uid:\t65534\t65534\t65534\t65534\nGroups:\t \n"
+                + "CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n",
             "\(status.stderr)")
         let map = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", "/bin/grep", "-c", "65534 *65534 *1", "/proc/self/uid_map"])
         #expect(map.stdout == "1\n", "\(map.stderr)")
