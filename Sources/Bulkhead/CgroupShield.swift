@@ -47,13 +47,9 @@ enum CgroupShield {
                               message: "cannot make a Landlock ruleset that keeps the task out of its cgroup",
                               hint: "run the task as another user (user:), or add memory and processes to limits.best-effort")
         }
-        // Stdio numbers are taken over by the child's stdio: keep the ruleset above them.
-        var fd = created
-        if fd < 3 {
-            fd = fcntl(created, F_DUPFD_CLOEXEC, 3)
-            let err = Errno.current
-            close(created)
-            guard fd >= 0 else { throw LaunchError(stage: .landlock, errno: err, message: "cannot keep the Landlock ruleset open") }
+        let fd: Int32
+        do throws(Errno) { fd = try Descriptors.aboveStandardStreams(created) } catch {
+            throw LaunchError(stage: .landlock, errno: error, message: "cannot keep the Landlock ruleset open")
         }
         do throws(LaunchError) {
             try grant(beneathAllBut: roots, in: "/", ruleset: fd, access: handled)

@@ -36,13 +36,9 @@ struct TaskRuleset {
         guard created >= 0 else {
             throw LaunchError(stage: .landlock, errno: .current, message: "cannot make the Landlock ruleset for filesystem and network")
         }
-        // Stdio numbers are taken over by the child's stdio: keep the ruleset above them.
-        var fd = created
-        if fd < 3 {
-            fd = fcntl(created, F_DUPFD_CLOEXEC, 3)
-            let err = Errno.current
-            close(created)
-            guard fd >= 0 else { throw LaunchError(stage: .landlock, errno: err, message: "cannot keep the Landlock ruleset open") }
+        let fd: Int32
+        do throws(Errno) { fd = try Descriptors.aboveStandardStreams(created) } catch {
+            throw LaunchError(stage: .landlock, errno: error, message: "cannot keep the Landlock ruleset open")
         }
         do throws(LaunchError) {
             var rules = 0

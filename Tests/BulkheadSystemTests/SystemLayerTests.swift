@@ -90,4 +90,12 @@ import Glibc
         let at = MonotonicClock.timespec(at: 12.25)
         #expect(at.tv_sec == 12 && at.tv_nsec == 250_000_000)
     }
+
+    @Test func aDescriptorAboveTheStandardStreamsStaysAsItIs() throws {
+        let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        try #require(fd >= 3)
+        defer { close(fd) }
+        #expect(try Descriptors.aboveStandardStreams(fd) == fd)
+        #expect(throws: Errno.badFileDescriptor) { try Descriptors.aboveStandardStreams(-1) }
+    }
 }
