@@ -108,23 +108,23 @@ public struct AuditReport: Sendable {
         let totals = "tests=\"\(results.count)\" failures=\"\(failures)\" errors=\"\(count(.error))\" "
             + "skipped=\"\(count(.notApplicable))\" time=\"\(seconds(wallSeconds))\""
         out += "<testsuites name=\"bulkhead audit\" \(totals)>\n"
-        out += "  <testsuite name=\"\(xml(policyName))\" \(totals)>\n"
+        out += "  <testsuite name=\"\(XMLText.escaped(policyName))\" \(totals)>\n"
         for result in results {
-            out += "    <testcase classname=\"\(xml(policyName))\" name=\"\(xml(result.probe.id))\" "
+            out += "    <testcase classname=\"\(XMLText.escaped(policyName))\" name=\"\(XMLText.escaped(result.probe.id))\" "
                 + "time=\"\(seconds(result.wallSeconds))\">\n"
-            let evidence = xml(result.verdict.evidence)
+            let evidence = XMLText.escaped(result.verdict.evidence)
             switch result.verdict.state {
             case .escaped where result.exception == nil:
-                out += "      <failure message=\"escaped: \(xml(result.probe.tries))\" type=\"escaped\">\(evidence)</failure>\n"
+                out += "      <failure message=\"escaped: \(XMLText.escaped(result.probe.tries))\" type=\"escaped\">\(evidence)</failure>\n"
             case .error:
                 out += "      <error message=\"\(evidence)\" type=\"error\">\(evidence)</error>\n"
             case .notApplicable:
                 out += "      <skipped message=\"\(evidence)\"/>\n"
             case .escaped:
-                let reason = xml(result.exception?.reason ?? "")
+                let reason = XMLText.escaped(result.exception?.reason ?? "")
                 out += "      <system-out>escaped, excepted by the policy: \(reason): \(evidence)</system-out>\n"
             case .blocked:
-                out += "      <system-out>blocked by \(xml(result.verdict.layer?.summary ?? "?")): \(evidence)</system-out>\n"
+                out += "      <system-out>blocked by \(XMLText.escaped(result.verdict.layer?.summary ?? "?")): \(evidence)</system-out>\n"
             }
             out += "    </testcase>\n"
         }
@@ -133,23 +133,4 @@ public struct AuditReport: Sendable {
     }
 
     private func seconds(_ value: Double) -> String { OutcomeText.decimal(value, digits: 3) }
-
-    /// Text for an attribute or element: markup characters escaped, characters XML 1.0 cannot hold dropped.
-    func xml(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xfffe || scalar.value == 0xffff { continue }
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
 }

@@ -51,7 +51,7 @@ public struct SVGChart: Sendable {
         var y = top
         var previousTopic: ComparisonRow.Topic?
         for row in rows {
-            svg += "<g class=\"row\" data-topic=\"\(escape(row.topic.rawValue))\">\n"
+            svg += "<g class=\"row\" data-topic=\"\(XMLText.escaped(row.topic.rawValue))\">\n"
             if row.topic != previousTopic {
                 svg += "<line x1=\"12\" y1=\"\(n(y - groupGap / 2))\" x2=\"\(n(width - 12))\" y2=\"\(n(y - groupGap / 2))\" "
                     + "stroke=\"#bbb\" stroke-width=\"0.8\"/>\n"
@@ -115,25 +115,11 @@ public struct SVGChart: Sendable {
         var attributes = "x=\"\(n(x))\" y=\"\(n(y))\" font-size=\"\(n(size))\" fill=\"\(fill)\""
         if let weight { attributes += " font-weight=\"\(weight)\"" }
         if let anchor { attributes += " text-anchor=\"\(anchor)\"" }
-        return "<text \(attributes)>\(escape(content))</text>\n"
+        return "<text \(attributes)>\(XMLText.escaped(content))</text>\n"
     }
 
     /// Coordinates with one decimal: enough for a screen, and stable output for tests.
     private func n(_ value: Double) -> String { OutcomeText.decimal(value, digits: 1) }
-
-    func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
 
     static func shorten(_ s: String, _ limit: Int) -> String {
         s.count <= limit ? s : String(s.prefix(limit - 1)) + "…"
