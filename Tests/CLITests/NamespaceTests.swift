@@ -237,42 +237,20 @@ import Testing
         """
 
     /// A TCP listener on 127.0.0.1 and an abstract unix socket, both listening, until `close`.
+    /// A TCP listener on the host's 127.0.0.1 and an abstract unix socket (`Listener`, NetworkRulesTests.swift).
     struct HostListeners {
-        let tcp: Int32, unix: Int32, port: Int, abstractName: String
+        let tcp: Listener, unix: Listener, abstractName: String
+        var port: Int { Int(tcp.port) }
 
         init() throws {
-            let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let listening = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(tcp, $0, length) == 0 && listen(tcp, 4) == 0 && getsockname(tcp, $0, &length) == 0
-                }
-            }
-            try #require(listening)
-            let name = "bulkhead-ns-test-\(getpid())-\(Int.random(in: 1000...9999))"
-            let unix = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var unixAddress = sockaddr_un()
-            unixAddress.sun_family = sa_family_t(AF_UNIX)
-            let path = [0] + Array(name.utf8)
-            withUnsafeMutableBytes(of: &unixAddress.sun_path) { bytes in for (i, b) in path.enumerated() { bytes[i] = b } }
-            let unixLength = socklen_t(MemoryLayout<sa_family_t>.size + path.count)
-            let unixListening = withUnsafePointer(to: &unixAddress) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(unix, $0, unixLength) == 0 && listen(unix, 4) == 0 }
-            }
-            try #require(unixListening)
-            self.tcp = tcp; self.unix = unix; self.abstractName = name
-            port = Int(UInt16(bigEndian: address.sin_port))
+            abstractName = "bulkhead-ns-test-\(getpid())-\(Int.random(in: 1000...9999))"
+            tcp = try Listener()
+            unix = try Listener(abstract: abstractName)
         }
-
-        func close() { Glibc.close(tcp); Glibc.close(unix) }
     }
 
     @Test(arguments: callers) func onlyLoopbackInsideAndNothingOutside(caller: Caller) throws {
         let host = try HostListeners()
-        defer { host.close() }
         let arguments = ["--", "/usr/bin/python3", "-c", Self.networkScript, String(host.port), host.abstractName]
         let inside = try caller.bulkhead(["run", "--quiet", "--policy", Self.all] + arguments)
         #expect(inside.status == 0, "\(inside.stderr)")
