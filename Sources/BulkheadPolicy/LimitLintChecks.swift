@@ -51,6 +51,27 @@ struct BestEffortCheck: PolicyLintCheck {
                         + "whole network, and only a warning says so",
                     fix: "remove 'best-effort: true' from network so that such a machine refuses the run"))
         }
+        if let namespaces = context.policy.namespaces {
+            for kind in namespaces.bestEffort where namespaces.enables(kind) {
+                let lost: String
+                switch kind {
+                case .pid: lost = "the task sees and may signal every process of its uid on the host, and strays can outlive it"
+                case .net: lost = "the task reaches the host's network, its loopback services included"
+                case .mount: lost = "the task sees the host's mounts and /proc"
+                case .user: lost = "an unprivileged bulkhead cannot make the other namespaces either"
+                case .ipc, .uts, .cgroup: lost = "the task shares the host's \(kind.rawValue) namespace"
+                }
+                let isolating: Set<NamespaceKind> = [.pid, .net, .mount, .user]
+                let at = context.listItem(["namespaces", "best-effort"]) { $0 == kind.rawValue }
+                    ?? context.value(["namespaces", "best-effort"]) ?? context.key(["namespaces"]) ?? context.top
+                out.append(
+                    context.finding(
+                        rule, at: at, "namespaces.\(kind.rawValue) is best-effort: where it cannot be made, \(lost)",
+                        severity: isolating.contains(kind) ? .warning : .note,
+                        fix: "drop '\(kind.rawValue)' from namespaces.best-effort so that such a machine refuses the run",
+                        badness: isolating.contains(kind) ? 1 : 0.3))
+            }
+        }
         for kind in context.policy.limits.bestEffort.members {
             let fallback: String
             let severity: LintSeverity

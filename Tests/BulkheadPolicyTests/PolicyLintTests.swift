@@ -246,6 +246,21 @@ import TestSupport
         #expect(result.findings.allSatisfy { $0.location == LintLocation(file: "p.yaml", line: 1, column: 1) })
     }
 
+    @Test func bestEffortNamespacesAreFoundAtTheirListItem() throws {
+        let text = Self.tight(tail: "namespaces: { enable: [pid, net, uts], best-effort: [uts, pid, ipc] }\n")
+        let result = try #require(lint(text))
+        // ipc is not enabled: marking it best-effort changes nothing.
+        #expect(result.findings.map(\.rule) == ["best-effort-relied-on", "best-effort-relied-on"])
+        #expect(result.findings.map(\.severity) == [.warning, .note])
+        expectAt(result.findings[0], "pid, ipc]", in: text)
+        expectAt(result.findings[1], "uts, pid", in: text)
+        #expect(result.findings[0].message.hasPrefix("namespaces.pid is best-effort"))
+        let all = Self.tight(tail: "namespaces: { enable: [net], best-effort: true }\n")
+        let marked = try #require(lint(all))
+        #expect(marked.findings.count == 1 && marked.findings[0].message.hasPrefix("namespaces.net is best-effort"))
+        expectAt(marked.findings.first, "true", in: all)
+    }
+
     @Test func bestEffortOnWhatAUserReliesOnIsFound() throws {
         let text = Self.tight(
             limits: "{ memory: 64MiB, processes: 8, wall: 10s, best-effort: [wall, memory] }",
