@@ -1,17 +1,31 @@
 #!/usr/bin/env python3
-"""Writes each multi-line string literal in the given Swift test files to OUTDIR, one file each: the
-policy fixtures the tests hold inline become seeds for the fuzzer. Interpolations are left as written."""
-import hashlib, pathlib, re, sys
+"""Seeds for the policy fuzzer, written to OUTDIR: each .yaml file given (and its JSON form, when PyYAML is
+installed: the loader reads JSON too), and each multi-line string literal in each .swift file given (the
+policy fixtures the tests hold inline; interpolations are left as written). Prints how many fixtures."""
+import hashlib, json, pathlib, re, sys
 
 outdir = pathlib.Path(sys.argv[1])
 outdir.mkdir(parents=True, exist_ok=True)
-count = 0
+try:
+    import yaml
+except ImportError:
+    yaml = None
+
+def seed(prefix, text):
+    (outdir / (prefix + hashlib.sha1(text.encode()).hexdigest()[:16])).write_text(text)
+
+fixtures = 0
 for name in sys.argv[2:]:
-    source = pathlib.Path(name).read_text()
+    path = pathlib.Path(name)
+    source = path.read_text()
+    if path.suffix == ".yaml":
+        seed("policy-", source)
+        if yaml is not None:
+            seed("json-", json.dumps(yaml.safe_load(source), indent=1, default=str) + "\n")
+        continue
     for match in re.finditer(r'"""\n(.*?)\n\s*"""', source, re.S):
         body = match.group(1)
         indent = min((len(l) - len(l.lstrip()) for l in body.splitlines() if l.strip()), default=0)
-        text = "\n".join(l[indent:] for l in body.splitlines()) + "\n"
-        (outdir / ("fixture-" + hashlib.sha1(text.encode()).hexdigest()[:16])).write_text(text)
-        count += 1
-print(count)
+        seed("fixture-", "\n".join(l[indent:] for l in body.splitlines()) + "\n")
+        fixtures += 1
+print(fixtures)
