@@ -14,6 +14,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = PolicyCodec.decode(String(decoding: bytes, as: UTF8.self))
         return 0
     }
+    // On disk first, so an `extends` of ./input.yaml or ./parent.yaml reads this input, not the last one:
+    // a finding must replay from its input alone.
+    FuzzDirectory.shared.writeInput(bytes)
     let file = FuzzDirectory.shared.inputPath
     if let policy = try? PolicyLoader.load(text: text, file: file) {
         // What the loader accepts must survive the cache: encode then decode gives the same policy.
@@ -26,7 +29,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     _ = try? PolicyLinter.lint(text: text, file: file)
     // The input as a parent: a fixed child extends it, so `extends` reads it from disk.
-    FuzzDirectory.shared.writeParent(bytes)
     _ = try? PolicyLoader.load(text: FuzzDirectory.shared.childText, file: FuzzDirectory.shared.childPath)
     _ = PolicyCodec.decode(text)
     return 0
@@ -46,10 +48,20 @@ final class FuzzDirectory: @unchecked Sendable {
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard made != nil else { perror("mkdtemp"); exit(1) }
         path = String(cString: template.map { UInt8(bitPattern: $0) })
+        removeAtExit()
         write("sibling.yaml", Array("extends: default\nnetwork: none\n".utf8)[...])
     }
 
-    func writeParent(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// Removes the directory when the fuzzer exits (libFuzzer's fork mode starts a process per job).
+    func removeAtExit() {
+        atexit {
+            for name in FuzzDirectory.names { unlink(FuzzDirectory.shared.path + "/" + name) }
+            rmdir(FuzzDirectory.shared.path)
+        }
+    }
+    static let names = ["sibling.yaml", "parent.yaml", "input.yaml"]
+
+    func writeInput(_ bytes: UnsafeBufferPointer<UInt8>) {
         write("parent.yaml", Array(bytes)[...])
         write("input.yaml", Array(bytes)[...])
     }
