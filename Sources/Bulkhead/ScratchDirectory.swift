@@ -103,9 +103,12 @@ public struct ScratchDirectory: Sendable {
         // number of times: the task's processes are gone, but a library caller's may not be).
         for pass in 0... {
             if pass == 1000 { close(fd); return "\(shown) keeps being refilled" }
-            let listing = dup(fd)
+            // A fresh listing from the start each pass: the copy shares the offset the last pass left at
+            // the end. Close-on-exec, as no other thread's child may inherit it.
+            let listing = lseek(fd, 0, SEEK_SET) == 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1
             guard listing >= 0, let stream = fdopendir(listing) else {
                 let err = Errno.current
+                if listing >= 0 { close(listing) }
                 close(fd)
                 return "cannot list \(shown): \(err.text)"
             }
