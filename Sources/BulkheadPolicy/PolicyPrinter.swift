@@ -90,7 +90,7 @@ public enum PolicyPrinter {
     /// `filesystem:` and `network:`.
     static func access(_ policy: Policy) -> [String] {
         var out: [String] = []
-        func paths(_ grants: [PathGrant]) -> String { "[\(grants.map { quote($0.path) }.joined(separator: ", "))]" }
+        func paths(_ grants: [PathGrant]) -> String { "[\(grants.map { quote($0.written) }.joined(separator: ", "))]" }
         if let f = policy.filesystem {
             out.append("filesystem:")
             if f.restricts {
@@ -98,6 +98,8 @@ public enum PolicyPrinter {
                 out.append("  write: \(paths(f.write))")
                 out.append("  exec: \(paths(f.exec))")
             }
+            if !f.tmpfs.isEmpty { out.append("  tmpfs: \(paths(f.tmpfs))") }
+            if !f.hide.isEmpty { out.append("  hide: \(paths(f.hide))") }
             out.append("  scratch: \(f.scratch)")
             out.append("  best-effort: \(f.bestEffort)")
         }
