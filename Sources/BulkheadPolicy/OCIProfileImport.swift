@@ -125,7 +125,6 @@ public struct OCIProfileImport: Sendable {
 
     /// Whether the entry applies to a task with no capabilities on this machine's architecture and kernel.
     private mutating func applies(_ entry: OCIProfileDocument.Entry) -> Bool {
-        let native = OCISeccompNames.nativeArchitecture
         let subject = "the entry for \(entry.names.first?.value ?? "?")\(entry.names.count > 1 ? " and others" : "")"
         if let includes = entry.includes {
             if let cap = includes.caps.first {
@@ -133,7 +132,7 @@ public struct OCIProfileImport: Sendable {
                      + "the policy keeps no capabilities (add the entry by hand with capabilities.keep)")
                 return false
             }
-            if let arch = includes.arches.first, !includes.arches.contains(where: { $0.value == native }) {
+            if let arch = includes.arches.first, !includes.arches.contains(where: { OCISeccompNames.isNative($0.value) }) {
                 warn(arch, "\(subject) applies only on \(includes.arches.map(\.value).joined(separator: ", ")): skipped here")
                 return false
             }
@@ -151,7 +150,7 @@ public struct OCIProfileImport: Sendable {
                 warn(cap, "\(subject) applies only without \(excludes.caps.map(\.value).joined(separator: ", ")): kept, "
                      + "the policy keeps no capabilities")
             }
-            if let arch = excludes.arches.first(where: { $0.value == native }) {
+            if let arch = excludes.arches.first(where: { OCISeccompNames.isNative($0.value) }) {
                 warn(arch, "\(subject) does not apply on \(arch.value): skipped here")
                 return false
             }

@@ -56,20 +56,31 @@ public enum OCISeccompNames {
         ("SCMP_CMP_GE", SCMP_CMP_GE), ("SCMP_CMP_GT", SCMP_CMP_GT), ("SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ),
     ]
 
-    /// OCI architecture names and libseccomp's names for them (seccomp_arch_resolve_name).
-    static let architectures: [(oci: String, libseccomp: String)] = [
-        ("SCMP_ARCH_X86", "x86"), ("SCMP_ARCH_X86_64", "x86_64"), ("SCMP_ARCH_X32", "x32"), ("SCMP_ARCH_ARM", "arm"),
-        ("SCMP_ARCH_AARCH64", "aarch64"), ("SCMP_ARCH_MIPS", "mips"), ("SCMP_ARCH_MIPS64", "mips64"),
-        ("SCMP_ARCH_MIPS64N32", "mips64n32"), ("SCMP_ARCH_MIPSEL", "mipsel"), ("SCMP_ARCH_MIPSEL64", "mipsel64"),
-        ("SCMP_ARCH_MIPSEL64N32", "mipsel64n32"), ("SCMP_ARCH_PPC", "ppc"), ("SCMP_ARCH_PPC64", "ppc64"),
-        ("SCMP_ARCH_PPC64LE", "ppc64le"), ("SCMP_ARCH_S390", "s390"), ("SCMP_ARCH_S390X", "s390x"),
-        ("SCMP_ARCH_PARISC", "parisc"), ("SCMP_ARCH_PARISC64", "parisc64"), ("SCMP_ARCH_RISCV64", "riscv64"),
+    /// OCI architecture names, libseccomp's names for them (seccomp_arch_resolve_name), and Go's
+    /// (runtime.GOARCH), which Docker's profiles use in `includes.arches` and `excludes.arches`.
+    static let architectures: [(oci: String, libseccomp: String, go: String)] = [
+        ("SCMP_ARCH_X86", "x86", "386"), ("SCMP_ARCH_X86_64", "x86_64", "amd64"), ("SCMP_ARCH_X32", "x32", "x32"),
+        ("SCMP_ARCH_ARM", "arm", "arm"), ("SCMP_ARCH_AARCH64", "aarch64", "arm64"), ("SCMP_ARCH_MIPS", "mips", "mips"),
+        ("SCMP_ARCH_MIPS64", "mips64", "mips64"), ("SCMP_ARCH_MIPS64N32", "mips64n32", "mips64n32"),
+        ("SCMP_ARCH_MIPSEL", "mipsel", "mipsle"), ("SCMP_ARCH_MIPSEL64", "mipsel64", "mips64le"),
+        ("SCMP_ARCH_MIPSEL64N32", "mipsel64n32", "mips64len32"), ("SCMP_ARCH_PPC", "ppc", "ppc"),
+        ("SCMP_ARCH_PPC64", "ppc64", "ppc64"), ("SCMP_ARCH_PPC64LE", "ppc64le", "ppc64le"), ("SCMP_ARCH_S390", "s390", "s390"),
+        ("SCMP_ARCH_S390X", "s390x", "s390x"), ("SCMP_ARCH_PARISC", "parisc", "parisc"), ("SCMP_ARCH_PARISC64", "parisc64", "parisc64"),
+        ("SCMP_ARCH_RISCV64", "riscv64", "riscv64"),
     ]
 
+    private static var native: (oci: String, libseccomp: String, go: String)? {
+        let token = bh_arch_native_token()
+        return architectures.first { seccomp_arch_resolve_name($0.libseccomp) == token }
+    }
+
     /// The OCI name of the architecture this build filters (the native one), e.g. SCMP_ARCH_X86_64.
-    public static var nativeArchitecture: String? {
-        let native = bh_arch_native_token()
-        return architectures.first { seccomp_arch_resolve_name($0.libseccomp) == native }?.oci
+    public static var nativeArchitecture: String? { native?.oci }
+
+    /// Whether a name in `includes.arches` or `excludes.arches` (OCI, libseccomp or Go spelling) is this machine's.
+    static func isNative(_ name: String) -> Bool {
+        guard let native else { return false }
+        return [native.oci, native.libseccomp, native.go].contains(name)
     }
 
     static func isArchitecture(_ name: String) -> Bool { architectures.contains { $0.oci == name } }

@@ -166,6 +166,54 @@ import Testing
         #expect(bpf.status == 128 + SIGSYS, "\(bpf.stdout) \(bpf.stderr)")
     }
 
+    /// A profile in Docker's form (tabs, `archMap`, Go architecture names, entries conditional on
+    /// capabilities, architectures and the kernel, names of other architectures), decided for a task without
+    /// capabilities on this machine, and the imported policy run for real.
+    @Test func dockerStyleProfileImportsForATaskWithoutCapabilities() throws {
+        let text = """
+            {
+            \t"defaultAction": "SCMP_ACT_ERRNO",
+            \t"defaultErrnoRet": 1,
+            \t"archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]}],
+            \t"syscalls": [
+            \t\t{"names": ["read", "write", "exit_group", "mmap", "munmap", "mprotect", "brk", "openat", "close", "fstat", "newfstatat",
+            \t\t\t"pread64", "access", "execve", "rt_sigaction", "rt_sigprocmask", "set_tid_address", "set_robust_list", "rseq",
+            \t\t\t"prlimit64", "getrandom", "exit", "futex", "readlink", "uname", "_llseek", "no_such_call_bulkhead"],
+            \t\t "action": "SCMP_ACT_ALLOW"},
+            \t\t{"names": ["ptrace"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": "4.8"}},
+            \t\t{"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_NE"}]},
+            \t\t{"names": ["arch_prctl"], "action": "SCMP_ACT_ALLOW", "includes": {"arches": ["amd64", "x32"]}},
+            \t\t{"names": ["bpf", "clone"], "action": "SCMP_ACT_ALLOW", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+            \t\t{"names": ["clone"], "action": "SCMP_ACT_ALLOW",
+            \t\t "args": [{"index": 0, "value": 2114060288, "op": "SCMP_CMP_MASKED_EQ"}],
+            \t\t "excludes": {"caps": ["CAP_SYS_ADMIN"], "arches": ["s390", "s390x"]}},
+            \t\t{"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38, "excludes": {"caps": ["CAP_SYS_ADMIN"]}}
+            \t]
+            }
+            """
+        let profile = try Self.write(text, "docker-style.json")
+        let policy = CLI.temporaryPath("docker-style.yaml")
+        defer { unlink(profile); unlink(policy) }
+        let result = try CLI.bulkhead(["policy", "import", profile, "--output", policy])
+        #expect(result.status == 0, "\(result.stderr)")
+        for words in ["SCMP_ARCH_X86 is not carried", "_llseek is not a syscall of this architecture", "no_such_call_bulkhead is unknown",
+                      "applies only with CAP_SYS_ADMIN: skipped", "applies only without CAP_SYS_ADMIN: kept", "from kernel 4.8: kept"] {
+            #expect(result.stderr.contains(words), "\(words): \(result.stderr)")
+        }
+        let written = try String(contentsOfFile: policy, encoding: .utf8)
+        for line in ["default: \"errno EPERM\"", "- ptrace", "- arch_prctl", "{ syscall: clone, action: allow, when: [{ arg: 0, has-none: 0x7e020000 }] }",
+                     "{ syscall: clone3, action: \"errno ENOSYS\" }", "{ syscall: socket, action: allow, when: [{ arg: 0, ne: 0x28, width: 64 }] }"] {
+            #expect(written.contains(line), "\(line): \(written)")
+        }
+        #expect(!written.contains("- bpf"))
+        // As run: a clone into a new user namespace and bpf get the default EPERM, an AF_VSOCK socket too.
+        for (probe, verdict) in [("kern-clone-newuser", "blocked EPERM clone"), ("kern-bpf", "blocked EPERM bpf"),
+                                 ("net-vsock", "blocked EPERM socket")] {
+            let run = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", CLI.probe, "audit", probe])
+            #expect(run.stdout.hasPrefix(verdict), "\(probe): \(run.status) \(run.stdout) \(run.stderr)")
+        }
+    }
+
     @Test func importOfAnUnknownSyscallThatIsRefusedWouldAllowItAndIsRefused() throws {
         let profile = try Self.write("""
             {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
