@@ -68,7 +68,7 @@ public enum OCIProfileExporter {
 
     private static func notes(native: String?) -> [String] {
         var out = ["the profile cannot say what happens to calls through another architecture (i386 int 0x80, x32): "
-                   + "Bulkhead's filter kills the process; a runtime applies its own choice (runc: see docs/oci.md)"]
+                   + "Bulkhead's filter kills the process; a runtime applies its own choice (runc 1.1.5 kills it too: docs/oci.md)"]
         if native == nil { out.append("this machine's architecture has no OCI name: the profile lists no architecture") }
         return out
     }
@@ -83,7 +83,8 @@ public enum OCIProfileExporter {
             switch kind {
             case .wall: return policy.limits.wall.map { "wall \(Units.formatDuration($0))" }
             case .cpu: return policy.limits.cpu.map { "cpu \(Units.formatDuration($0))" }
-            default: return policy.limits[amount: kind].map { "\(kind.rawValue) \($0)" }
+            case .processes, .openFiles: return policy.limits[amount: kind].map { "\(kind.rawValue) \($0)" }
+            default: return policy.limits[amount: kind].map { "\(kind.rawValue) \(Units.formatSize($0))" }
             }
         }
         if !limits.isEmpty {

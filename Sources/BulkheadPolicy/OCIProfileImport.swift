@@ -138,7 +138,8 @@ public struct OCIProfileImport: Sendable {
             }
             if let minKernel = includes.minKernel {
                 guard Self.kernelAtLeast(minKernel.value) else {
-                    warn(minKernel, "\(subject) applies only from kernel \(minKernel.value): skipped on this kernel (\(Self.kernelRelease))")
+                    warn(minKernel, "\(subject) applies only from kernel \(minKernel.value): "
+                         + "skipped on this kernel (\(Self.kernelRelease))")
                     return false
                 }
                 warn(minKernel, "\(subject) applies from kernel \(minKernel.value): kept, as this kernel (\(Self.kernelRelease)) is newer; "
@@ -156,7 +157,8 @@ public struct OCIProfileImport: Sendable {
             }
             if let minKernel = excludes.minKernel {
                 if Self.kernelAtLeast(minKernel.value) {
-                    warn(minKernel, "\(subject) applies only before kernel \(minKernel.value): skipped on this kernel (\(Self.kernelRelease))")
+                    warn(minKernel, "\(subject) applies only before kernel \(minKernel.value): "
+                         + "skipped on this kernel (\(Self.kernelRelease))")
                     return false
                 }
                 warn(minKernel, "\(subject) applies before kernel \(minKernel.value): kept on this kernel (\(Self.kernelRelease)); "
@@ -200,8 +202,9 @@ public struct OCIProfileImport: Sendable {
             } else if number < -1 {
                 warn(name, "\(name.value) is not a syscall of this architecture: no effect here, skipped")
             } else if droppable {
-                warn(name, "\(name.value) is unknown to this machine's libseccomp: skipped (the entry \(action == .allow ? "allows" : "logs") "
-                     + "it, so without it the call gets the default action '\(defaultAction)')")
+                let verb = action == .allow ? "allows" : action == .log ? "logs" : "gives the default action to"
+                warn(name, "\(name.value) is unknown to this machine's libseccomp: skipped (the entry \(verb) it, "
+                     + "so without it the call gets the default action '\(defaultAction)')")
             } else {
                 throw PolicyError(file: file, line: name.line, column: name.column,
                                   message: "\(name.value) is unknown to this machine's libseccomp, and the entry refuses it "

@@ -201,8 +201,9 @@ import Testing
             #expect(result.stderr.contains(words), "\(words): \(result.stderr)")
         }
         let written = try String(contentsOfFile: policy, encoding: .utf8)
-        for line in ["default: \"errno EPERM\"", "- ptrace", "- arch_prctl", "{ syscall: clone, action: allow, when: [{ arg: 0, has-none: 0x7e020000 }] }",
-                     "{ syscall: clone3, action: \"errno ENOSYS\" }", "{ syscall: socket, action: allow, when: [{ arg: 0, ne: 0x28, width: 64 }] }"] {
+        for line in ["default: \"errno EPERM\"", "- ptrace", "- arch_prctl", "{ syscall: clone3, action: \"errno ENOSYS\" }",
+                     "{ syscall: clone, action: allow, when: [{ arg: 0, has-none: 0x7e020000 }] }",
+                     "{ syscall: socket, action: allow, when: [{ arg: 0, ne: 0x28, width: 64 }] }"] {
             #expect(written.contains(line), "\(line): \(written)")
         }
         #expect(!written.contains("- bpf"))
@@ -231,7 +232,8 @@ import Testing
         ("not json at all\n", 1, 1, "not JSON"),
         ("{\"defaultAction\": SCMP_ACT_ALLOW}\n", 1, 19, "as a JSON string"),
         ("{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [{\"names\": [\"kill\"], \"action\": \"SCMP_ACT_ALLOW\",\n"
-            + "  \"args\": [{\"index\": 0, \"value\": 0, \"op\": \"SCMP_CMP_SUPERSET\"}]}]}\n", 3, 43, "unknown operator 'SCMP_CMP_SUPERSET'"),
+            + "  \"args\": [{\"index\": 0, \"value\": 0, \"op\": \"SCMP_CMP_SUPERSET\"}]}]}\n", 3, 43,
+         "unknown operator 'SCMP_CMP_SUPERSET'"),
         ("{\"defaultAction\": \"SCMP_ACT_PANIC\"}\n", 1, 19, "unknown action 'SCMP_ACT_PANIC'"),
         ("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"kill\"], \"action\": \"SCMP_ACT_ERRNO\",\n"
             + " \"args\": [{\"index\": 6, \"value\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}\n", 2, 21, "outside 0...5"),

@@ -46,11 +46,11 @@ import Testing
         /// Runs `arguments` as root without capabilities, with no_new_privs, in a mount namespace of its own
         /// (host network, pids and IPC, as bulkhead without `namespaces:`), under `profile`.
         func run(_ arguments: [String], profile: Any, id: String) throws -> CLIResult {
+            let sets = ["bounding", "effective", "permitted", "inheritable", "ambient"]
             let config: [String: Any] = [
                 "ociVersion": "1.0.2-dev",
                 "process": ["terminal": false, "user": ["uid": 0, "gid": 0], "args": arguments, "env": ["PATH=/usr/bin:/bin"], "cwd": "/",
-                            "capabilities": Dictionary(uniqueKeysWithValues: ["bounding", "effective", "permitted", "inheritable", "ambient"]
-                                .map { ($0, [String]()) }),
+                            "capabilities": Dictionary(uniqueKeysWithValues: sets.map { ($0, [String]()) }),
                             "noNewPrivileges": true],
                 "root": ["path": "rootfs", "readonly": true],
                 "mounts": mounts,
