@@ -75,6 +75,17 @@ import Testing
         #expect(result.status == 125 && result.stderr.contains("no seccomp filter") && result.stdout.isEmpty, "\(result.stderr)")
     }
 
+    /// Both commands only read and write files: as uid 65534, exported to stdout and imported from there.
+    @Test(.enabled(if: CLI.canDropToNobody)) func exportAndImportWorkAsNobody() throws {
+        let exported = try CLI.bulkheadAsNobody(["policy", "export", "--format", "oci", "strict"])
+        #expect(exported.status == 0 && exported.stdout.hasPrefix("{"), "\(exported.stderr)")
+        let profile = try Self.write(exported.stdout, "nobody.json")
+        defer { unlink(profile) }
+        chmod(profile, 0o644)
+        let imported = try CLI.bulkheadAsNobody(["policy", "import", profile])
+        #expect(imported.status == 0 && imported.stdout.contains("  default: kill"), "\(imported.stderr)")
+    }
+
     // MARK: round trip
 
     /// Export, import, and the imported `seccomp:` in place of the original's in the resolved policy (every
