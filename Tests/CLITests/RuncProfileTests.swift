@@ -60,7 +60,9 @@ import Testing
             return try CLI.run(try #require(RuncProfileTests.runc), ["run", "--bundle", directory, id])
         }
 
-        func remove() { try? FileManager.default.removeItem(atPath: directory + "/config.json") }
+        /// The mounts lived in the containers' mount namespaces only; on the host the root holds empty
+        /// folders and links (removed as links, never followed).
+        func remove() { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     /// How a probe ended, as far as both runners can tell it: killed by a signal, or its own verdict line up
