@@ -10,19 +10,7 @@ public enum PolicyPrinter {
         if let description = policy.description { out.append("description: \(quote(description))") }
 
         if let s = policy.seccomp {
-            out.append("seccomp:")
-            out.append("  default: \(quote(s.defaultAction.description))")
-            out.append(s.allow.isEmpty ? "  allow: []" : "  allow:")
-            for name in s.allow { out.append("    - \(quote(name))") }
-            out.append(s.rules.isEmpty ? "  rules: []" : "  rules:")
-            // One line per rule: resolved policies have many (several `ne` become masked-eq alternatives).
-            for rule in s.rules {
-                var line = "    - { syscall: \(quote(rule.syscall)), action: \(quote(rule.action.description))"
-                if !rule.conditions.isEmpty {
-                    line += ", when: [\(rule.conditions.map(condition).joined(separator: ", "))]"
-                }
-                out.append(line + " }")
-            }
+            out += seccomp(s)
         } else {
             out.append("seccomp: none")
         }
@@ -85,6 +73,23 @@ public enum PolicyPrinter {
             }
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The `seccomp:` section.
+    static func seccomp(_ s: SeccompPolicy) -> [String] {
+        var out = ["seccomp:", "  default: \(quote(s.defaultAction.description))"]
+        out.append(s.allow.isEmpty ? "  allow: []" : "  allow:")
+        for name in s.allow { out.append("    - \(quote(name))") }
+        out.append(s.rules.isEmpty ? "  rules: []" : "  rules:")
+        // One line per rule: resolved policies have many (several `ne` become masked-eq alternatives).
+        for rule in s.rules {
+            var line = "    - { syscall: \(quote(rule.syscall)), action: \(quote(rule.action.description))"
+            if !rule.conditions.isEmpty {
+                line += ", when: [\(rule.conditions.map(condition).joined(separator: ", "))]"
+            }
+            out.append(line + " }")
+        }
+        return out
     }
 
     /// `filesystem:` and `network:`.
