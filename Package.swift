@@ -34,7 +34,8 @@ let package = Package(
                 dependencies: ["BulkheadSystem", "CYAML", "CSeccomp", "CSeal",
                                .product(name: "SystemPackage", package: "swift-system")],
                 resources: [.embedInCode("Resources/default.yaml"), .embedInCode("Resources/strict.yaml"),
-                           .embedInCode("Resources/tasks.yaml")]),
+                           .embedInCode("Resources/tasks.yaml"), .embedInCode("Resources/network-client.yaml"),
+                           .embedInCode("Resources/build.yaml")]),
         .target(name: "Bulkhead",
                 dependencies: ["BulkheadSystem", "BulkheadPolicy", "CLaunch", "CSeccomp", "CCap",
                                .product(name: "SystemPackage", package: "swift-system")]),
@@ -49,7 +50,9 @@ let package = Package(
                           dependencies: ["BulkheadSystem", "Bulkhead", "BulkheadPolicy", "BulkheadTasks",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Probes for tests: raw syscalls and alternate entry points that Swift cannot express.
-        .executableTarget(name: "bulkhead-probe"),
+        // C only: the Swift runtime the linker adds is linked in statically, so that the probe needs no library
+        // from the toolchain's directory (a file-system view grants the probe itself, not /opt/swift).
+        .executableTarget(name: "bulkhead-probe", linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
         // Runs a command in a MountView through the library, for tests as uid 65534 and for measuring; not part
         // of the product.
         .executableTarget(name: "bulkhead-view-runner", dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadSystem"],

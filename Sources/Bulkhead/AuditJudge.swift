@@ -115,12 +115,13 @@ public enum AuditJudge {
     private static func accessLayer(_ probe: AuditProbe, call: String, errno: Int32, policy: Policy) -> AuditLayer? {
         let fileCalls: Set<String> = ["openat", "getdents64", "mkdir", "linkat", "symlinkat", "name_to_handle_at", "open_by_handle_at"]
         let namespaces = policy.namespaces?.enabled ?? []
-        let hasView = policy.filesystem?.restricts == true && (namespaces.contains(.mount) || namespaces.contains(.pid))
-        if hasView, fileCalls.contains(call), [ENOENT, EROFS, ENOTDIR].contains(errno) { return .mountView }
-        if policy.filesystem?.restricts == true, fileCalls.contains(call), errno == EACCES || errno == EXDEV { return .landlock }
+        // A host process is not in the task's pid namespace: its /proc entry does not exist there either.
         if namespaces.contains(.pid), probe.family == .processes, errno == ESRCH || (errno == ENOENT && call == "openat") {
             return .namespace
         }
+        let hasView = policy.filesystem?.restricts == true && (namespaces.contains(.mount) || namespaces.contains(.pid))
+        if hasView, fileCalls.contains(call), [ENOENT, EROFS, ENOTDIR].contains(errno) { return .mountView }
+        if policy.filesystem?.restricts == true, fileCalls.contains(call), errno == EACCES || errno == EXDEV { return .landlock }
         guard probe.family == .network, call == "connect" || call == "sendto" else { return nil }
         switch policy.network {
         case .none where [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(errno): return .namespace

@@ -31,16 +31,12 @@ extension LaunchBenchmark {
     /// Debian's bubblewrap with every namespace, the host's root read-only, no capabilities.
     static let bubblewrap = ["/usr/bin/bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
                              "/bin/true"]
-    /// The isolating strict policy of the source tree (examples/isolation/strict.yaml): every namespace, a
-    /// built file-system view, Landlock, seccomp and a cgroup slot, at least as strong as the bubblewrap line.
-    static let isolatingPolicy = "examples/isolation/strict.yaml"
-
-    /// The whole `bulkhead run` under the isolating policy against bubblewrap, interleaved (each side's
-    /// namespace teardown lands in the other's launches, as on a machine running both). Nil where bwrap or
-    /// the policy file is not there.
+    /// The whole `bulkhead run` under strict (every namespace, a built file-system view, Landlock, seccomp and a
+    /// cgroup slot: at least as strong as the bubblewrap line) against bubblewrap, interleaved (each side's
+    /// namespace teardown lands in the other's launches, as on a machine running both). Nil without bwrap.
     public func isolationAgainstBubblewrap(bulkhead: String) -> Comparison? {
-        guard access(Self.bubblewrap[0], X_OK) == 0, access(Self.isolatingPolicy, R_OK) == 0 else { return nil }
-        return wholeCommand(subject: [bulkhead, "run", "--quiet", "--policy", Self.isolatingPolicy, "--", "/bin/true"],
+        guard access(Self.bubblewrap[0], X_OK) == 0 else { return nil }
+        return wholeCommand(subject: [bulkhead, "run", "--quiet", "--policy", Self.commandLinePolicy("strict"), "--", "/bin/true"],
                             baseline: Self.bubblewrap, target: 0.8)
     }
 

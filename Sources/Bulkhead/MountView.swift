@@ -81,7 +81,11 @@ public struct MountView: Sendable, Equatable {
         var path: String
         var key: String
         var optional = false
-        init(_ path: String, _ key: String, optional: Bool = false) { self.path = path; self.key = key; self.optional = optional }
+        /// Where a policy wrote it ("FILE:LINE:COL"), for the error about it.
+        var location: String?
+        init(_ path: String, _ key: String, optional: Bool = false, location: String? = nil) {
+            self.path = path; self.key = key; self.optional = optional; self.location = location
+        }
     }
 
     init(grants read: [Grant], _ write: [Grant], _ exec: [Grant],
@@ -89,14 +93,23 @@ public struct MountView: Sendable, Equatable {
         var nodes: [Node] = []
         var grants: [String: (writable: Bool, executable: Bool, isDirectory: Bool)] = [:]
         var order: [String] = []
+        var links: Set<String> = []
         for (paths, writable, executable) in [(read, false, false), (write, true, false), (exec, false, true)] {
             for grant in paths {
                 let resolved: (path: String, isDirectory: Bool, symlinks: [(path: String, target: String)])
                 do throws(LaunchError) { resolved = try Self.resolve(grant.path, key: grant.key) } catch {
                     if grant.optional, error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory { continue }
-                    throw error
+                    guard let location = grant.location else { throw error }
+                    // As Landlock's check says it, at the line that needs the fix.
+                    throw LaunchError(stage: .mountView, errno: error.errno ?? .noSuchFileOrDirectory,
+                                      message: "\(location): \(grant.key) grants \(grant.path), which cannot be opened",
+                                      hint: "create it, or remove it from \(grant.key) (\(grant.path)? skips it where it is missing)")
                 }
-                for link in resolved.symlinks { nodes.append(Node(path: link.path, kind: .symlink(target: link.target))) }
+                // A symlink on the way of several grants (/bin of /bin/true and /bin?) is made once.
+                for link in resolved.symlinks where !links.contains(link.path) {
+                    links.insert(link.path)
+                    nodes.append(Node(path: link.path, kind: .symlink(target: link.target)))
+                }
                 if let old = grants[resolved.path] {
                     grants[resolved.path] = (old.writable || writable, old.executable || executable, old.isDirectory)
                 } else {
@@ -104,6 +117,17 @@ public struct MountView: Sendable, Equatable {
                     order.append(resolved.path)
                 }
             }
+        }
+        // A merged-/usr system's links at the root (/bin -> usr/bin, /lib64 -> usr/lib64) into a grant come
+        // along: the kernel looks for the dynamic loader at /lib64/ld-linux-x86-64.so.2 whatever was granted.
+        for link in Self.rootSymlinks() where !links.contains(link.path) {
+            let target = link.target.hasPrefix("/") ? link.target : "/" + link.target
+            let intoAGrant = grants.contains { key, value in
+                value.isDirectory && (key == "/" || target.hasPrefix(key + "/") || target == key)
+            }
+            guard intoAGrant else { continue }
+            links.insert(link.path)
+            nodes.append(Node(path: link.path, kind: .symlink(target: link.target)))
         }
         // Landlock gives a path the rights of every grant above it: a bind beneath an exec or write grant
         // (a writable working directory under `exec: [/]`) gets them too, so a grant means the same with
@@ -159,6 +183,22 @@ public struct MountView: Sendable, Equatable {
         }
         (operations, mounts) = try Self.place(nodes)
         if bh_mount_setattr_available() == 0 { try Self.refuseSubmounts(of: operations) }
+    }
+
+    /// The symbolic links in the host's root directory, with their text.
+    static func rootSymlinks() -> [(path: String, target: String)] {
+        guard let stream = opendir("/") else { return [] }
+        defer { closedir(stream) }
+        var found: [(path: String, target: String)] = []
+        while let entry = readdir(stream) {
+            guard entry.pointee.d_type == UInt8(DT_LNK) else { continue }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink("/" + name, &buffer, buffer.count - 1)
+            guard n > 0 else { continue }
+            found.append(("/" + name, String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+        }
+        return found
     }
 
     /// Without mount_setattr(2) the child can only remount the top mount of a recursive bind: the mounts

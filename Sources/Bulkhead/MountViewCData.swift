@@ -110,7 +110,8 @@ final class MountViewCData {
             staging: copy(staging), staging_new_root: copy(staging + Self.newRoot), staging_old_root: copy(staging + Self.oldRoot),
             new_root: copy(Self.newRoot), old_root: copy(Self.oldRoot), tmpfs: copy("tmpfs"),
             staging_data: copy("size=64k,mode=700"), root_data: copy("size=1m,mode=755"), slash: copy("/"), dot: copy("."),
-            ops: UnsafePointer(pointer), op_count: Int32(list.count), landlock_ruleset: landlock.ruleset)
+            ops: UnsafePointer(pointer), op_count: Int32(list.count), landlock_ruleset: landlock.ruleset,
+            seal_root: view.rootIsOwn ? 1 : 0)
     }
 
     /// The view of a launch: its working directory made where it lies on a tmpfs of the view, proc as the

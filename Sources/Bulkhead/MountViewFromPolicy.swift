@@ -14,10 +14,7 @@ extension MountView {
     public init(filesystem: FilesystemPolicy, run: RunPaths, tmpfsSize: UInt64? = nil, devices: Bool = true, tty: Bool = false,
                 proc: Bool = true) throws(LaunchError) {
         func grants(_ list: [PathGrant], _ key: String) -> [Grant] {
-            list.map { grant in
-                let at = grant.location.map { " (\($0))" } ?? ""
-                return Grant(grant.resolved(run), "filesystem.\(key)\(at)", optional: grant.optional)
-            }
+            list.map { Grant($0.resolved(run), "filesystem.\(key)", optional: $0.optional, location: $0.location?.description) }
         }
         var write = grants(filesystem.write, "write")
         if let scratch = run.scratch { write.append(Grant(scratch, "scratch")) }

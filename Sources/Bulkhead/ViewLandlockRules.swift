@@ -21,7 +21,9 @@ extension LandlockPlan {
             }
         }
         var rules: [(path: String, access: UInt64)] = []
-        if view.rootIsOwn { rules.append(("/", LandlockAccess.readDir & handledFilesystem)) }
+        // (A grant of / itself names the host's root, which is no ancestor of anything in such a view: its
+        // rights go to the view's root.)
+        if view.rootIsOwn { rules.append(("/", (LandlockAccess.readDir | covering("/")) & handledFilesystem)) }
         for mount in view.ownMounts {
             var access = covering(mount.path)
             switch mount {

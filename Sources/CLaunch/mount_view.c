@@ -175,7 +175,7 @@ long bh_child_mount_view(const struct bh_mount_view *view, int *failed) {
     STEP(sys(SYS_umount2, (long)view->dot, MNT_DETACH, 0, 0, 0), BH_VIEW_STEP_DETACH_OLD);
     STEP(sys(SYS_chdir, (long)view->slash, 0, 0, 0, 0), BH_VIEW_STEP_SECOND_PIVOT);
     /* Last: the directories and mount points the ops made on it are in place; the task may add none. */
-    STEP(set_attr(view->slash, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0), BH_VIEW_STEP_SEAL_ROOT);
+    if (view->seal_root) STEP(set_attr(view->slash, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0), BH_VIEW_STEP_SEAL_ROOT);
 #undef STEP
     return 0;
 }

@@ -99,6 +99,7 @@ static const struct bh_mount_view *lay_out_view(struct block *b, const struct bh
         out->ops = ops;
         out->op_count = in->op_count;
         out->landlock_ruleset = in->landlock_ruleset;
+        out->seal_root = in->seal_root;
     }
     return out;
 }

@@ -279,7 +279,7 @@ import TestSupport
     @Test func findingsInASnippedPolicyPointAtTheExtendsLine() throws {
         let text = "version: 1\nname: child\nextends: default\n"
         let result = try #require(lint(text))
-        #expect(result.findings.map(\.rule) == ["network-host", "no-memory-limit", "no-process-limit", "no-time-limit"])
+        #expect(result.findings.map(\.rule) == ["writable-exec-path", "no-memory-limit", "no-process-limit", "no-time-limit"])
         let memory = try #require(result.findings.dropFirst().first)
         expectAt(memory, "default", in: text)
         let shipped = try #require(ShippedPolicies.text(named: "default"))
@@ -296,7 +296,8 @@ import TestSupport
         // default kills ptrace with a rule; a child's allow item does not lift a parent's rule.
         let text = "version: 1\nextends: default\nseccomp:\n  allow: [ptrace, bpf]\n"
         let result = try #require(lint(text + "limits: { memory: 1GiB, processes: 8, wall: 1s }\nnetwork: none\n"))
-        #expect(result.findings.isEmpty, "\(result.findings)")
+        // (default's own finding, a writable working directory beneath its exec grant, is inherited.)
+        #expect(result.findings.map(\.rule) == ["writable-exec-path"], "\(result.findings)")
     }
 
     @Test func findingsInAnExtendedFileOnDiskPointIntoThatFile() throws {
@@ -320,7 +321,7 @@ import TestSupport
     }
 
     /// A change to a shipped policy or to the weights that raises a score must update this on purpose.
-    @Test(arguments: [("default", 1.2), ("strict", 0.3), ("tasks", 0.7)])
+    @Test(arguments: [("default", 1.1), ("strict", 0.3), ("tasks", 0.6), ("network-client", 1.1), ("build", 0.6)])
     func shippedPolicyScoresArePinned(name: String, score: Double) throws {
         let result = try PolicyLinter.lint(.shipped(name))
         #expect(result.score.value == score, "\(name): \(result.findings.map(\.rule))")

@@ -36,12 +36,23 @@ import Glibc
 
     @Test func theSameRefusalIsTheFiltersUnderOnePolicyAndTheUidsUnderAnother() throws {
         let line = "blocked EACCES openat the root-only file /tmp/x/secret"
-        // strict's openat rules answer EACCES only for writing; a read-only open refused is the uid's doing.
-        #expect(try judge("file-root-only", line, under: shipped("strict")).layer == (geteuid() == 0 ? .user : .capabilities))
+        // Without a view, a read-only open refused under a user switch is the uid's doing.
+        var switched = try shipped("strict")
+        switched.filesystem = nil
+        #expect(try judge("file-root-only", line, under: switched).layer == (geteuid() == 0 ? .user : .capabilities))
         // Without a user switch, the kernel's DAC check is what CAP_DAC_OVERRIDE would bypass.
-        #expect(try judge("file-root-only", line, under: shipped("default")).layer == .capabilities)
-        // Opening for writing is refused by strict's filter rule itself.
-        #expect(try judge("file-write-outside", "blocked EACCES openat O_CREAT in /tmp/x", under: shipped("strict")).layer == .seccompErrno)
+        var plain = try shipped("default")
+        plain.filesystem = nil
+        #expect(try judge("file-root-only", line, under: plain).layer == .capabilities)
+        // A filter rule that answers opening for writing with EACCES is the filter's doing.
+        var refusing = plain
+        let creating = ArgumentCondition(index: 2, comparison: .maskedEqual(mask: 0o100, value: 0o100), low32: true)
+        refusing.seccomp?.rules.append(SyscallRule(syscall: "openat", action: .errno(EACCES), conditions: [creating]))
+        #expect(try judge("file-write-outside", "blocked EACCES openat O_CREAT in /tmp/x", under: refusing).layer == .seccompErrno)
+        // The shipped policies' views: what is not granted does not exist; what is, Landlock holds too.
+        #expect(try judge("file-root-only", "blocked ENOENT openat the root-only file /root/x", under: shipped("strict")).layer
+                    == .mountView)
+        #expect(try judge("file-root-only", line, under: shipped("strict")).layer == .landlock)
     }
 
     @Test func anErrnoNoLayerExplainsIsTheHostsOrMeansTheInterfaceIsMissing() throws {

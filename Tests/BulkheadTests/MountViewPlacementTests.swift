@@ -73,7 +73,7 @@ import Testing
             _ = try MountView(filesystem: policy, workingDirectory: "/", scratch: nil)
             Issue.record("a missing grant was accepted")
         } catch {
-            let expected = "filesystem.read (job.yaml:4:11): /nonexistent-bulkhead cannot be granted"
+            let expected = "job.yaml:4:11: filesystem.read grants /nonexistent-bulkhead, which cannot be opened"
             #expect(error.message.contains(expected), "\(error.message)")
         }
     }

@@ -37,6 +37,7 @@ import Glibc
     @Test func whatThePolicyAsksForAndWhatComesWithIt() throws {
         var policy = try PolicyLoader.loadShipped(name: "strict")
         policy.namespaces = NamespacePolicy(enabled: [.pid, .net, .uts], hostname: "box", bestEffort: [.net])
+        policy.network = .host
         let root = TaskNamespaces.plan(for: policy, holdsSysAdmin: true, uid: 0, gid: 0)
         // pid brings a mount namespace for its /proc; strict creates no IPC objects, so no IPC namespace.
         #expect(root.kinds == [.pid, .net, .mount, .uts])

@@ -28,10 +28,15 @@ struct AccessFixture {
         chmod(path(name), mode)
     }
 
-    /// Writes `policy.yaml` (extending the default policy) and returns its path.
+    /// Writes `policy.yaml` (extending the default policy) and returns its path. Its `filesystem:` section
+    /// replaces default's (`inherit: false`, on the line after `filesystem:`): the task sees what the test
+    /// grants, and no more.
     @discardableResult
     func policy(_ body: String, name: String = "policy.yaml") throws -> String {
-        try write(name, "version: 1\nextends: default\n" + body)
+        let own = body.contains("filesystem:\n") ? body.replacingOccurrences(of: "filesystem:\n", with: "filesystem:\n  inherit: false\n")
+            : body.contains("filesystem: {") ? body.replacingOccurrences(of: "filesystem: {", with: "filesystem: { inherit: false,")
+            : body + "\nfilesystem: { inherit: false }\n"
+        try write(name, "version: 1\nextends: default\n" + own)
         return path(name)
     }
 

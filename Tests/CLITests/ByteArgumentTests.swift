@@ -16,7 +16,9 @@ import Testing
         defer { directory.remove() }
         let target = directory.path(Self.invalid), lookalike = directory.path(Self.repaired)
         #expect(createFile(target) && createFile(lookalike))
-        let run = try RawCapturedRun.run(CLI.bulkhead, [bytes("run"), bytes("--quiet"), bytes("--"), bytes("rm"), target])
+        // From that directory: default's view has the host's /tmp private, the working directory writable.
+        let run = try RawCapturedRun.run(CLI.bulkhead, [bytes("run"), bytes("--quiet"), bytes("--"), bytes("rm"), target],
+                                         directory: directory.path)
         #expect(run.status == 0, "\(run.stderrText)")
         #expect(!exists(target))
         #expect(exists(lookalike))
@@ -41,7 +43,7 @@ import Testing
         #expect(writeScript(directory.path(name), "echo found"))
         #expect(writeScript(directory.path(Array(String(decoding: name, as: UTF8.self).utf8)), "echo decoy"))
         let policy = directory.path + "/policy.yaml"
-        try "version: 1\nextends: default\nenvironment:\n  set: { PATH: \"\(directory.path):/usr/bin:/bin\" }\n"
+        try "version: 1\nextends: \(CLI.unisolatedDefault)\nenvironment:\n  set: { PATH: \"\(directory.path):/usr/bin:/bin\" }\n"
             .write(toFile: policy, atomically: true, encoding: .utf8)
         let run = try RawCapturedRun.run(CLI.bulkhead, ["run", "--quiet", "--policy", policy, "--"].map(bytes) + [name])
         #expect(run.status == 0, "\(run.stderrText)")
@@ -53,7 +55,8 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let inherit = directory.path + "/inherit.yaml"
-        try "version: 1\nextends: default\nenvironment: { clear: false }\n".write(toFile: inherit, atomically: true, encoding: .utf8)
+        try "version: 1\nextends: \(CLI.unisolatedDefault)\nenvironment: { clear: false }\n"
+            .write(toFile: inherit, atomically: true, encoding: .utf8)
         let environment = [bytes("PATH=/usr/bin:/bin"), bytes("LANG=") + Self.invalid, bytes("BULKHEAD_BYTES=") + Self.invalid]
         for (policy, variable) in [("default", "LANG"), (inherit, "BULKHEAD_BYTES")] {
             let run = try RawCapturedRun.run(CLI.bulkhead, ["run", "--quiet", "--policy", policy, "--", "printenv", variable].map(bytes),

@@ -24,6 +24,20 @@ enum CLI {
 
     static var isRoot: Bool { geteuid() == 0 }
 
+    /// The policies the binary embeds, in its order.
+    static let shippedPolicies = ["default", "strict", "tasks", "network-client", "build"]
+
+    /// The default policy's filter and limits without its namespaces, network namespace and file-system view:
+    /// for tests about other layers whose tasks reach files under the host's /tmp, the host's network or
+    /// processes outside the task. Every uid can read it.
+    static let unisolatedDefault: String = {
+        let path = temporaryPath("unisolated-default.yaml")
+        try? "version: 1\nextends: default\nnamespaces: none\nnetwork: host\nfilesystem: { inherit: false }\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o644)
+        return path
+    }()
+
     static func temporaryPath(_ name: String) -> String {
         NSTemporaryDirectory() + "bulkhead-cli-\(getpid())-\(UUID().uuidString.prefix(8))-\(name)"
     }

@@ -41,7 +41,8 @@ import Testing
                               environment: environment, directory: CLI.packageDirectory)
         #expect(raw.status == 0)
         #expect(try bulkhead(["run", "--quiet", "--policy", "strict", "--", "/bin/true"], environment).status == 0)
-        let attack = try bulkhead(["run", "--quiet", "--", "python3", "-c", Self.rewriteFilter,
+        // Without default's view, which hides a cache under /tmp or a home directory: the seal is what is tested.
+        let attack = try bulkhead(["run", "--quiet", "--policy", CLI.unisolatedDefault, "--", "python3", "-c", Self.rewriteFilter,
                                    directory + "/strict.bpf", directory + "/cache"], environment)
         #expect(attack.stdout == "1\n", "the attack should have found the cached filter: \(attack.stdout)\(attack.stderr)")
         let after = try bulkhead(["run", "--quiet", "--policy", "strict", "--", CLI.probe, "fork"], environment)
@@ -63,7 +64,8 @@ import Testing
                               environment: ["PATH": "/usr/bin:/bin"], directory: "/")
         #expect(raw.status == 0, "\(raw.stderr)")
         #expect(try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", "strict", "--", "/bin/true"], environment: environment).status == 0)
-        let attack = try CLI.bulkheadAsNobody(["run", "--quiet", "--", "python3", "-c", Self.rewriteFilter,
+        let attack = try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", CLI.unisolatedDefault, "--", "python3", "-c",
+                                               Self.rewriteFilter,
                                                directory + "/strict.bpf", directory + "/cache"], environment: environment)
         #expect(attack.stdout == "1\n", "the attack should have found the cached filter: \(attack.stdout)\(attack.stderr)")
         let after = try CLI.bulkheadAsNobody(["run", "--quiet", "--policy", "strict", "--", bin + "/bulkhead-probe", "fork"],
@@ -78,7 +80,7 @@ import Testing
         let (directory, environment) = try cacheEnvironment()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let unfiltered = directory + "/unfiltered.yaml"
-        try "version: 1\nextends: default\nseccomp: none\n".write(toFile: unfiltered, atomically: true, encoding: .utf8)
+        try "version: 1\nextends: \(CLI.unisolatedDefault)\nseccomp: none\n".write(toFile: unfiltered, atomically: true, encoding: .utf8)
         let raw = try CLI.run("/bin/sh", ["-c", "\(CLI.bulkhead) policy compile strict --bpf > \(directory)/strict.bpf"],
                               environment: environment, directory: CLI.packageDirectory)
         #expect(raw.status == 0)

@@ -13,7 +13,8 @@ import Testing
         let directory = CLI.temporaryPath("cgroup-escape")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let policy = directory + "/limited.yaml"
-        try "version: 1\nextends: default\nlimits: { memory: 64MiB, processes: 64 }\n"
+        // Without default's view, which would have /sys/fs/cgroup read-only anyway: the shield is what is tested.
+        try "version: 1\nextends: \(CLI.unisolatedDefault)\nlimits: { memory: 64MiB, processes: 64 }\n"
             .write(toFile: policy, atomically: true, encoding: .utf8)
         return (policy, directory)
     }

@@ -64,7 +64,8 @@ import Testing
         // The CLI is single-threaded, so its launches take the path that leaves the data segments out.
         let policy = CLI.temporaryPath("workdir.yaml")
         defer { unlink(policy) }
-        try "version: 1\nextends: default\nworkdir: /nonexistent-bulkhead-dir\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        try "version: 1\nextends: \(CLI.unisolatedDefault)\nworkdir: /nonexistent-bulkhead-dir\n"
+            .write(toFile: policy, atomically: true, encoding: .utf8)
         let failed = try CLI.bulkhead(["run", "--policy", policy, "--", "true"])
         #expect(failed.status == 125)
         #expect(failed.stderr.contains("setup failed at stage workdir: No such file or directory (ENOENT)"), "\(failed.stderr)")

@@ -115,7 +115,7 @@ import Testing
             #expect(isStringArray(finding["policyKeys"]) && !(finding["detail"] as? String ?? "").isEmpty)
         }
         let policies = try #require(document["policies"] as? [[String: Any]])
-        #expect(policies.compactMap { $0["name"] as? String } == ["default", "strict", "tasks"])
+        #expect(policies.compactMap { $0["name"] as? String } == CLI.shippedPolicies)
         for policy in policies {
             #expect(isBool(policy["canRun"]))
             #expect(policy["error"] is NSNull || policy["error"] is String)
@@ -141,11 +141,11 @@ import Testing
         #expect(findingLines.count == Self.documentedFindingIDs.count, "\(result.stdout)")
         #expect(findingLines.contains { $0.contains("running as: root (uid 0)") })
         #expect(findingLines.allSatisfy { $0.contains(" -- ") })
-        for name in ["default", "strict", "tasks"] {
+        for name in CLI.shippedPolicies {
             #expect(lines.contains("policy \(name): can run here as uid 0 (planned, and /bin/true launched under it)"), "\(result.stdout)")
         }
         #expect(lines.last?.hasPrefix("summary: ") == true)
-        #expect(lines.last?.hasSuffix("shipped policies: 3 of 3 can run as uid 0") == true)
+        #expect(lines.last?.hasSuffix("shipped policies: 5 of 5 can run as uid 0") == true)
     }
 
     private static func architecture() -> String? {
@@ -196,7 +196,7 @@ import Testing
         let text = try CLI.bulkheadAsNobody(["doctor"])
         #expect(text.status == result.status)
         #expect(text.stdout.contains("info         running as: uid 65534, no capabilities"))
-        for name in ["default", "strict", "tasks"] { #expect(text.stdout.contains("policy \(name): "), "\(text.stdout)") }
+        for name in CLI.shippedPolicies { #expect(text.stdout.contains("policy \(name): "), "\(text.stdout)") }
     }
 
     // MARK: - findings that follow the host
@@ -218,10 +218,10 @@ import Testing
         }
     }
 
-    /// Under the default policy, bulkhead's own filter refuses namespace-creating clones, pidfd_open and
-    /// the keyring with ENOSYS; the shipped policies still run (without an IPC namespace, with a warning).
+    /// Inside a task of default's filter (without its view, so doctor runs as a plain task): namespaces, pidfd
+    /// and the keyring are refused with ENOSYS, so no shipped policy can run there (each needs namespaces).
     @Test func underTheDefaultPolicyNamespacesPidfdAndKeyringAreRefused() throws {
-        let result = try CLI.bulkhead(["run", "--quiet", "--policy", "default", "--", CLI.bulkhead, "doctor", "--json", "-"])
+        let result = try CLI.bulkhead(["run", "--quiet", "--policy", CLI.unisolatedDefault, "--", CLI.bulkhead, "doctor", "--json", "-"])
         let document = try Self.parse(result.stdout)
         try Self.expectSchema(document, status: result.status)
         #expect(Self.value(document, "process.seccomp.mode") as? Int == 2)
@@ -237,17 +237,19 @@ import Testing
         #expect(findings["pidfd.open"]?["errno"] as? String == "ENOSYS")
         #expect(findings["keyring"]?["errno"] as? String == "ENOSYS")
         #expect(findings["seccomp.kill-process"]?["state"] as? String == "available")
-        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.status == 1, "\(result.stdout)")
         let policies = try #require(document["policies"] as? [[String: Any]])
-        let defaultPolicy = try #require(policies.first { $0["name"] as? String == "default" })
-        #expect((defaultPolicy["warnings"] as? [String] ?? []).contains { $0.contains("IPC namespace") }, "\(defaultPolicy)")
+        for policy in policies {
+            #expect(policy["canRun"] as? Bool == false, "\(policy)")
+            #expect((policy["error"] as? String)?.contains("namespace") == true, "\(policy)")
+        }
     }
 
     /// Under a filter that refuses seccomp(2) itself, no policy can be applied: every seccomp finding
     /// says so, every shipped policy is refused with the reason, and doctor exits 1.
     @Test func underAFilterThatRefusesSeccompNoPolicyCanRun() throws {
         let path = CLI.temporaryPath("no-seccomp.yaml")
-        try "version: 1\nextends: default\nseccomp:\n  rules:\n    - { syscall: seccomp, action: errno EPERM }\n"
+        try "version: 1\nextends: \(CLI.unisolatedDefault)\nseccomp:\n  rules:\n    - { syscall: seccomp, action: errno EPERM }\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         defer { unlink(path) }
         let result = try CLI.bulkhead(["run", "--quiet", "--policy", path, "--", CLI.bulkhead, "doctor", "--json", "-"])
@@ -266,17 +268,17 @@ import Testing
         let text = try CLI.bulkhead(["run", "--quiet", "--policy", path, "--", CLI.bulkhead, "doctor"])
         #expect(text.status == 1)
         #expect(text.stdout.contains("policy strict: CANNOT run here"))
-        #expect(text.stdout.contains("shipped policies: 0 of 3 can run"))
+        #expect(text.stdout.contains("shipped policies: 0 of 5 can run"))
     }
 
     /// A filter that kills a clone making a user namespace: the probes die in their forked helper, not
     /// doctor, which reports the kill and refuses the policies whose launch would make one in its own
-    /// process (default and tasks, whose tasks get an IPC namespace inside a user namespace here).
+    /// process (every shipped policy: without CAP_SYS_ADMIN their namespaces need a user namespace).
     @Test func aFilterThatKillsNamespaceClonesKillsOnlyTheProbe() throws {
         let path = CLI.temporaryPath("kill-userns.yaml")
         try """
         version: 1
-        extends: default
+        extends: \(CLI.unisolatedDefault)
         seccomp:
           rules:
             - { syscall: clone, when: [{ arg: 0, has-none: CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|\
@@ -296,13 +298,11 @@ import Testing
         #expect(findings["namespace.ipc"]?["errno"] as? String == "ENOSYS")
         var verdicts: [String: [String: Any]] = [:]
         for case let policy as [String: Any] in document["policies"] as? [Any] ?? [] { verdicts[policy["name"] as? String ?? ""] = policy }
-        for name in ["default", "tasks"] {
+        for name in CLI.shippedPolicies {
             #expect(verdicts[name]?["canRun"] as? Bool == false)
             #expect((verdicts[name]?["error"] as? String)?.contains("creating the task's namespaces kills bulkhead") == true,
                     "\(String(describing: verdicts[name]))")
         }
-        // strict lets tasks create no IPC objects: no namespace, nothing to kill.
-        #expect(verdicts["strict"]?["canRun"] as? Bool == true, "\(String(describing: verdicts["strict"]))")
         #expect(result.status == 1)
     }
 

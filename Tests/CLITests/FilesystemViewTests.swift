@@ -84,7 +84,7 @@ import Testing
             "run", "--quiet", "--policy", policy, "--", "sh", "-c",
             """
             cat out/file-link 2>/dev/null || echo read-denied; echo x > out/file-link 2>/dev/null || echo write-denied
-            echo y > out/dir-link/new 2>/dev/null || echo create-denied; ls out/dir-link 2>/dev/null || echo list-denied
+            echo y > out/dir-link/new 2>/dev/null || echo create-denied; ls out/dir-link/ 2>/dev/null || echo list-denied
             ln -s /etc out/mine && echo linked && cat out/mine/hostname > /dev/null && echo read-etc
             """
         ])
@@ -117,7 +117,7 @@ import Testing
             let run = try f.bulkhead(["run", "--policy", policy, "--", "true"])
             #expect(run.status == 125)
             #expect(
-                run.stderr.contains("\(policy):5:16: filesystem.exec grants /nonexistent-bulkhead-grant, which cannot be opened"),
+                run.stderr.contains("\(policy):6:16: filesystem.exec grants /nonexistent-bulkhead-grant, which cannot be opened"),
                 "\(run.stderr)")
             #expect(run.stderr.contains("ENOENT"))
             #expect(run.stderr.contains("remove it from filesystem.exec"))
@@ -148,6 +148,6 @@ import Testing
         let narrowed = try f.bulkhead(["run", "--policy", inside, "--", "true"])
         #expect(narrowed.status == 0, "\(narrowed.stderr)")
         #expect(
-            narrowed.stderr.contains("\(inside):7:11: filesystem.write: /sys/fs/cgroup is in a cgroup file system"), "\(narrowed.stderr)")
+            narrowed.stderr.contains("\(inside):8:11: filesystem.write: /sys/fs/cgroup is in a cgroup file system"), "\(narrowed.stderr)")
     }
 }

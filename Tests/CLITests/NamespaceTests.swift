@@ -29,9 +29,13 @@ import Testing
     }
 
     /// A policy file every uid can read.
+    /// It keeps default's filter, not its namespaces, network or view: each test says which namespaces it means.
     static func policy(_ body: String) throws -> String {
         let path = CLI.temporaryPath("ns.yaml")
-        try "version: 1\nextends: default\n\(body)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var own = body
+        if !own.contains("network:") { own += "\nnetwork: host" }
+        if !own.contains("filesystem:") { own += "\nfilesystem: { inherit: false }" }
+        try "version: 1\nextends: default\n\(own)\n".write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o644)
         return path
     }
@@ -355,7 +359,10 @@ import Testing
     @Test(arguments: callers) func aNamespaceThatCannotBeMadeRefusesTheRun(caller: Caller) throws {
         let inner = caller == .root ? CLI.bulkhead : try #require(CLI.unprivilegedCopies) + "/bulkhead"
         let pid = try Self.policy("namespaces: [pid, net]")
-        let refused = try caller.bulkhead(["run", "--", inner, "run", "--policy", pid, "--", "/bin/true"])
+        // The outer task under default's filter without its view, so that the inner bulkhead reads its policy
+        // from the host's /tmp.
+        let outer = ["run", "--policy", CLI.unisolatedDefault, "--", inner]
+        let refused = try caller.bulkhead(outer + ["run", "--policy", pid, "--", "/bin/true"])
         #expect(refused.status == 125, "\(refused.stderr)")
         #expect(refused.stderr.contains("error: namespaces: namespaces.pid, namespaces.net cannot be made"), "\(refused.stderr)")
         #expect(refused.stderr.contains("Function not implemented (ENOSYS)"))
@@ -363,7 +370,7 @@ import Testing
 
         let report = CLI.temporaryPath("refused.json")
         let bestEffort = try Self.policy("namespaces: { enable: [pid, net], best-effort: [net, pid] }")
-        let warned = try caller.bulkhead(["run", "--", inner, "run", "--report", report, "--policy", bestEffort, "--", "/bin/true"])
+        let warned = try caller.bulkhead(outer + ["run", "--report", report, "--policy", bestEffort, "--", "/bin/true"])
         #expect(warned.status == 0, "\(warned.stderr)")
         #expect(warned.stderr.contains("warning: namespaces.pid not applied (best-effort)"), "\(warned.stderr)")
         if caller == .root {

@@ -67,7 +67,9 @@ import Testing
         let directory = CLI.temporaryPath("nofilter")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try "version: 1\nextends: default\nseccomp: none\n".write(toFile: directory + "/p.yaml", atomically: true, encoding: .utf8)
+        // Without a pid namespace: the task must reach bulkhead for this test.
+        try "version: 1\nextends: \(CLI.unisolatedDefault)\nseccomp: none\n".write(toFile: directory + "/p.yaml", atomically: true,
+                                                                                  encoding: .utf8)
         let marker = "44.3\(getpid())"
         let result = try CLI.bulkhead(["run", "--quiet", "--policy", directory + "/p.yaml", "--report", directory + "/r.json", "--",
                                        "sh", "-c", "setsid sleep \(marker) </dev/null >/dev/null 2>&1 & sleep 0.2; "

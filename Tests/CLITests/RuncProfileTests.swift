@@ -94,15 +94,17 @@ import Testing
             let underRunc = try bundle.run([CLI.probe, "audit", probe], profile: profile, id: "bulkhead-oci-\(getpid())-\(index)")
             let underBulkhead = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", CLI.probe, "audit", probe])
             let (r, b) = (Self.verdict(underRunc), Self.verdict(underBulkhead))
-            if r != b { differences.append("\(probe): runc \(r) (\(underRunc.stderr.prefix(200))), bulkhead \(b)") }
+            // A probe whose own setup (opening a device) fails in both never reaches the filter: the /dev of
+            // runc's bundle and of bulkhead's view differ (EACCES against ENOENT), the filter does not.
+            let bothStoppedOpening = [r, b].allSatisfy { $0.hasPrefix("blocked ") && $0.contains(" openat") }
+            if r != b, !bothStoppedOpening { differences.append("\(probe): runc \(r) (\(underRunc.stderr.prefix(200))), bulkhead \(b)") }
         }
         #expect(differences.isEmpty, "\(differences)")
     }
 
-    /// runc 1.1 loads the filter (with noNewPrivileges) before its own init opens the exec FIFO for writing
-    /// and execs; strict refuses opening for writing (EACCES), so runc cannot start the container at all.
-    /// Without noNewPrivileges it loads the filter before dropping privileges, and strict kills setgroups.
-    /// Either way the profile fails closed: the probe never runs. docs/oci.md says what to add for runc.
+    /// runc 1.1 loads the filter before its own init has finished (it still opens the exec FIFO and, without
+    /// noNewPrivileges, drops privileges): calls strict refuses or kills, so runc cannot start the container
+    /// at all. The profile fails closed: the probe never runs. docs/oci.md says what to add for runc.
     @Test(.enabled(if: canRun, "needs root and runc (apt-get install runc; scripts/test installs it)"))
     func strictProfileStopsRuncsOwnInitBeforeTheTask() throws {
         let profile = try Self.exportedProfile("strict")
@@ -110,6 +112,5 @@ import Testing
         defer { bundle.remove() }
         let run = try bundle.run([CLI.probe, "audit", "kern-bpf"], profile: profile, id: "bulkhead-oci-\(getpid())-strict")
         #expect(run.status != 0 && run.stdout.isEmpty, "\(run.stdout) \(run.stderr)")
-        #expect(run.stderr.contains("exec fifo") && run.stderr.contains("permission denied"), "\(run.stderr)")
     }
 }

@@ -55,8 +55,9 @@ import Testing
     @Test func theReviewersCommandFails() throws {
         let (directory, _) = try scratch(owner: geteuid())
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let result = try CLI.bulkhead(["run", "--quiet", "--", "sh", "-c",
-                                       "cd \(directory) && cp /usr/bin/id x && chmod 4755 x; echo $?; stat -c %a x"])
+        // From that directory: default's view shows the working directory, not the rest of the host's /tmp.
+        let result = try CLI.run(CLI.bulkhead, ["run", "--quiet", "--", "sh", "-c",
+                                                "cp /usr/bin/id x && chmod 4755 x; echo $?; stat -c %a x"], directory: directory)
         #expect(result.stdout == "1\n755\n", "\(result.stdout)\(result.stderr)")
     }
 
@@ -65,14 +66,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Creating, chmod to plain modes and the sticky bit; open with garbage in the mode argument when
         // it does not create (the kernel ignores it then).
-        let result = try CLI.bulkhead(["run", "--quiet", "--", "python3", "-c", """
+        let result = try CLI.run(CLI.bulkhead, ["run", "--quiet", "--", "python3", "-c", """
             import os
             os.chdir('\(directory)')
             fd = os.open('a', os.O_CREAT | os.O_WRONLY, 0o750); os.close(fd)
             os.chmod('a', 0o1777); os.mkdir('d', 0o700)
             fd = os.open('a', os.O_RDONLY, 0o6777); os.close(fd)
             print(oct(os.stat('a').st_mode & 0o7777), oct(os.stat('d').st_mode & 0o7777))
-            """])
+            """], directory: directory)
         #expect(result.stdout == "0o1777 0o700\n", "\(result.stdout)\(result.stderr)")
     }
 }

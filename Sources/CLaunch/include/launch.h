@@ -101,6 +101,8 @@ struct bh_mount_view {
     const struct bh_mount_op *ops;
     int op_count;
     int landlock_ruleset;            /* for BH_MOUNT_LANDLOCK ops: the task's ruleset, not yet entered */
+    int seal_root;                   /* 1: make the new root read-only at the end (its own tmpfs; 0 when a
+                                        grant of / is bound over it and carries its own flags) */
 };
 
 struct bh_rlimit {
