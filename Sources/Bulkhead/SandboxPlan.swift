@@ -24,6 +24,10 @@ public final class SandboxPlan: @unchecked Sendable {
     let environment: [[UInt8]]
     let searchPath: [UInt8]
     let violationIsKill: Bool
+    /// The task's filter when the supervisor holds its seccomp listener (`ViolationListener`), and which
+    /// refusals it hands over; nil when no refusal is to be reported or the kernel cannot notify. Used
+    /// only with a pid namespace, whose init keeps the listener (notify_child.c); `filter` otherwise.
+    let notifyingFilter: (filter: CompiledFilter, refusals: NotifiedRefusals)?
     /// Namespaces the task starts in (see `TaskNamespaces`).
     let namespaces: TaskNamespaces
     /// Bulkhead holds CAP_SYS_ADMIN: it makes namespaces without a user namespace around them.
@@ -79,9 +83,19 @@ public final class SandboxPlan: @unchecked Sendable {
                 throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
             }
             violationIsKill = seccomp.defaultAction == .kill || seccomp.rules.contains { $0.action == .kill }
+            let refusals = NotifiedRefusals(kills: violationIsKill, reportedErrnos: seccomp.rules.contains(where: \.report),
+                                            everyRefusal: seccomp.mode == .watch)
+            if refusals.isEmpty || !ViolationListener.available {
+                notifyingFilter = nil
+            } else {
+                do { notifyingFilter = (try SeccompCompiler.compile(seccomp, notifying: refusals), refusals) } catch {
+                    throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
+                }
+            }
         } else {
             filter = nil
             violationIsKill = false
+            notifyingFilter = nil
         }
 
         var notes: [String] = []
@@ -102,7 +116,11 @@ public final class SandboxPlan: @unchecked Sendable {
         scopesSignals = SignalScope.available
         holdsSysAdmin = Capabilities.holds(held.effective, CapabilityNames.sysAdmin)
         let planned = TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin, identity: identity.map { ($0.uid, $0.gid) })
-        namespaces = mountView == nil ? planned : planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
+        let viewed = mountView == nil ? planned : planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
+        // The listener needs init to keep it (notify_child.c): a pid namespace of bulkhead's own, left out
+        // where it cannot be made (violations are then named from the kernel log, as root only).
+        namespaces = notifyingFilter == nil ? viewed
+            : viewed.addingPIDNamespace(for: policy, holdsSysAdmin: holdsSysAdmin, identity: identity.map { ($0.uid, $0.gid) })
         let landlockPlan = try LandlockPlan.make(for: policy, abi: LandlockAccess.kernelABI)
         notes += landlockPlan.warnings
         landlock = landlockPlan.isEmpty ? nil : landlockPlan
