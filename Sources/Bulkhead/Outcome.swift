@@ -91,6 +91,8 @@ public struct RunResult: Sendable, Equatable {
     public var violations: [ViolationEvent] = []
     /// Watch mode: how many calls would have been refused (violations) under enforcement.
     public var watchedCalls = 0
+    /// The run was in watch mode (`SeccompMode.watch`): nothing was refused.
+    public var policyWatched = false
 
     public init(outcome: Outcome, usage: Usage, limitsReached: [LimitKind] = [], interruptedBy: Int32? = nil, warnings: [String] = []) {
         self.outcome = outcome; self.usage = usage; self.limitsReached = limitsReached

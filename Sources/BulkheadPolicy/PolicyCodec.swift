@@ -3,7 +3,7 @@ import BulkheadSystem
 /// A compact, exact text form of a resolved `Policy`, for the policy cache. Not a policy language:
 /// line-oriented, tab-separated, every field escaped; decoding anything unexpected gives nil (a miss).
 public enum PolicyCodec {
-    static let format = "bulkhead-policy 1"
+    static let format = "bulkhead-policy 2"
 
     public static func encode(_ policy: Policy) -> String {
         var lines: [[String]] = [[format], ["version", String(policy.version)]]
@@ -12,8 +12,10 @@ public enum PolicyCodec {
         if let seccomp = policy.seccomp {
             lines.append(["seccomp", action(seccomp.defaultAction)])
             lines.append(["allow"] + seccomp.allow)
+            if seccomp.mode != .enforce { lines.append(["seccomp-mode", seccomp.mode.rawValue]) }
             for rule in seccomp.rules {
                 lines.append(["rule", rule.syscall, action(rule.action)] + rule.conditions.map(condition))
+                if rule.report { lines.append(["report"]) }
             }
         } else {
             lines.append(["seccomp", "none"])
@@ -122,6 +124,13 @@ public enum PolicyCodec {
                     conditions.append(c)
                 }
                 policy.seccomp?.rules.append(SyscallRule(syscall: syscall, action: ruleAction, conditions: conditions))
+            case "report":
+                guard fields.atEnd, let last = policy.seccomp?.rules.indices.last else { return nil }
+                policy.seccomp?.rules[last].report = true
+            case "seccomp-mode":
+                guard let text = fields.next(), let mode = SeccompMode(rawValue: text), fields.atEnd, policy.seccomp != nil
+                else { return nil }
+                policy.seccomp?.mode = mode
             case "keep": policy.capabilities.keep = fields.remaining()
             case "limit":
                 guard let name = fields.next(), let kind = LimitKind(rawValue: name), let value = fields.next(), fields.atEnd

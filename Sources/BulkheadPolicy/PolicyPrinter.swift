@@ -12,6 +12,7 @@ public enum PolicyPrinter {
         if let s = policy.seccomp {
             out.append("seccomp:")
             out.append("  default: \(quote(s.defaultAction.description))")
+            if s.mode != .enforce { out.append("  mode: \(s.mode.rawValue)") }
             out.append(s.allow.isEmpty ? "  allow: []" : "  allow:")
             for name in s.allow { out.append("    - \(quote(name))") }
             out.append(s.rules.isEmpty ? "  rules: []" : "  rules:")
@@ -21,6 +22,7 @@ public enum PolicyPrinter {
                 if !rule.conditions.isEmpty {
                     line += ", when: [\(rule.conditions.map(condition).joined(separator: ", "))]"
                 }
+                if rule.report { line += ", report: true" }
                 out.append(line + " }")
             }
         } else {
