@@ -95,7 +95,9 @@ final class ViolationListener {
 
     private func describe(_ n: bh_notification, disposition: ViolationEvent.Disposition) -> ViolationEvent {
         let (name, number, entry) = Self.name(architecture: n.arch, number: n.nr)
-        let arguments = [n.args.0, n.args.1, n.args.2, n.args.3, n.args.4, n.args.5]
+        // A 32-bit entry passes 32-bit arguments; the registers' upper halves are whatever the task left there.
+        let width: UInt64 = entry == .native ? ~0 : 0xffff_ffff
+        let arguments = [n.args.0, n.args.1, n.args.2, n.args.3, n.args.4, n.args.5].map { $0 & width }
         let tid = Int32(bitPattern: n.pid)
         let id = n.id
         var memoryValid = true
