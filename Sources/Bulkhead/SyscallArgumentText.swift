@@ -27,9 +27,11 @@ enum SyscallArgumentText {
         "bpf": [.bpfCommand, .number, .number],
         "mount": [.path, .path, .text, .number, .number], "umount2": [.path, .number],
         "chroot": [.path], "pivot_root": [.path, .path], "mkdir": [.path, .number], "rmdir": [.path], "unlink": [.path],
-        "chmod": [.path, .number], "chown": [.path, .number, .number], "rename": [.path, .path], "renameat": [.number, .path, .number, .path],
-        "renameat2": [.number, .path, .number, .path, .number], "symlink": [.path, .path], "link": [.path, .path],
-        "truncate": [.path, .number], "access": [.path, .number], "stat": [.path, .number], "lstat": [.path, .number], "kill": [.number, .number], "socketcall": [.number, .number], "connect": [.number, .number, .number],
+        "chmod": [.path, .number], "chown": [.path, .number, .number], "rename": [.path, .path],
+        "renameat": [.number, .path, .number, .path], "renameat2": [.number, .path, .number, .path, .number],
+        "symlink": [.path, .path], "link": [.path, .path],
+        "truncate": [.path, .number], "access": [.path, .number], "stat": [.path, .number], "lstat": [.path, .number],
+        "kill": [.number, .number], "socketcall": [.number, .number], "connect": [.number, .number, .number],
     ]
 
     static let ptraceRequests: [UInt64: String] = [

@@ -17,6 +17,23 @@ struct SeccompPresenceCheck: PolicyLintCheck {
     }
 }
 
+/// `seccomp.mode: watch` refuses nothing: the filter only reports. Meant for trying a policy, not for
+/// running untrusted code.
+struct SeccompWatchModeCheck: PolicyLintCheck {
+    let rule = LintRule(
+        id: "seccomp-watch", severity: .error, title: "The filter is in watch mode and refuses nothing",
+        fix: "remove 'mode: watch' (or use 'bulkhead run --watch' to try a policy) once the reports are clean", weight: 10)
+
+    func findings(in context: LintContext) -> [LintFinding] {
+        guard context.policy.seccomp?.mode == .watch else { return [] }
+        return [
+            context.finding(
+                rule, at: context.value(["seccomp", "mode"]) ?? context.top,
+                "seccomp.mode is 'watch': every call the policy would refuse is let through and only reported")
+        ]
+    }
+}
+
 /// A default action that lets calls through makes the filter a deny list, open to every syscall it
 /// forgets and every syscall added to the kernel later.
 struct SeccompDefaultCheck: PolicyLintCheck {
@@ -106,6 +123,7 @@ struct ArgumentValueCheck: PolicyLintCheck {
 extension PolicyLinter {
     static let seccompChecks: [any PolicyLintCheck] = [
         SeccompPresenceCheck(),
+        SeccompWatchModeCheck(),
         SeccompDefaultCheck(),
         SyscallReachCheck(
             rule: LintRule(

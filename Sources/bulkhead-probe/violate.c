@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "probe.h"
 
@@ -79,5 +80,18 @@ int mode_violate(int argc, char **argv) {
     hammer(NULL);
     for (long i = 0; i < made; i++) pthread_join(ids[i], NULL);
     while (wait(NULL) > 0) {}
+    return EXIT_OK;
+}
+
+/* call-cost CALL COUNT: makes the call COUNT times and prints the nanoseconds per call, whatever each
+   call returned (refused calls cost what they cost). */
+int mode_call_cost(const char *call, long count) {
+    call_name = call;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long i = 0; i < count; i++) make_call();
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("%.3f\n", seconds * 1e9 / (double)(count > 0 ? count : 1));
     return EXIT_OK;
 }
