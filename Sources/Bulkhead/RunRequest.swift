@@ -58,7 +58,8 @@ public struct RunRequest: Sendable {
         do throws(LaunchError) {
             let plan = try SandboxPlan(policy: policy,
                                        launcherEnvironment: ProcessEnvironment.entries(for: policy.environment),
-                                       compiledFilter: loaded.artifact.flatMap(CompiledFilter.init(cachedBytes:)))
+                                       compiledFilter: loaded.artifact.flatMap(CompiledFilter.init(cachedBytes:)),
+                                       filterCache: usesCache ? PrivateFiles.cacheDirectory().flatMap { FilterCache(directory: $0) } : nil)
             return PreparedRun(policy: policy, reference: reference, plan: plan, options: options, notes: notes)
         } catch {
             throw .launch(error)

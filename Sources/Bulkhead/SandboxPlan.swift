@@ -65,7 +65,8 @@ public final class SandboxPlan: @unchecked Sendable {
                 throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
             }
         }
-        try self.init(policy: policy, launcherEnvironment: launcherEnvironment, compiledFilter: filter, mountView: mountView)
+        try self.init(policy: policy, launcherEnvironment: launcherEnvironment, compiledFilter: filter, mountView: mountView,
+                      filterCache: filterCache)
     }
 
     /// - Parameters:
@@ -73,8 +74,9 @@ public final class SandboxPlan: @unchecked Sendable {
     ///   - compiledFilter: `policy.seccomp` compiled (`PolicyArtifact.seccompFilter` from the policy cache);
     ///     nil compiles it here. The caller vouches that it was compiled from this very policy.
     ///   - mountView: the file system the task sees; nil: the launcher's.
+    ///   - filterCache: where the filter the task runs under with a seccomp listener is kept; nil compiles it.
     package init(policy: Policy, launcherEnvironment: [[UInt8]], compiledFilter: CompiledFilter?,
-                 mountView: MountView? = nil) throws(LaunchError) {
+                 mountView: MountView? = nil, filterCache: FilterCache? = nil) throws(LaunchError) {
         self.policy = policy
         self.mountView = mountView
         cgroups = CgroupPool(memory: policy.limits.memory, processes: policy.limits.processes)
@@ -88,7 +90,11 @@ public final class SandboxPlan: @unchecked Sendable {
             if refusals.isEmpty || !ViolationListener.available {
                 notifyingFilter = nil
             } else {
-                do { notifyingFilter = (try SeccompCompiler.compile(seccomp, notifying: refusals), refusals) } catch {
+                do {
+                    let compiled = try filterCache?.filter(for: seccomp, notifying: refusals)
+                        ?? SeccompCompiler.compile(seccomp, notifying: refusals)
+                    notifyingFilter = (compiled, refusals)
+                } catch {
                     throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
                 }
             }

@@ -50,8 +50,9 @@ final class ViolationListener {
     func serve() -> Bool {
         var notification = bh_notification()
         guard bh_notify_receive(fd, &notification) == 0 else { return false }
-        let verdict = oracle.bpf.withUnsafeBytes { bh_seccomp_evaluate($0.baseAddress, UInt32(oracle.instructionCount), &notification) }
-        let action = Self.policyAction(verdict)
+        let action = Self.policyAction(oracle.bpf.withUnsafeBytes {
+            bh_seccomp_evaluate($0.baseAddress, UInt32(oracle.instructionCount), &notification)
+        })
         let disposition: ViolationEvent.Disposition
         switch action {
         case .allow, .log:
@@ -113,6 +114,17 @@ final class ViolationListener {
             syscall: name, number: number, entry: entry, arguments: arguments, decoded: shown,
             pid: ids?.pid, tid: ids?.tid, hostTID: tid,
             executable: Self.link("/proc/\(tid)/exe"), command: Self.comm(tid: tid), disposition: disposition, count: 1)
+    }
+
+    /// What `filter` answers a call with: the policy's action for it, by running the program as the kernel
+    /// would (`bh_seccomp_evaluate`).
+    static func action(of filter: CompiledFilter, architecture: UInt32, number: Int32, arguments: [UInt64]) -> SeccompAction {
+        var call = bh_notification()
+        call.arch = architecture
+        call.nr = number
+        let a = arguments + Array(repeating: 0, count: max(0, 6 - arguments.count))
+        call.args = (a[0], a[1], a[2], a[3], a[4], a[5])
+        return policyAction(filter.bpf.withUnsafeBytes { bh_seccomp_evaluate($0.baseAddress, UInt32(filter.instructionCount), &call) })
     }
 
     /// The policy's action from a SECCOMP_RET_* value of its own filter.

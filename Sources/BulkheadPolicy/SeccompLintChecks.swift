@@ -1,35 +1,27 @@
 // The linter's checks of the `seccomp:` section. Each asks the resolved filter, not the YAML text: a
 // syscall allowed through a `@group`, by the default action or by a rule counts as allowed.
 
-/// `seccomp: none`: no filter at all, so every syscall check below fails too.
+/// `seccomp: none`: no filter at all, so every syscall check below fails too. A filter in watch mode
+/// (`seccomp.mode: watch`) refuses nothing either: it only reports, and is meant for trying a policy.
 struct SeccompPresenceCheck: PolicyLintCheck {
     let rule = LintRule(
-        id: "seccomp-none", severity: .error, title: "The policy installs no seccomp filter",
-        fix: "replace 'seccomp: none' by a filter, or extend the shipped 'default' policy", weight: 10)
+        id: "seccomp-none", severity: .error, title: "The policy installs no seccomp filter, or one in watch mode",
+        fix: "replace 'seccomp: none' by a filter, or extend the shipped 'default' policy; remove 'mode: watch' "
+            + "(or try a policy with 'bulkhead run --watch')", weight: 10)
 
     func findings(in context: LintContext) -> [LintFinding] {
+        if context.policy.seccomp?.mode == .watch {
+            return [
+                context.finding(
+                    rule, at: context.value(["seccomp", "mode"]) ?? context.top,
+                    "seccomp.mode is 'watch': every call the policy would refuse is let through and only reported")
+            ]
+        }
         guard context.policy.seccomp == nil else { return [] }
         return [
             context.finding(
                 rule, at: context.seccompNone,
                 "seccomp is 'none': every system call of the kernel is reachable")
-        ]
-    }
-}
-
-/// `seccomp.mode: watch` refuses nothing: the filter only reports. Meant for trying a policy, not for
-/// running untrusted code.
-struct SeccompWatchModeCheck: PolicyLintCheck {
-    let rule = LintRule(
-        id: "seccomp-watch", severity: .error, title: "The filter is in watch mode and refuses nothing",
-        fix: "remove 'mode: watch' (or use 'bulkhead run --watch' to try a policy) once the reports are clean", weight: 10)
-
-    func findings(in context: LintContext) -> [LintFinding] {
-        guard context.policy.seccomp?.mode == .watch else { return [] }
-        return [
-            context.finding(
-                rule, at: context.value(["seccomp", "mode"]) ?? context.top,
-                "seccomp.mode is 'watch': every call the policy would refuse is let through and only reported")
         ]
     }
 }
@@ -123,7 +115,6 @@ struct ArgumentValueCheck: PolicyLintCheck {
 extension PolicyLinter {
     static let seccompChecks: [any PolicyLintCheck] = [
         SeccompPresenceCheck(),
-        SeccompWatchModeCheck(),
         SeccompDefaultCheck(),
         SyscallReachCheck(
             rule: LintRule(

@@ -55,10 +55,10 @@ import Testing
 }
 
 @Suite struct WatchModeLintTests {
-    @Test func watchModeIsAnErrorAtTheModeKey() throws {
+    @Test func watchModeIsFoundLikeNoFilter() throws {
         let lint = try PolicyLinter.lint(mustLoad(ReportAndWatchKeysTests.policy), sources: [])
-        #expect(lint.findings.contains { $0.rule == "seccomp-watch" }, "\(lint.findings.map(\.rule))")
+        #expect(lint.findings.contains { $0.rule == "seccomp-none" }, "\(lint.findings.map(\.rule))")
         let enforced = try PolicyLinter.lint(mustLoad("version: 1\nextends: strict\n"), sources: [])
-        #expect(!enforced.findings.contains { $0.rule == "seccomp-watch" })
+        #expect(!enforced.findings.contains { $0.rule == "seccomp-none" })
     }
 }
