@@ -87,7 +87,9 @@ public final class SandboxPlan: @unchecked Sendable {
             violationIsKill = seccomp.defaultAction == .kill || seccomp.rules.contains { $0.action == .kill }
             let refusals = NotifiedRefusals(kills: violationIsKill, reportedErrnos: seccomp.rules.contains(where: \.report),
                                             everyRefusal: seccomp.mode == .watch)
-            if refusals.isEmpty || !ViolationListener.available {
+            // Only where the task will have a pid namespace to hold the listener: its own, or bulkhead's.
+            let hasInit = policy.namespaces?.enables(.pid) == true || Self.addsPIDNamespace(for: refusals, policy: policy)
+            if refusals.isEmpty || !hasInit || !ViolationListener.available {
                 notifyingFilter = nil
             } else {
                 do {
@@ -125,8 +127,11 @@ public final class SandboxPlan: @unchecked Sendable {
         let viewed = mountView == nil ? planned : planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
         // The listener needs init to keep it (notify_child.c): a pid namespace of bulkhead's own, left out
         // where it cannot be made (violations are then named from the kernel log, as root only).
-        namespaces = notifyingFilter == nil ? viewed
-            : viewed.addingPIDNamespace(for: policy, holdsSysAdmin: holdsSysAdmin, identity: identity.map { ($0.uid, $0.gid) })
+        if notifyingFilter != nil, !viewed.hasInit {
+            namespaces = viewed.addingPIDNamespace(for: policy, holdsSysAdmin: holdsSysAdmin, identity: identity.map { ($0.uid, $0.gid) })
+        } else {
+            namespaces = viewed
+        }
         let landlockPlan = try LandlockPlan.make(for: policy, abi: LandlockAccess.kernelABI)
         notes += landlockPlan.warnings
         landlock = landlockPlan.isEmpty ? nil : landlockPlan
@@ -137,6 +142,17 @@ public final class SandboxPlan: @unchecked Sendable {
         searchPath = environment.first { EnvironmentBuilder.variableName($0).elementsEqual("PATH".utf8) }.map { Array($0.dropFirst(5)) }
             ?? Array("/usr/local/bin:/usr/bin:/bin".utf8)
         warnings = notes
+    }
+
+    /// Whether bulkhead gives the task a pid namespace of its own to hold the seccomp listener. Always for
+    /// what only the listener can do (`report: true`, watch mode); for naming `kill` violations, not when
+    /// root's task joins a cgroup slot: there a pid namespace's teardown makes the next launch's join wait
+    /// for an RCU grace period (10-20 ms a launch under load, docs/performance.md), and root names the
+    /// violation from the kernel log (`KernelAuditLog`) instead, as before.
+    static func addsPIDNamespace(for refusals: NotifiedRefusals, policy: Policy) -> Bool {
+        if refusals.reportedErrnos || refusals.everyRefusal { return true }
+        let joinsCgroupSlot = geteuid() == 0 && (policy.limits.memory != nil || policy.limits.processes != nil)
+        return !joinsCgroupSlot
     }
 
     /// Lets go of the cgroup slots this plan holds for its next launches, so other launchers may use
