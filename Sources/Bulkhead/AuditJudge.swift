@@ -83,7 +83,12 @@ public enum AuditJudge {
             return .blocked(.seccompErrno, evidence)
         }
         if let layer = accessLayer(probe, call: syscall, errno: errno, policy: policy) {
-            return .blocked(layer, "\(evidence) (\(layer == .namespace ? "network: none" : "the policy's Landlock rules"))")
+            let why = switch layer {
+            case .namespace: probe.family == .network ? "network: none" : "the task's pid namespace"
+            case .mountView: "the task's file-system view"
+            default: "the policy's Landlock rules"
+            }
+            return .blocked(layer, "\(evidence) (\(why))")
         }
         if let limit = probe.limit, [EAGAIN, ENOMEM, EFBIG, EMFILE, ENFILE].contains(errno),
            policySets(limit, policy.limits) || result.limitsReached.contains(limit) {
@@ -109,7 +114,13 @@ public enum AuditJudge {
     /// outside the domain), and in a network namespace of its own the host's listeners are unreachable.
     private static func accessLayer(_ probe: AuditProbe, call: String, errno: Int32, policy: Policy) -> AuditLayer? {
         let fileCalls: Set<String> = ["openat", "getdents64", "mkdir", "linkat", "symlinkat", "name_to_handle_at", "open_by_handle_at"]
+        let namespaces = policy.namespaces?.enabled ?? []
+        let hasView = policy.filesystem?.restricts == true && (namespaces.contains(.mount) || namespaces.contains(.pid))
+        if hasView, fileCalls.contains(call), [ENOENT, EROFS, ENOTDIR].contains(errno) { return .mountView }
         if policy.filesystem?.restricts == true, fileCalls.contains(call), errno == EACCES || errno == EXDEV { return .landlock }
+        if namespaces.contains(.pid), probe.family == .processes, errno == ESRCH || (errno == ENOENT && call == "openat") {
+            return .namespace
+        }
         guard probe.family == .network, call == "connect" || call == "sendto" else { return nil }
         switch policy.network {
         case .none where [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL].contains(errno): return .namespace

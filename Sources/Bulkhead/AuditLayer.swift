@@ -11,8 +11,12 @@ public enum AuditLayer: String, Sendable, Equatable, CaseIterable {
     case noNewPrivs = "no-new-privs"
     /// The policy runs the task as another uid, which the target's owner or mode shuts out.
     case user
-    /// A namespace of the task's own (`network: none`): the host's listeners are not in it.
+    /// A namespace of the task's own: the host's listeners are not in its network namespace (`network:
+    /// none`), the host's processes not in its pid namespace.
     case namespace
+    /// The task's file-system view (a mount namespace with the policy's `filesystem:`): what is not granted
+    /// does not exist there, and what is granted read-only is a read-only mount.
+    case mountView = "mount-view"
     /// bulkhead's Landlock domain: the policy's `filesystem:` and `network:` rules, and always signals
     /// scoped to the task's tree, ptrace and ptrace-mode /proc access kept inside the domain.
     case landlock
@@ -35,6 +39,7 @@ public enum AuditLayer: String, Sendable, Equatable, CaseIterable {
         case .user: return "user"
         case .landlock: return "Landlock"
         case .namespace: return "namespace"
+        case .mountView: return "file-system view"
         case .launcher: return "launcher"
         case .limit: return "limit"
         case .timeout: return "timeout"

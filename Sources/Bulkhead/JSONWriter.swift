@@ -6,7 +6,7 @@ import Glibc
 /// reports are written with this instead of JSONEncoder. Keys keep the order they are added in.
 public struct JSONValue: Sendable, Equatable {
     indirect enum Kind: Sendable, Equatable {
-        case null, bool(Bool), int(Int64), double(Double), string(String)
+        case null, bool(Bool), int(Int64), uint(UInt64), double(Double), string(String)
         case array([JSONValue]), object([(String, JSONValue)])
 
         static func == (a: Kind, b: Kind) -> Bool {
@@ -14,6 +14,7 @@ public struct JSONValue: Sendable, Equatable {
             case (.null, .null): return true
             case let (.bool(x), .bool(y)): return x == y
             case let (.int(x), .int(y)): return x == y
+            case let (.uint(x), .uint(y)): return x == y
             case let (.double(x), .double(y)): return x == y
             case let (.string(x), .string(y)): return x == y
             case let (.array(x), .array(y)): return x == y
@@ -27,6 +28,8 @@ public struct JSONValue: Sendable, Equatable {
     public static let null = JSONValue(kind: .null)
     public static func bool(_ v: Bool) -> JSONValue { JSONValue(kind: .bool(v)) }
     public static func int<T: BinaryInteger>(_ v: T) -> JSONValue { JSONValue(kind: .int(Int64(v))) }
+    /// A 64-bit unsigned number, such as a register value in a seccomp profile (all 64 bits may be set).
+    public static func uint(_ v: UInt64) -> JSONValue { JSONValue(kind: .uint(v)) }
     public static func double(_ v: Double) -> JSONValue { JSONValue(kind: .double(v)) }
     public static func string(_ v: String) -> JSONValue { JSONValue(kind: .string(v)) }
     public static func array(_ v: [JSONValue]) -> JSONValue { JSONValue(kind: .array(v)) }
@@ -48,6 +51,7 @@ public struct JSONValue: Sendable, Equatable {
         case .null: out.append("null")
         case .bool(let v): out.append(v ? "true" : "false")
         case .int(let v): out.append(String(v))
+        case .uint(let v): out.append(String(v))
         case .double(let v): out.append(v.isFinite ? "\(v)" : "null")
         case .string(let v): Self.quote(v, into: &out)
         case .array(let items):

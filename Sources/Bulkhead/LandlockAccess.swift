@@ -64,6 +64,14 @@ enum LandlockAccess {
         return rights
     }
 
+    /// The rights in `access` by name, for messages: "read-file, read-dir".
+    static func describe(_ access: UInt64) -> String {
+        let names = ["execute", "write-file", "read-file", "read-dir", "remove-dir", "remove-file", "make-char", "make-dir",
+                     "make-reg", "make-sock", "make-fifo", "make-block", "make-sym", "refer", "truncate", "ioctl-dev", "resolve-unix"]
+        let set = names.indices.filter { access & (1 << UInt64($0)) != 0 }.map { names[$0] }
+        return set.isEmpty ? "nothing" : set.joined(separator: ", ")
+    }
+
     /// Every TCP right ABI `abi` knows.
     static func network(abi: Int) -> UInt64 { abi >= 4 ? bindTCP | connectTCP : 0 }
 }

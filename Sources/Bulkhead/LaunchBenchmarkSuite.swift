@@ -24,7 +24,24 @@ extension LaunchBenchmark {
         comparisons.append(wholeCommand(
             subject: [bulkhead, "run", "--quiet", "--policy", Self.commandLinePolicy(argument), "--", "/bin/true"],
             baseline: ["/bin/true"], target: 4.0))
+        if let isolation = isolationAgainstBubblewrap(bulkhead: bulkhead) { comparisons.append(isolation) }
         return (comparisons, instructions)
+    }
+
+    /// Debian's bubblewrap with every namespace, the host's root read-only, no capabilities.
+    static let bubblewrap = ["/usr/bin/bwrap", "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL",
+                             "/bin/true"]
+    /// The isolating strict policy of the source tree (examples/isolation/strict.yaml): every namespace, a
+    /// built file-system view, Landlock, seccomp and a cgroup slot, at least as strong as the bubblewrap line.
+    static let isolatingPolicy = "examples/isolation/strict.yaml"
+
+    /// The whole `bulkhead run` under the isolating policy against bubblewrap, interleaved (each side's
+    /// namespace teardown lands in the other's launches, as on a machine running both). Nil where bwrap or
+    /// the policy file is not there.
+    public func isolationAgainstBubblewrap(bulkhead: String) -> Comparison? {
+        guard access(Self.bubblewrap[0], X_OK) == 0, access(Self.isolatingPolicy, R_OK) == 0 else { return nil }
+        return wholeCommand(subject: [bulkhead, "run", "--quiet", "--policy", Self.isolatingPolicy, "--", "/bin/true"],
+                            baseline: Self.bubblewrap, target: 0.8)
     }
 
     /// The policy argument of the whole command: a shipped name becomes the policy file of the same name

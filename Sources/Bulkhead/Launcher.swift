@@ -88,14 +88,34 @@ enum Launcher {
         case .failure(let err): return .failedBeforeExec(stage: .exec, errno: err, started: started)
         }
 
-        // What $CWD means; asked of the kernel only when there are grants to resolve.
-        let workingDirectory = plan.landlock == nil ? "" : plan.policy.workdir ?? currentDirectory()
+        var warnings: [String] = []
+        // What $CWD and $COMMAND mean; asked of the kernel only when there are grants to resolve. A relative
+        // command is found from the directory the task starts in, as execve will.
+        let policyView = plan.viewFromPolicy && namespaces.hasMountNamespace
+        if plan.viewFromPolicy, !policyView, let filesystem = plan.policy.filesystem, filesystem.shapesMountView {
+            warnings.append("filesystem.tmpfs and filesystem.hide are not applied: the task has no mount namespace (best-effort)")
+        }
+        let run: RunPaths
+        if plan.landlock != nil || policyView {
+            let workingDirectory = plan.policy.workdir ?? currentDirectory()
+            let executable = String(decoding: path.dropLast(), as: UTF8.self)
+            run = RunPaths(workingDirectory: workingDirectory, scratch: scratch,
+                           command: executable.hasPrefix("/") ? executable : workingDirectory + "/" + executable)
+        } else {
+            run = RunPaths(workingDirectory: "", scratch: scratch)
+        }
         if let landlock = plan.landlock, landlock.handledFilesystem & LandlockAccess.execute != 0 {
-            try checkExecution(of: String(decoding: path.dropLast(), as: UTF8.self), landlock, workingDirectory: workingDirectory,
-                               scratch: scratch)
+            try checkExecution(of: run.command ?? "", landlock, run: run)
+        }
+        let mountView: MountView?
+        if let given = plan.mountView {
+            mountView = given
+        } else if policyView, let filesystem = plan.policy.filesystem {
+            mountView = try MountView(filesystem: filesystem, run: run, tmpfsSize: plan.policy.limits.memory)
+        } else {
+            mountView = nil
         }
 
-        var warnings: [String] = []
         var rlimits = plan.rlimits
         let cgroup = try makeCgroup(plan, rlimits: &rlimits, warnings: &warnings)
         let ruleset: Int32
@@ -103,8 +123,7 @@ enum Launcher {
         do throws(LaunchError) {
             if let landlock = plan.landlock {
                 let needsShield = cgroup != nil && CgroupShield.isNeeded(taskUID: plan.identity?.uid ?? geteuid())
-                let made = try TaskRuleset.make(landlock, workingDirectory: workingDirectory, scratch: scratch,
-                                                shieldRoots: needsShield ? CgroupShield.deniedRoots() : nil)
+                let made = try TaskRuleset.make(landlock, run: run, shieldRoots: needsShield ? CgroupShield.deniedRoots() : nil)
                 ruleset = made.fd
                 landlockRules = made.rules
                 warnings += made.warnings
@@ -127,8 +146,13 @@ enum Launcher {
         let envp = CStringArray(environment)
         let procWrites = CStringPairs(namespaces.procWrites)
         // In a view the working directory keeps its path: the launcher's, unless the policy names one.
-        let workdir = plan.mountView == nil ? plan.policy.workdir : (plan.policy.workdir ?? Paths.currentDirectory())
-        let view = plan.mountView.map { MountViewCData(for: $0, workdir: workdir, namespaces: namespaces) }
+        let workdir = mountView == nil ? plan.policy.workdir : (plan.policy.workdir ?? Paths.currentDirectory())
+        // The view's own file systems get their Landlock rules in the child, once they exist.
+        let viewRules = mountView.flatMap { view in plan.landlock.map { $0.rules(for: view, run: run) } } ?? []
+        landlockRules += viewRules.count
+        let view = mountView.map {
+            MountViewCData(for: $0, workdir: workdir, namespaces: namespaces, landlock: (viewRules, plan.landlock == nil ? -1 : ruleset))
+        }
         defer { argv.free(); envp.free(); procWrites.free(); view?.free() }
         guard argv.complete, envp.complete, procWrites.complete, view?.complete ?? true else {
             cgroup.map(plan.cgroups.release)
@@ -265,11 +289,10 @@ enum Launcher {
 
     /// Under a file-system view the kernel refuses to execute a program, or its dynamic loader or script
     /// interpreter, that lies beneath no exec grant, and says only EACCES: refused here with the path.
-    private static func checkExecution(of executable: String, _ landlock: LandlockPlan, workingDirectory: String,
-                                       scratch: String?) throws(LaunchError) {
+    private static func checkExecution(of executable: String, _ landlock: LandlockPlan, run: RunPaths) throws(LaunchError) {
         var program = executable
         for role in ["the command", "its interpreter", "the interpreter's interpreter"] {
-            guard TaskRuleset.grantsExecution(of: program, landlock, workingDirectory: workingDirectory, scratch: scratch) else {
+            guard TaskRuleset.grantsExecution(of: program, landlock, run: run) else {
                 throw LaunchError(stage: .exec, errno: .permissionDenied,
                                   message: "\(role) \(program)\(program == executable ? "" : " (of \(executable))") lies beneath "
                                       + "no filesystem.exec grant, so the kernel would refuse to execute it",

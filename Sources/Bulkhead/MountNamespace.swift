@@ -35,7 +35,7 @@ extension TaskNamespaces {
 extension MountView {
     /// A task keeping CAP_SYS_ADMIN could remount its grants writable, unmount what hides a path, or mount
     /// anything it likes: the view would be a suggestion.
-    func refuseUndoing(keepCaps: UInt64) throws(LaunchError) {
+    static func refuseUndoing(keepCaps: UInt64) throws(LaunchError) {
         guard Capabilities.holds(keepCaps, CapabilityNames.sysAdmin) else { return }
         throw LaunchError(stage: .capabilities,
                           message: "the policy keeps CAP_SYS_ADMIN, with which the task could undo its file-system view "

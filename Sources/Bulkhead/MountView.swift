@@ -20,9 +20,11 @@ public struct MountView: Sendable, Equatable {
     /// A tmpfs at `path`, private to the task.
     public struct Tmpfs: Sendable, Equatable {
         public var path: String
-        public var sizeBytes: UInt64
+        /// nil: the kernel's default, half the machine's memory (tmpfs(5)); what the task writes there is
+        /// charged to its memory cgroup, so `limits.memory` bounds it too.
+        public var sizeBytes: UInt64?
         public var mode: UInt32
-        public init(_ path: String, sizeBytes: UInt64 = 64 << 20, mode: UInt32 = 0o1777) {
+        public init(_ path: String, sizeBytes: UInt64? = 64 << 20, mode: UInt32 = 0o1777) {
             self.path = path; self.sizeBytes = sizeBytes; self.mode = mode
         }
     }
@@ -37,7 +39,7 @@ public struct MountView: Sendable, Equatable {
     /// One step of building the view, in order. Paths are those of the view; `source` is the host's.
     public enum Operation: Sendable, Equatable {
         case bind(source: String, target: String, writable: Bool, executable: Bool)
-        case tmpfs(path: String, sizeBytes: UInt64, mode: UInt32)
+        case tmpfs(path: String, sizeBytes: UInt64?, mode: UInt32)
         /// A tmpfs holding bind mounts of the host's null, zero, full, random, urandom (and tty) and the
         /// fd, stdin, stdout and stderr symlinks into /proc/self.
         case devices(path: String, tty: Bool)
@@ -69,19 +71,31 @@ public struct MountView: Sendable, Equatable {
     public init(read: [String] = [], write: [String] = [], exec: [String] = [], tmpfs: [Tmpfs] = [],
                 hide: [String] = [], scratch: Scratch? = nil, devices: Bool = true, tty: Bool = false,
                 proc: Bool = true) throws(LaunchError) {
-        try self.init(grants: read.map { ($0, "read") }, write.map { ($0, "write") }, exec.map { ($0, "exec") }, tmpfs: tmpfs,
-                      hide: hide, scratch: scratch, devices: devices, tty: tty, proc: proc)
+        try self.init(grants: read.map { Grant($0, "read") }, write.map { Grant($0, "write") }, exec.map { Grant($0, "exec") },
+                      tmpfs: tmpfs, hide: hide, scratch: scratch, devices: devices, tty: tty, proc: proc)
     }
 
-    /// Each grant with the key an error about it names ("read", or "filesystem.read (policy.yaml:4:9)").
-    init(grants read: [(path: String, key: String)], _ write: [(path: String, key: String)], _ exec: [(path: String, key: String)],
+    /// A path granted, with the key an error about it names ("read", or "filesystem.read (policy.yaml:4:9)"),
+    /// and whether a path that does not exist grants nothing rather than failing.
+    struct Grant {
+        var path: String
+        var key: String
+        var optional = false
+        init(_ path: String, _ key: String, optional: Bool = false) { self.path = path; self.key = key; self.optional = optional }
+    }
+
+    init(grants read: [Grant], _ write: [Grant], _ exec: [Grant],
          tmpfs: [Tmpfs], hide: [String], scratch: Scratch?, devices: Bool, tty: Bool, proc: Bool) throws(LaunchError) {
         var nodes: [Node] = []
         var grants: [String: (writable: Bool, executable: Bool, isDirectory: Bool)] = [:]
         var order: [String] = []
         for (paths, writable, executable) in [(read, false, false), (write, true, false), (exec, false, true)] {
-            for (path, key) in paths {
-                let resolved = try Self.resolve(path, key: key)
+            for grant in paths {
+                let resolved: (path: String, isDirectory: Bool, symlinks: [(path: String, target: String)])
+                do throws(LaunchError) { resolved = try Self.resolve(grant.path, key: grant.key) } catch {
+                    if grant.optional, error.errno == .noSuchFileOrDirectory || error.errno == .notDirectory { continue }
+                    throw error
+                }
                 for link in resolved.symlinks { nodes.append(Node(path: link.path, kind: .symlink(target: link.target))) }
                 if let old = grants[resolved.path] {
                     grants[resolved.path] = (old.writable || writable, old.executable || executable, old.isDirectory)
@@ -90,6 +104,19 @@ public struct MountView: Sendable, Equatable {
                     order.append(resolved.path)
                 }
             }
+        }
+        // Landlock gives a path the rights of every grant above it: a bind beneath an exec or write grant
+        // (a writable working directory under `exec: [/]`) gets them too, so a grant means the same with
+        // or without the view.
+        func covered(_ path: String, by granted: [String: (writable: Bool, executable: Bool, isDirectory: Bool)],
+                     _ right: KeyPath<(writable: Bool, executable: Bool, isDirectory: Bool), Bool>) -> Bool {
+            granted.contains { key, value in value[keyPath: right] && (key == "/" || path == key || path.hasPrefix(key + "/")) }
+        }
+        let original = grants
+        for path in order {
+            let old = grants[path]!
+            grants[path] = (old.writable || covered(path, by: original, \.writable),
+                            old.executable || covered(path, by: original, \.executable), old.isDirectory)
         }
         for path in order {
             let grant = grants[path]!
@@ -114,6 +141,21 @@ public struct MountView: Sendable, Equatable {
             // A path that is not there, or not reachable, is hidden already.
             guard let resolved = try? Self.resolve(path, key: "hide") else { continue }
             nodes.append(Node(path: resolved.path, kind: .hide(isDirectory: resolved.isDirectory)))
+        }
+        // A file system of the view's own takes the place of a grant at its path (a grant of /proc with a
+        // fresh /proc, of /tmp with a private tmpfs there); beneath /proc and /dev only what the view makes
+        // exists. Landlock still gives the grant's rights there (`LandlockPlan.rules(for:run:)`).
+        let own = nodes.compactMap { node -> (path: [String], closed: Bool)? in
+            switch node.kind {
+            case .tmpfs: (node.components, false)
+            case .devices, .proc: (node.components, true)
+            default: nil
+            }
+        }
+        nodes.removeAll { node in
+            guard case .bind = node.kind else { return false }
+            let path = node.components
+            return own.contains { $0.path == path || ($0.closed && Self.isPrefix($0.path, of: path)) }
         }
         (operations, mounts) = try Self.place(nodes)
         if bh_mount_setattr_available() == 0 { try Self.refuseSubmounts(of: operations) }
@@ -144,7 +186,7 @@ public struct MountView: Sendable, Equatable {
     private struct Node {
         enum Kind {
             case bind(source: String, writable: Bool, executable: Bool, isDirectory: Bool)
-            case tmpfs(sizeBytes: UInt64, mode: UInt32)
+            case tmpfs(sizeBytes: UInt64?, mode: UInt32)
             case devices(tty: Bool)
             case proc
             case symlink(target: String)
@@ -302,10 +344,40 @@ public struct MountView: Sendable, Equatable {
                 mounts.append((path, true, nil))
             case .hide(let isDirectory):
                 operations.append(.hide(path: node.path, isDirectory: isDirectory))
-                mounts.append((path, true, nil))
+                // A hidden directory is an empty tmpfs, on which a grant beneath it (a working directory in a
+                // hidden home) gets its mount point; read-only once that is in place.
+                mounts.append((path, !isDirectory, nil))
+                if isDirectory { seals.append(.seal(path: node.path)) }
             }
         }
         return (operations + seals, mounts)
+    }
+
+    /// The file systems the view mounts of its own, which hold none of the host's files: Landlock rules
+    /// made in the parent (on the host's files) do not reach them, so the child adds theirs once they exist.
+    public enum OwnMount: Sendable, Equatable {
+        case tmpfs(String), devices(String), proc(String)
+        public var path: String {
+            switch self {
+            case .tmpfs(let path), .devices(let path), .proc(let path): path
+            }
+        }
+    }
+
+    public var ownMounts: [OwnMount] {
+        operations.compactMap {
+            switch $0 {
+            case .tmpfs(let path, _, _): .tmpfs(path)
+            case .devices(let path, _): .devices(path)
+            case .proc(let path): .proc(path)
+            default: nil
+            }
+        }
+    }
+
+    /// True when the view's root is a tmpfs of its own (nothing binds the host's `/` there).
+    public var rootIsOwn: Bool {
+        !operations.contains { if case .bind(_, "/", _, _) = $0 { true } else { false } }
     }
 
     /// The directories that make `directory` (a path of the view) exist, when it lies on a tmpfs of the

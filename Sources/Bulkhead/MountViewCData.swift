@@ -23,7 +23,9 @@ final class MountViewCData {
     ///   - extra: ops made after the view's own mounts and before the seals (the working directory's).
     ///   - freshProc: mount a new proc rather than bind the host's (see `MountView.Operation.proc`).
     ///   - staging: a host directory the staging tmpfs may cover for a moment (in the child's namespace).
-    init(_ view: MountView, extra: [MountView.Operation], freshProc: Bool, staging: String) {
+    ///   - landlock: rules for the view's own file systems (paths of the view) and the ruleset they go into.
+    init(_ view: MountView, extra: [MountView.Operation], freshProc: Bool, staging: String,
+         landlock: (rules: [(path: String, access: UInt64)], ruleset: Int32) = ([], -1)) {
         var list: [(bh_mount_op, String)] = []
         var madeHiddenFile = false
         func op(_ kind: bh_mount_kind, source: String? = nil, target: String, data: String? = nil, attr: UInt64 = 0, mode: UInt32 = 0,
@@ -41,7 +43,8 @@ final class MountViewCData {
                 op(BH_MOUNT_BIND, source: Self.oldRoot + source, target: Self.newRoot + target, attr: attr,
                    "bind \(source) \(writable ? "writable" : "read-only")\(executable ? "" : ", noexec") at \(target)")
             case .tmpfs(let path, let size, let mode):
-                op(BH_MOUNT_FS, source: "tmpfs", target: Self.newRoot + path, data: "size=\(size),mode=\(String(mode, radix: 8))",
+                let data = (size.map { "size=\($0)," } ?? "") + "mode=\(String(mode, radix: 8))"
+                op(BH_MOUNT_FS, source: "tmpfs", target: Self.newRoot + path, data: data,
                    attr: Self.baseAttributes | UInt64(BH_MOUNT_ATTR_NOEXEC.rawValue), "mount a tmpfs at \(path)")
             case .devices(let path, let tty):
                 op(BH_MOUNT_FS, source: "tmpfs", target: Self.newRoot + path, data: "size=64k,mode=755",
@@ -75,7 +78,9 @@ final class MountViewCData {
             case .hide(let path, let isDirectory):
                 let sealed = Self.baseAttributes | UInt64(BH_MOUNT_ATTR_RDONLY.rawValue | BH_MOUNT_ATTR_NOEXEC.rawValue)
                 if isDirectory {
-                    op(BH_MOUNT_FS, source: "tmpfs", target: Self.newRoot + path, data: "size=4k,mode=0", attr: sealed, "hide \(path)")
+                    // Sealed read-only at the end (MountView places a seal): a grant may lie beneath.
+                    op(BH_MOUNT_FS, source: "tmpfs", target: Self.newRoot + path, data: "size=4k,mode=755",
+                       attr: Self.baseAttributes | UInt64(BH_MOUNT_ATTR_NOEXEC.rawValue), "hide \(path)")
                 } else {
                     if !madeHiddenFile {
                         op(BH_MOUNT_FILE, target: Self.hiddenFile, mode: 0, "make the empty file that hides files")
@@ -90,6 +95,12 @@ final class MountViewCData {
         let all = view.operations
         let firstSeal = all.firstIndex { if case .seal = $0 { true } else { false } } ?? all.endIndex
         for operation in all[..<firstSeal] + extra + all[firstSeal...] { place(operation) }
+        if landlock.ruleset >= 0 {
+            for rule in landlock.rules {
+                op(BH_MOUNT_LANDLOCK, target: rule.path == "/" ? Self.newRoot : Self.newRoot + rule.path, attr: rule.access,
+                   "grant \(LandlockAccess.describe(rule.access)) beneath \(rule.path) in the Landlock ruleset")
+            }
+        }
 
         let pointer = UnsafeMutablePointer<bh_mount_op>.allocate(capacity: max(list.count, 1))
         for (index, entry) in list.enumerated() { pointer[index] = entry.0 }
@@ -99,18 +110,20 @@ final class MountViewCData {
             staging: copy(staging), staging_new_root: copy(staging + Self.newRoot), staging_old_root: copy(staging + Self.oldRoot),
             new_root: copy(Self.newRoot), old_root: copy(Self.oldRoot), tmpfs: copy("tmpfs"),
             staging_data: copy("size=64k,mode=700"), root_data: copy("size=1m,mode=755"), slash: copy("/"), dot: copy("."),
-            ops: UnsafePointer(pointer), op_count: Int32(list.count))
+            ops: UnsafePointer(pointer), op_count: Int32(list.count), landlock_ruleset: landlock.ruleset)
     }
 
     /// The view of a launch: its working directory made where it lies on a tmpfs of the view, proc as the
     /// namespaces allow, and the staging tmpfs over /tmp (or /mnt where there is no /tmp).
-    convenience init(for view: MountView, workdir: String?, namespaces: TaskNamespaces) {
+    convenience init(for view: MountView, workdir: String?, namespaces: TaskNamespaces,
+                     landlock: (rules: [(path: String, access: UInt64)], ruleset: Int32) = ([], -1)) {
         let candidates: [String] = ["/tmp", "/mnt", "/run"]
         let staging = candidates.first { (path: String) -> Bool in
             var info = stat()
             return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
         } ?? "/tmp"
-        self.init(view, extra: workdir.map(view.directories(making:)) ?? [], freshProc: namespaces.mayMountFreshProc, staging: staging)
+        self.init(view, extra: workdir.map(view.directories(making:)) ?? [], freshProc: namespaces.mayMountFreshProc, staging: staging,
+                  landlock: landlock)
     }
 
     /// What to do about a view the kernel refused.

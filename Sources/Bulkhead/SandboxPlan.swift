@@ -32,8 +32,12 @@ public final class SandboxPlan: @unchecked Sendable {
     let namespaces: TaskNamespaces
     /// Bulkhead holds CAP_SYS_ADMIN: it makes namespaces without a user namespace around them.
     let holdsSysAdmin: Bool
-    /// The file system the task sees, in a mount namespace of its own; nil: the launcher's.
+    /// The file system the task sees, in a mount namespace of its own, as the library's caller gave it; nil:
+    /// the launcher's, or the policy's (`viewFromPolicy`).
     public let mountView: MountView?
+    /// Each launch builds the view its policy's `filesystem:` describes (its `$CWD`, `$SCRATCH` and `$COMMAND`
+    /// differ between runs): the policy restricts files and the task has a mount namespace.
+    let viewFromPolicy: Bool
     /// The task may call into the kernel keyring, where the key sealing the caches lives (`CacheSeal`).
     let taskReachesTheKeyring: Bool
     /// The Landlock domain for `filesystem:` and `network:`; nil when the policy has neither (or, best-effort,
@@ -117,14 +121,31 @@ public final class SandboxPlan: @unchecked Sendable {
             throw LaunchError(stage: .capabilities, message: "the policy keeps \(missing), which bulkhead does not hold",
                               hint: "run bulkhead as root, or remove them from capabilities.keep")
         }
-        if let mountView { try mountView.refuseUndoing(keepCaps: keepCaps) }
         // Without CAP_SETPCAP the bounding set cannot shrink; no_new_privs (always set) still stops the task
         // from gaining capabilities through set-uid or file-capability binaries.
         dropBoundingSet = Capabilities.holds(held.effective, CapabilityNames.setpcap)
         scopesSignals = SignalScope.available
         holdsSysAdmin = Capabilities.holds(held.effective, CapabilityNames.sysAdmin)
         let planned = TaskNamespaces.plan(for: policy, holdsSysAdmin: holdsSysAdmin, identity: identity.map { ($0.uid, $0.gid) })
-        let viewed = mountView == nil ? planned : planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
+        let filesystem = policy.filesystem
+        viewFromPolicy = mountView == nil && planned.hasMountNamespace
+            && (filesystem?.restricts == true || filesystem?.shapesMountView == true)
+        if let filesystem, filesystem.shapesMountView, !planned.hasMountNamespace {
+            let key = filesystem.tmpfs.isEmpty ? "filesystem.hide" : "filesystem.tmpfs"
+            let at = (filesystem.tmpfs.first ?? filesystem.hide.first)?.location.map { "\($0): " } ?? ""
+            guard filesystem.bestEffort else {
+                throw LaunchError(stage: .plan, message: "\(at)\(key) needs a mount namespace, which this policy does not make",
+                                  hint: "add mount to namespaces, or set filesystem.best-effort: true to run without it")
+            }
+            notes.append("\(key): not applied: the policy makes no mount namespace (best-effort)")
+        }
+        if mountView != nil || viewFromPolicy { try MountView.refuseUndoing(keepCaps: keepCaps) }
+        var viewed = planned
+        if mountView != nil {
+            viewed = planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
+        } else if viewFromPolicy {
+            viewed.mountViewRequired = !(policy.namespaces?.isBestEffort(.mount) ?? false)
+        }
         // The listener needs init to keep it (notify_child.c): a pid namespace of bulkhead's own, left out
         // where it cannot be made (violations are then named from the kernel log, as root only).
         if notifyingFilter != nil, !viewed.hasInit {

@@ -25,10 +25,9 @@ struct TaskRuleset {
     private static let openPath: Int32 = 0o10000000
 
     /// - Parameters:
-    ///   - workingDirectory: what `$CWD` means for this run.
-    ///   - scratch: what `$SCRATCH` means, when the run has a scratch directory.
+    ///   - run: what `$CWD`, `$SCRATCH` and `$COMMAND` mean for this run.
     ///   - shieldRoots: the cgroup mount points to keep a task out of (`CgroupShield`), when it needs that.
-    static func make(_ plan: LandlockPlan, workingDirectory: String, scratch: String?, shieldRoots: [String]?) throws(LaunchError)
+    static func make(_ plan: LandlockPlan, run: RunPaths, shieldRoots: [String]?) throws(LaunchError)
         -> TaskRuleset
     {
         let shieldWrites = shieldRoots == nil ? 0 : CgroupShield.handled
@@ -44,7 +43,7 @@ struct TaskRuleset {
             var rules = 0
             var warnings: [String] = []
             for rule in plan.paths {
-                let path = rule.grant.resolved(workingDirectory: workingDirectory, scratch: scratch)
+                let path = rule.grant.resolved(run)
                 rules += try add(rule, path: path, ruleset: fd, shieldRoots: shieldRoots, warnings: &warnings)
             }
             if let shieldRoots, plan.handledFilesystem == 0 {
@@ -77,6 +76,8 @@ struct TaskRuleset {
         let fd = open(path, openPath | O_CLOEXEC)
         guard fd >= 0 else {
             let err = Errno.current
+            // An optional grant ("/lib64?") of what this machine lacks grants nothing.
+            if rule.grant.optional, err == .noSuchFileOrDirectory || err == .notDirectory { return 0 }
             throw LaunchError(
                 stage: .landlock, errno: err, message: "\(where_)\(rule.key) grants \(path), which cannot be opened",
                 hint: err == .noSuchFileOrDirectory ? "create it, or remove it from \(rule.key)" : nil)
@@ -122,11 +123,11 @@ struct TaskRuleset {
 
     /// Whether `executable` lies beneath a grant with the EXECUTE right: otherwise the kernel refuses
     /// its execve with EACCES, which the launcher says more plainly before the fork.
-    static func grantsExecution(of executable: String, _ plan: LandlockPlan, workingDirectory: String, scratch: String?) -> Bool {
+    static func grantsExecution(of executable: String, _ plan: LandlockPlan, run: RunPaths) -> Bool {
         guard let real = realPath(executable) else { return true }  // execve reports what is wrong with it
         return plan.paths.contains { rule in
             guard rule.access & LandlockAccess.execute != 0,
-                let granted = realPath(rule.grant.resolved(workingDirectory: workingDirectory, scratch: scratch))
+                let granted = realPath(rule.grant.resolved(run))
             else { return false }
             return real == granted || real.hasPrefix(granted == "/" ? "/" : granted + "/")
         }

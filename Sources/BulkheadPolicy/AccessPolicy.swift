@@ -15,31 +15,67 @@ public struct PolicyLocation: Sendable, Equatable, Hashable, CustomStringConvert
     public var description: String { "\(file):\(line):\(column)" }
 }
 
-/// One path of a `read`, `write`, `exec` or `unix` list, as written: absolute, or starting with `$CWD`
-/// (the run's working directory) or `$SCRATCH` (the run's scratch directory), which are resolved per
-/// launch. Two grants are equal when their paths are: where they were written does not change what they
-/// grant (a policy printed by `policy show` loads back equal).
+/// One path of a `read`, `write`, `exec`, `unix`, `tmpfs` or `hide` list, as written: absolute, or starting
+/// with `$CWD` (the run's working directory), `$SCRATCH` (the run's scratch directory) or `$COMMAND` (the
+/// executable the run starts), which are resolved per launch. A trailing `?` makes the grant optional: where
+/// the path does not exist it grants nothing, instead of refusing the run (bubblewrap's `--ro-bind-try`), so
+/// one policy serves machines with and without, say, `/lib64`. Two grants are equal when their paths and
+/// optionality are: where they were written does not change what they grant (a policy printed by
+/// `policy show` loads back equal).
 public struct PathGrant: Sendable, Equatable, Hashable, CustomStringConvertible {
     public var path: String
+    public var optional: Bool
     public var location: PolicyLocation?
 
-    public init(_ path: String, location: PolicyLocation? = nil) { self.path = path; self.location = location }
+    public init(_ path: String, optional: Bool = false, location: PolicyLocation? = nil) {
+        self.path = path; self.optional = optional; self.location = location
+    }
 
-    public static func == (a: PathGrant, b: PathGrant) -> Bool { a.path == b.path }
-    public func hash(into hasher: inout Hasher) { hasher.combine(path) }
-    public var description: String { path }
+    /// A grant as a policy writes it: "/lib64?" is the optional grant of /lib64.
+    public init(written: String, location: PolicyLocation? = nil) {
+        let optional = written.count > 1 && written.hasSuffix("?")
+        self.init(optional ? String(written.dropLast()) : written, optional: optional, location: location)
+    }
+
+    public static func == (a: PathGrant, b: PathGrant) -> Bool { a.path == b.path && a.optional == b.optional }
+    public func hash(into hasher: inout Hasher) { hasher.combine(path); hasher.combine(optional) }
+    /// As written in a policy.
+    public var written: String { optional ? path + "?" : path }
+    public var description: String { written }
 
     /// The placeholders a grant may start with.
     public static let workingDirectory = "$CWD"
     public static let scratchDirectory = "$SCRATCH"
+    public static let command = "$COMMAND"
+    public static let placeholders = [workingDirectory, scratchDirectory, command]
 
-    /// The path for one run: `$CWD` and `$SCRATCH` replaced by that run's directories.
-    public func resolved(workingDirectory: String, scratch: String?) -> String {
-        for (name, value) in [(Self.workingDirectory, workingDirectory), (Self.scratchDirectory, scratch ?? "")]
+    /// The path for one run: `$CWD`, `$SCRATCH` and `$COMMAND` replaced by that run's.
+    public func resolved(_ run: RunPaths) -> String {
+        for (name, value) in [(Self.workingDirectory, run.workingDirectory), (Self.scratchDirectory, run.scratch ?? ""),
+                              (Self.command, run.command ?? "")]
         where path == name || path.hasPrefix(name + "/") {
             return value + path.dropFirst(name.count)
         }
         return path
+    }
+
+    /// The path for one run, with only a working and a scratch directory known.
+    public func resolved(workingDirectory: String, scratch: String?) -> String {
+        resolved(RunPaths(workingDirectory: workingDirectory, scratch: scratch))
+    }
+}
+
+/// What the placeholders of a grant mean for one run.
+public struct RunPaths: Sendable, Equatable {
+    /// `$CWD`: the working directory the task starts in.
+    public var workingDirectory: String
+    /// `$SCRATCH`: the run's scratch directory, when it has one.
+    public var scratch: String?
+    /// `$COMMAND`: the absolute path of the executable the run starts.
+    public var command: String?
+
+    public init(workingDirectory: String, scratch: String? = nil, command: String? = nil) {
+        self.workingDirectory = workingDirectory; self.scratch = scratch; self.command = command
     }
 }
 
@@ -53,6 +89,14 @@ public struct FilesystemPolicy: Sendable, Equatable {
     public var write: [PathGrant] = []
     /// Read, and execute beneath.
     public var exec: [PathGrant] = []
+    /// True when the policy shapes a mount namespace's view beyond the grants (`tmpfs`, `hide`).
+    public var shapesMountView: Bool { !tmpfs.isEmpty || !hide.isEmpty }
+    /// Private tmpfs mounts (a mount namespace's file-system view only): empty, writable, not executable,
+    /// gone with the task.
+    public var tmpfs: [PathGrant] = []
+    /// Paths that do not exist inside (a mount namespace's file-system view only): a directory is covered
+    /// by an empty one, a file by an empty file. The last component may hold `*` (`/etc/ssh/ssh_host_*`).
+    public var hide: [PathGrant] = []
     /// True when the view is restricted (one of the lists was written).
     public var restricts = false
     /// A private writable directory per run (`BULKHEAD_SCRATCH`), removed afterwards.
@@ -61,10 +105,10 @@ public struct FilesystemPolicy: Sendable, Equatable {
     public var bestEffort = false
 
     public init(
-        read: [PathGrant] = [], write: [PathGrant] = [], exec: [PathGrant] = [], restricts: Bool = false,
-        scratch: Bool = false, bestEffort: Bool = false
+        read: [PathGrant] = [], write: [PathGrant] = [], exec: [PathGrant] = [], tmpfs: [PathGrant] = [], hide: [PathGrant] = [],
+        restricts: Bool = false, scratch: Bool = false, bestEffort: Bool = false
     ) {
-        self.read = read; self.write = write; self.exec = exec; self.restricts = restricts
+        self.read = read; self.write = write; self.exec = exec; self.tmpfs = tmpfs; self.hide = hide; self.restricts = restricts
         self.scratch = scratch; self.bestEffort = bestEffort
     }
 }

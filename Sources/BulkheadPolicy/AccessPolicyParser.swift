@@ -1,8 +1,8 @@
 /// The `filesystem:` and `network:` sections of a policy file (see `AccessPolicy.swift`).
 extension PolicyFileParser {
-    static let filesystemKeys = ["read", "write", "exec", "scratch", "best-effort"]
+    static let filesystemKeys = ["read", "write", "exec", "tmpfs", "hide", "scratch", "best-effort", "inherit"]
     static let networkKeys = ["connect", "bind", "unix", "best-effort"]
-    static let placeholders = [PathGrant.workingDirectory, PathGrant.scratchDirectory]
+    static let placeholders = PathGrant.placeholders
 
     func filesystem(_ node: YAMLNode) throws(PolicyError) -> PolicyLayer.FilesystemLayer {
         let entries = try reader.mapping(
@@ -14,7 +14,10 @@ extension PolicyFileParser {
             case "read": layer.read = try pathGrants(value, key: "filesystem.read")
             case "write": layer.write = try pathGrants(value, key: "filesystem.write")
             case "exec": layer.exec = try pathGrants(value, key: "filesystem.exec")
+            case "tmpfs": layer.tmpfs = try pathGrants(value, key: "filesystem.tmpfs", placeholders: false)
+            case "hide": layer.hide = try pathGrants(value, key: "filesystem.hide", placeholders: false)
             case "scratch": layer.scratch = try reader.bool(value, expected: "scratch")
+            case "inherit": layer.inherit = try reader.bool(value, expected: "inherit")
             default: layer.bestEffort = try reader.bool(value, expected: "best-effort")
             }
         }
@@ -49,11 +52,18 @@ extension PolicyFileParser {
     }
 
     /// A list of paths, each absolute or starting with a placeholder, kept with where it was written.
-    private func pathGrants(_ node: YAMLNode, key: String) throws(PolicyError) -> [PathGrant] {
+    /// - Parameter placeholders: `$CWD` and the like are allowed (not for mounts of the view's own).
+    private func pathGrants(_ node: YAMLNode, key: String, placeholders: Bool = true) throws(PolicyError) -> [PathGrant] {
         var grants: [PathGrant] = []
         for item in try reader.list(node, expected: "a list of paths") {
-            let path = try reader.name(item, expected: "a path")
-            if path.hasPrefix("$") {
+            let written = try reader.name(item, expected: "a path")
+            let location = PolicyLocation(file: reader.file, line: item.line, column: item.column)
+            let grant = PathGrant(written: written, location: location)
+            let path = grant.path
+            if path.hasPrefix("$") && !placeholders {
+                throw reader.error(item, "\(key) takes absolute paths, got '\(path)'",
+                                   hint: "the working, scratch and command paths are granted with read, write and exec")
+            } else if path.hasPrefix("$") {
                 let name = String(path.prefix { $0 != "/" })
                 guard Self.placeholders.contains(name) else {
                     throw reader.error(
@@ -66,7 +76,14 @@ extension PolicyFileParser {
                     item, "\(key) takes absolute paths, got '\(path)'",
                     hint: "write /\(path), or $CWD/\(path) for one beneath the working directory")
             }
-            let grant = PathGrant(path, location: PolicyLocation(file: reader.file, line: item.line, column: item.column))
+            if path.split(separator: "/").contains(where: { $0 == ".." }) {
+                throw reader.error(item, "\(key): '\(path)' goes up with '..'", hint: "name the path it means, without '..'")
+            }
+            if path.contains("*"),
+                key != "filesystem.hide" || path.split(separator: "/").dropLast().contains(where: { $0.contains("*") }) {
+                throw reader.error(item, "\(key): '\(path)' has a '*' where none is allowed",
+                                   hint: "only filesystem.hide takes a '*', in the last component: /etc/ssh/ssh_host_*")
+            }
             if !grants.contains(grant) { grants.append(grant) }
         }
         return grants

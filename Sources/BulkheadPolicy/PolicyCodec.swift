@@ -53,13 +53,15 @@ public enum PolicyCodec {
     /// there at launch, also when the policy came from the cache).
     private static func encodeAccess(_ policy: Policy, into lines: inout [[String]]) {
         func grant(_ kind: String, _ g: PathGrant) -> [String] {
-            [kind, g.path] + (g.location.map { [$0.file, String($0.line), String($0.column)] } ?? [])
+            [kind, g.written] + (g.location.map { [$0.file, String($0.line), String($0.column)] } ?? [])
         }
         if let f = policy.filesystem {
             lines.append(["fs", f.restricts ? "1" : "0", f.scratch ? "1" : "0", f.bestEffort ? "1" : "0"])
             for g in f.read { lines.append(grant("fs-read", g)) }
             for g in f.write { lines.append(grant("fs-write", g)) }
             for g in f.exec { lines.append(grant("fs-exec", g)) }
+            for g in f.tmpfs { lines.append(grant("fs-tmpfs", g)) }
+            for g in f.hide { lines.append(grant("fs-hide", g)) }
         }
         switch policy.network {
         case .host: break
@@ -74,10 +76,10 @@ public enum PolicyCodec {
 
     private static func decodeGrant(_ fields: inout FieldCursor) -> PathGrant? {
         guard let path = fields.next() else { return nil }
-        guard let file = fields.next() else { return PathGrant(path) }
+        guard let file = fields.next() else { return PathGrant(written: path) }
         guard let line = fields.next().flatMap(Digits.number), let column = fields.next().flatMap(Digits.number), fields.atEnd,
               line < 1 << 31, column < 1 << 31 else { return nil }
-        return PathGrant(path, location: PolicyLocation(file: file, line: Int(line), column: Int(column)))
+        return PathGrant(written: path, location: PolicyLocation(file: file, line: Int(line), column: Int(column)))
     }
 
     private static func decodePorts(_ fields: inout FieldCursor) -> [UInt16]? {
@@ -176,11 +178,15 @@ public enum PolicyCodec {
                 guard let restricts = fields.next(), let scratch = fields.next(), let bestEffort = fields.next(), fields.atEnd
                 else { return nil }
                 policy.filesystem = FilesystemPolicy(restricts: restricts == "1", scratch: scratch == "1", bestEffort: bestEffort == "1")
-            case "fs-read", "fs-write", "fs-exec":
+            case "fs-read", "fs-write", "fs-exec", "fs-tmpfs", "fs-hide":
                 guard policy.filesystem != nil, let g = decodeGrant(&fields) else { return nil }
-                if key == "fs-read" { policy.filesystem?.read.append(g) }
-                else if key == "fs-write" { policy.filesystem?.write.append(g) }
-                else { policy.filesystem?.exec.append(g) }
+                switch key {
+                case "fs-read": policy.filesystem?.read.append(g)
+                case "fs-write": policy.filesystem?.write.append(g)
+                case "fs-exec": policy.filesystem?.exec.append(g)
+                case "fs-tmpfs": policy.filesystem?.tmpfs.append(g)
+                default: policy.filesystem?.hide.append(g)
+                }
             case "net":
                 guard let mode = fields.next() else { return nil }
                 if mode == "none", fields.atEnd { policy.network = .none; continue }

@@ -42,6 +42,7 @@ struct PolicyFileParser {
         }
         try reader.checkKeys(entries, allowed: Self.topLevelKeys, in: what)
         var layer = PolicyLayer()
+        var networkNode: YAMLNode?
         for (key, keyNode, value) in entries {
             switch key {
             case "version": break
@@ -63,11 +64,21 @@ struct PolicyFileParser {
             case "user": layer.user = try user(value)
             case "namespaces": layer.namespaces = try NamespaceSectionParser(reader: reader).parse(value)
             case "filesystem": layer.filesystem = try filesystem(value)
-            case "network": layer.network = try network(value)
+            case "network":
+                layer.network = try network(value)
+                networkNode = value
             case "audit": layer.audit = try audit(value)
             default:
                 throw reader.error(keyNode, "unknown key '\(key)'") // unreachable: mapping() checked the keys
             }
+        }
+        // A network namespace has no network but its own loopback: port rules beside it would be a
+        // contradiction that silently wins over the rules. (`host` beside `net` is what a printed policy
+        // says of a network namespace without `network: none`: the namespace holds.)
+        if let networkNode, case .rules = layer.network, layer.namespaces?.enabled?.contains(.net) == true {
+            throw reader.error(networkNode, "network: rules use the host's network, but namespaces "
+                                   + "gives the task a network namespace of its own, which has none",
+                               hint: "remove net from namespaces, or write 'network: none'")
         }
         return layer
     }

@@ -59,8 +59,11 @@ struct PolicyLayer {
         var read: [PathGrant]?
         var write: [PathGrant]?
         var exec: [PathGrant]?
+        var tmpfs: [PathGrant]?
+        var hide: [PathGrant]?
         var scratch: Bool?
         var bestEffort: Bool?
+        var inherit: Bool?
     }
     var audit: AuditPromise?
 
@@ -110,15 +113,25 @@ struct PolicyLayer {
         if let workdir { p.workdir = workdir }
         if let user { p.user = user }
         if let namespaces { p.namespaces = namespaces.apply(to: p.namespaces) }
+        // A file that puts the task on the host's network (`host`, port rules) takes it out of an inherited
+        // network namespace, which would leave it none; its own `namespaces` cannot ask for both (parser).
+        if let network, network != .none, namespaces?.enabled == nil, var inherited = p.namespaces {
+            inherited.enabled.removeAll { $0 == .net }
+            inherited.bestEffort.removeAll { $0 == .net }
+            p.namespaces = inherited
+        }
         if let filesystem {
-            // Grant lists add up, as `allow` does; scratch and best-effort replace the parent's.
-            var f = p.filesystem ?? FilesystemPolicy()
+            // Grant lists add up, as `allow` does; scratch and best-effort replace the parent's. With
+            // `inherit: false` the section starts from nothing: a narrower view than the parent's.
+            var f = filesystem.inherit == false ? FilesystemPolicy() : p.filesystem ?? FilesystemPolicy()
             func adding(_ grants: [PathGrant]?, to list: [PathGrant]) -> [PathGrant] {
                 list + (grants ?? []).filter { !list.contains($0) }
             }
             f.read = adding(filesystem.read, to: f.read)
             f.write = adding(filesystem.write, to: f.write)
             f.exec = adding(filesystem.exec, to: f.exec)
+            f.tmpfs = adding(filesystem.tmpfs, to: f.tmpfs)
+            f.hide = adding(filesystem.hide, to: f.hide)
             if filesystem.read != nil || filesystem.write != nil || filesystem.exec != nil { f.restricts = true }
             if let scratch = filesystem.scratch { f.scratch = scratch }
             if let bestEffort = filesystem.bestEffort { f.bestEffort = bestEffort }

@@ -10,21 +10,7 @@ public enum PolicyPrinter {
         if let description = policy.description { out.append("description: \(quote(description))") }
 
         if let s = policy.seccomp {
-            out.append("seccomp:")
-            out.append("  default: \(quote(s.defaultAction.description))")
-            if s.mode != .enforce { out.append("  mode: \(s.mode.rawValue)") }
-            out.append(s.allow.isEmpty ? "  allow: []" : "  allow:")
-            for name in s.allow { out.append("    - \(quote(name))") }
-            out.append(s.rules.isEmpty ? "  rules: []" : "  rules:")
-            // One line per rule: resolved policies have many (several `ne` become masked-eq alternatives).
-            for rule in s.rules {
-                var line = "    - { syscall: \(quote(rule.syscall)), action: \(quote(rule.action.description))"
-                if !rule.conditions.isEmpty {
-                    line += ", when: [\(rule.conditions.map(condition).joined(separator: ", "))]"
-                }
-                if rule.report { line += ", report: true" }
-                out.append(line + " }")
-            }
+            out += seccomp(s)
         } else {
             out.append("seccomp: none")
         }
@@ -89,10 +75,29 @@ public enum PolicyPrinter {
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// The `seccomp:` section.
+    static func seccomp(_ s: SeccompPolicy) -> [String] {
+        var out = ["seccomp:", "  default: \(quote(s.defaultAction.description))"]
+        if s.mode != .enforce { out.append("  mode: \(s.mode.rawValue)") }
+        out.append(s.allow.isEmpty ? "  allow: []" : "  allow:")
+        for name in s.allow { out.append("    - \(quote(name))") }
+        out.append(s.rules.isEmpty ? "  rules: []" : "  rules:")
+        // One line per rule: resolved policies have many (several `ne` become masked-eq alternatives).
+        for rule in s.rules {
+            var line = "    - { syscall: \(quote(rule.syscall)), action: \(quote(rule.action.description))"
+            if !rule.conditions.isEmpty {
+                line += ", when: [\(rule.conditions.map(condition).joined(separator: ", "))]"
+            }
+            if rule.report { line += ", report: true" }
+            out.append(line + " }")
+        }
+        return out
+    }
+
     /// `filesystem:` and `network:`.
     static func access(_ policy: Policy) -> [String] {
         var out: [String] = []
-        func paths(_ grants: [PathGrant]) -> String { "[\(grants.map { quote($0.path) }.joined(separator: ", "))]" }
+        func paths(_ grants: [PathGrant]) -> String { "[\(grants.map { quote($0.written) }.joined(separator: ", "))]" }
         if let f = policy.filesystem {
             out.append("filesystem:")
             if f.restricts {
@@ -100,6 +105,8 @@ public enum PolicyPrinter {
                 out.append("  write: \(paths(f.write))")
                 out.append("  exec: \(paths(f.exec))")
             }
+            if !f.tmpfs.isEmpty { out.append("  tmpfs: \(paths(f.tmpfs))") }
+            if !f.hide.isEmpty { out.append("  hide: \(paths(f.hide))") }
             out.append("  scratch: \(f.scratch)")
             out.append("  best-effort: \(f.bestEffort)")
         }

@@ -107,10 +107,25 @@ static long bind_tree(const char *source, const char *target) {
     return r;
 }
 
+/* A Landlock rule for a file system of the view's own. The ruleset is the task's, entered later (child.c);
+   a rule names an inode, so it holds wherever the pivot puts the mount. */
+static long grant_beneath(int ruleset, const char *directory, uint64_t access) {
+    long fd = sys(SYS_openat, AT_FDCWD, (long)directory, O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW, 0, 0);
+    if (fd < 0) return fd;
+    /* struct landlock_path_beneath_attr is packed: 12 bytes. */
+    struct __attribute__((packed)) { uint64_t allowed_access; int32_t parent_fd; } rule;
+    rule.allowed_access = access;
+    rule.parent_fd = (int32_t)fd;
+    long r = sys(BH_SYS_landlock_add_rule, ruleset, 1 /* LANDLOCK_RULE_PATH_BENEATH */, (long)&rule, 0, 0);
+    sys(SYS_close, fd, 0, 0, 0, 0);
+    return r;
+}
+
 /* Bit tests, not a switch or a chain of ==: either may compile to a jump table in .rodata, which the child
    must not read. */
-static long make_op(const struct bh_mount_op *op) {
+static long make_op(const struct bh_mount_view *view, const struct bh_mount_op *op) {
     long r;
+    if (op->kind & BH_MOUNT_LANDLOCK) return grant_beneath(view->landlock_ruleset, op->target, op->attr);
     if (op->kind & BH_MOUNT_BIND) {
         r = bind_tree(op->source, op->target);
         return r < 0 ? r : set_attr(op->target, op->attr, 1);
@@ -152,7 +167,7 @@ long bh_child_mount_view(const struct bh_mount_view *view, int *failed) {
     STEP(sys(SYS_chdir, (long)view->slash, 0, 0, 0, 0), BH_VIEW_STEP_FIRST_PIVOT);
     STEP(sys(SYS_mount, (long)view->tmpfs, (long)view->new_root, (long)view->tmpfs, MS_NOSUID | MS_NODEV,
              (long)view->root_data), BH_VIEW_STEP_NEW_ROOT);
-    for (int i = 0; i < view->op_count; i++) STEP(make_op(&view->ops[i]), i);
+    for (int i = 0; i < view->op_count; i++) STEP(make_op(view, &view->ops[i]), i);
     STEP(sys(SYS_chdir, (long)view->new_root, 0, 0, 0, 0), BH_VIEW_STEP_SECOND_PIVOT);
     STEP(sys(SYS_pivot_root, (long)view->dot, (long)view->dot, 0, 0, 0), BH_VIEW_STEP_SECOND_PIVOT);
     /* The staging root now lies over the new one, the old root mounted in it: one lazy unmount detaches

@@ -98,6 +98,7 @@ static const struct bh_mount_view *lay_out_view(struct block *b, const struct bh
         out->staging_data = copies[6]; out->root_data = copies[7]; out->slash = copies[8]; out->dot = copies[9];
         out->ops = ops;
         out->op_count = in->op_count;
+        out->landlock_ruleset = in->landlock_ruleset;
     }
     return out;
 }

@@ -10,7 +10,9 @@ import TestSupport
         filesystem:
           read: [/usr, /etc/ssl]
           write: [$CWD, /var/tmp/out]
-          exec: [/usr/bin]
+          exec: [/usr/bin, /lib64?, $COMMAND]
+          tmpfs: [/tmp, /run]
+          hide: [/root, "/etc/ssh/ssh_host_*"]
           scratch: true
           best-effort: false
         network:
@@ -25,7 +27,9 @@ import TestSupport
         let f = try #require(policy.filesystem)
         #expect(f.read.map(\.path) == ["/usr", "/etc/ssl"])
         #expect(f.write.map(\.path) == ["$CWD", "/var/tmp/out"])
-        #expect(f.exec.map(\.path) == ["/usr/bin"])
+        #expect(f.exec.map(\.written) == ["/usr/bin", "/lib64?", "$COMMAND"])
+        #expect(f.exec.map(\.optional) == [false, true, false])
+        #expect(f.tmpfs.map(\.path) == ["/tmp", "/run"] && f.hide.map(\.path) == ["/root", "/etc/ssh/ssh_host_*"])
         #expect(f.restricts && f.scratch && !f.bestEffort)
         #expect(
             policy.network
@@ -54,8 +58,15 @@ import TestSupport
     @Test(arguments: [
         ("version: 1\nfilesystem: { reed: [/usr] }\n", "p.yaml:2:15: error: unknown key 'reed'", "did you mean 'read'?"),
         (
-            "version: 1\nfilesystem:\n  tmpfs: [/tmp]\n", "p.yaml:3:3: error: unknown key 'tmpfs'",
-            "expected one of: read, write, exec, scratch, best-effort"
+            "version: 1\nfilesystem:\n  tmpfss: [/tmp]\n", "p.yaml:3:3: error: unknown key 'tmpfss'", "did you mean 'tmpfs'?"
+        ),
+        ("version: 1\nfilesystem:\n  tmpfs: [$CWD]\n", "p.yaml:3:11: error: filesystem.tmpfs takes absolute paths", ""),
+        ("version: 1\nfilesystem:\n  read: [/usr/*]\n", "p.yaml:3:10: error: filesystem.read: '/usr/*' has a '*'", "ssh_host_*"),
+        ("version: 1\nfilesystem:\n  hide: [/*/x]\n", "p.yaml:3:10: error: filesystem.hide: '/*/x' has a '*'", ""),
+        ("version: 1\nfilesystem:\n  read: [/usr/../etc]\n", "p.yaml:3:10: error: filesystem.read: '/usr/../etc' goes up", ""),
+        (
+            "version: 1\nnamespaces: [net]\nnetwork: { connect: [443] }\n", "p.yaml:3:10: error: network: rules use the host's network",
+            "remove net from namespaces"
         ),
         (
             "version: 1\nfilesystem:\n  read: [usr/lib]\n", "p.yaml:3:10: error: filesystem.read takes absolute paths, got 'usr/lib'",
@@ -93,6 +104,21 @@ import TestSupport
         // Each grant still points into the file that wrote it.
         #expect(f.read[0].location?.file == dir + "/base.yaml")
         #expect(f.read[1].location?.file == dir + "/child.yaml")
+    }
+
+    /// `inherit: false` starts a file's view from nothing; a network on the host leaves an inherited
+    /// network namespace out (it would have no network at all).
+    @Test func aChildCanNarrowTheViewAndLeaveTheNetworkNamespace() throws {
+        let dir = temporaryDirectory()
+        writeFile(dir + "/base.yaml",
+                  "version: 1\nnamespaces: [pid, net, mount]\nnetwork: none\nfilesystem: { read: [/], tmpfs: [/tmp] }\n")
+        let child = try PolicyLoader.load(
+            text: "version: 1\nextends: ./base.yaml\nfilesystem: { inherit: false, read: [/usr] }\nnetwork: { connect: [443] }\n",
+            file: dir + "/child.yaml")
+        #expect(child.filesystem?.read.map(\.path) == ["/usr"] && child.filesystem?.tmpfs == [])
+        #expect(child.namespaces?.enabled == [.pid, .mount])
+        let added = try PolicyLoader.load(text: "version: 1\nextends: ./base.yaml\nfilesystem: { read: [/usr] }\n", file: dir + "/c2.yaml")
+        #expect(added.filesystem?.read.map(\.path) == ["/", "/usr"] && added.namespaces?.enabled == [.pid, .net, .mount])
     }
 
     @Test func printedPolicyLoadsBackEqual() {

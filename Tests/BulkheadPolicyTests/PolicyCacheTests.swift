@@ -40,9 +40,9 @@ import TestSupport
 
     @Test func garbageIsAMiss() {
         #expect(PolicyCodec.decode("") == nil)
-        #expect(PolicyCodec.decode("bulkhead-policy 1\nlimit\tmemory\tlots\n") == nil)
-        #expect(PolicyCodec.decode("bulkhead-policy 1\nunknown\tx\n") == nil)
-        #expect(PolicyCodec.decode("bulkhead-policy 1\nseccomp\terrno:x\n") == nil)
+        #expect(PolicyCodec.decode("bulkhead-policy 2\nlimit\tmemory\tlots\n") == nil)
+        #expect(PolicyCodec.decode("bulkhead-policy 2\nunknown\tx\n") == nil)
+        #expect(PolicyCodec.decode("bulkhead-policy 2\nseccomp\terrno:x\n") == nil)
     }
 }
 

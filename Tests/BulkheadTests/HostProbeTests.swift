@@ -35,7 +35,7 @@ import Glibc
         let report = HostCheck.run()
         let ids = report.findings.map(\.id)
         #expect(Set(ids).count == ids.count)
-        #expect(report.policies.map(\.name) == ["default", "strict", "tasks"])
+        #expect(report.policies.map(\.name) == ShippedPolicies.names)
         #expect(report.exitCode == (report.policies.allSatisfy(\.canRun) ? 0 : 1))
     }
 }

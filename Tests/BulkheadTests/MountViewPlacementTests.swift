@@ -60,7 +60,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let policy = FilesystemPolicy(read: [PathGrant("$CWD")], write: [PathGrant("$SCRATCH/")], exec: [PathGrant("/usr")],
                                       restricts: true, scratch: true)
-        let view = try MountView(filesystem: policy, workingDirectory: "/etc", scratch: scratch, devices: false, proc: false)
+        let view = try MountView(filesystem: policy, run: RunPaths(workingDirectory: "/etc", scratch: scratch), devices: false, proc: false)
         let direct = try MountView(read: ["/etc"], write: [scratch], exec: ["/usr"], devices: false, proc: false)
         #expect(view == direct)
         #expect(view.operations.contains(.bind(source: scratch, target: scratch, writable: true, executable: false)))
@@ -151,8 +151,8 @@ import Testing
         var policy = TaskRunner.bare()
         policy.capabilities.keep = ["CAP_SYS_ADMIN"]
         let view = try MountView(read: ["/etc"])
-        #expect(throws: LaunchError.self) { try view.refuseUndoing(keepCaps: 1 << UInt64(CapabilityNames.sysAdmin)) }
-        try view.refuseUndoing(keepCaps: 1 << 10) // CAP_NET_BIND_SERVICE: nothing to do with mounts
+        #expect(throws: LaunchError.self) { try MountView.refuseUndoing(keepCaps: 1 << UInt64(CapabilityNames.sysAdmin)) }
+        try MountView.refuseUndoing(keepCaps: 1 << 10) // CAP_NET_BIND_SERVICE: nothing to do with mounts
         if geteuid() == 0 {
             do {
                 _ = try SandboxPlan(policy: policy, launcherEnvironment: [[UInt8]](), mountView: view)

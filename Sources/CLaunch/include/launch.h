@@ -61,6 +61,10 @@ enum bh_mount_kind {                 /* single bits: the child tests them with &
     BH_MOUNT_FILE = 1 << 3,          /* create an empty file at target (what a bind of a file lands on) */
     BH_MOUNT_SYMLINK = 1 << 4,       /* symlink target -> source */
     BH_MOUNT_SET_ATTR = 1 << 5,      /* set attr on the mount at target alone (a finished tmpfs made read-only) */
+    BH_MOUNT_LANDLOCK = 1 << 6,      /* add a Landlock rule granting attr (LANDLOCK_ACCESS_FS_*) beneath the
+                                        directory at target to the view's landlock_ruleset: a file system the
+                                        view made itself (a tmpfs, /proc) holds no host file the parent's rules
+                                        name */
 };
 
 /* MOUNT_ATTR_* of linux/mount.h (mount_setattr(2)), which Swift does not see through this header. */
@@ -96,6 +100,7 @@ struct bh_mount_view {
     const char *dot;                 /* "." */
     const struct bh_mount_op *ops;
     int op_count;
+    int landlock_ruleset;            /* for BH_MOUNT_LANDLOCK ops: the task's ruleset, not yet entered */
 };
 
 struct bh_rlimit {
