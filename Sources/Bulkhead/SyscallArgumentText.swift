@@ -32,6 +32,9 @@ enum SyscallArgumentText {
         "symlink": [.path, .path], "link": [.path, .path],
         "truncate": [.path, .number], "access": [.path, .number], "stat": [.path, .number], "lstat": [.path, .number],
         "kill": [.number, .number], "socketcall": [.number, .number], "connect": [.number, .number, .number],
+        // No arguments: whatever the registers hold is not the call's.
+        "getpid": [], "getppid": [], "gettid": [], "getuid": [], "geteuid": [], "getgid": [], "getegid": [],
+        "fork": [], "vfork": [], "sync": [], "pause": [], "sched_yield": [], "setsid": [], "getpgrp": [],
     ]
 
     static let ptraceRequests: [UInt64: String] = [

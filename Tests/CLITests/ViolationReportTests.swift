@@ -83,6 +83,22 @@ import Testing
         #expect((event["call"] as? String)?.hasPrefix(expected.1) == true, "\(event)")
     }
 
+    /// The x32 bit is refused like another architecture, and named with the native table.
+    @Test(arguments: [false, true])
+    func theX32EntryIsNamed(asNobody: Bool) throws {
+        if asNobody { try #require(CLI.canDropToNobody) }
+        let directory = try workspace()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try run(["run", "--policy", directory + "/p.yaml", "--report", directory + "/r.json", "--",
+                              try probe(asNobody: asNobody), "x32-getpid"], asNobody: asNobody)
+        #expect(result.status == Self.violation, "\(result.stdout)\(result.stderr)")
+        #expect(!result.stdout.contains("x32-getpid: ok"), "\(result.stdout)")
+        #expect(result.stderr.contains("violation: getpid() [x32 entry] by pid"), "\(result.stderr)")
+        let event = try #require(violations(try CLI.json(directory + "/r.json")).first)
+        #expect(event["entry"] as? String == "x32")
+        #expect(event["number"] as? Int == 39)
+    }
+
     @Test(arguments: [false, true])
     func aReportedErrnoIsCountedAndTheTaskGoesOn(asNobody: Bool) throws {
         if asNobody { try #require(CLI.canDropToNobody) }
