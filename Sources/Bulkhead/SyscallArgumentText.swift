@@ -6,7 +6,7 @@ import BulkheadSystem
 /// path arguments read by `readString`, numbers otherwise.
 enum SyscallArgumentText {
     enum Kind {
-        case number, family, socketType, cloneFlags, openFlags, ioctlRequest, ptraceRequest, bpfCommand, path, text
+        case number, directory, family, socketType, cloneFlags, openFlags, ioctlRequest, ptraceRequest, bpfCommand, path, text
     }
 
     /// What each argument of a syscall is, for the calls whose arguments are worth naming; the count is the
@@ -16,19 +16,19 @@ enum SyscallArgumentText {
         "clone": [.cloneFlags, .number, .number, .number, .number], "unshare": [.cloneFlags],
         "setns": [.number, .cloneFlags],
         "open": [.path, .openFlags, .number], "creat": [.path, .number],
-        "openat": [.number, .path, .openFlags, .number], "openat2": [.number, .path, .number, .number],
-        "mkdirat": [.number, .path, .number], "unlinkat": [.number, .path, .number],
-        "fchmodat": [.number, .path, .number], "fchownat": [.number, .path, .number, .number, .number],
-        "newfstatat": [.number, .path, .number, .number], "faccessat": [.number, .path, .number],
-        "faccessat2": [.number, .path, .number, .number], "readlinkat": [.number, .path, .number, .number],
-        "mknodat": [.number, .path, .number, .number], "execveat": [.number, .path, .number, .number, .number],
-        "statx": [.number, .path, .number, .number, .number], "execve": [.path, .number, .number],
+        "openat": [.directory, .path, .openFlags, .number], "openat2": [.directory, .path, .number, .number],
+        "mkdirat": [.directory, .path, .number], "unlinkat": [.directory, .path, .number],
+        "fchmodat": [.directory, .path, .number], "fchownat": [.directory, .path, .number, .number, .number],
+        "newfstatat": [.directory, .path, .number, .number], "faccessat": [.directory, .path, .number],
+        "faccessat2": [.directory, .path, .number, .number], "readlinkat": [.directory, .path, .number, .number],
+        "mknodat": [.directory, .path, .number, .number], "execveat": [.directory, .path, .number, .number, .number],
+        "statx": [.directory, .path, .number, .number, .number], "execve": [.path, .number, .number],
         "ioctl": [.number, .ioctlRequest, .number], "ptrace": [.ptraceRequest, .number, .number, .number],
         "bpf": [.bpfCommand, .number, .number],
         "mount": [.path, .path, .text, .number, .number], "umount2": [.path, .number],
         "chroot": [.path], "pivot_root": [.path, .path], "mkdir": [.path, .number], "rmdir": [.path], "unlink": [.path],
         "chmod": [.path, .number], "chown": [.path, .number, .number], "rename": [.path, .path],
-        "renameat": [.number, .path, .number, .path], "renameat2": [.number, .path, .number, .path, .number],
+        "renameat": [.directory, .path, .directory, .path], "renameat2": [.directory, .path, .directory, .path, .number],
         "symlink": [.path, .path], "link": [.path, .path],
         "truncate": [.path, .number], "access": [.path, .number], "stat": [.path, .number], "lstat": [.path, .number],
         "kill": [.number, .number], "socketcall": [.number, .number], "connect": [.number, .number, .number],
@@ -55,6 +55,10 @@ enum SyscallArgumentText {
         return zip(shape, arguments).map { kind, value in
             switch kind {
             case .number: return number(value)
+            case .directory:
+                // An int: AT_FDCWD is -100 in the low 32 bits, whatever the upper half holds.
+                let fd = Int32(truncatingIfNeeded: value)
+                return fd == -100 ? "AT_FDCWD" : String(fd)
             case .family: return exact(value & 0xffff_ffff, prefix: "AF_", avoiding: ["AF_LOCAL"]) ?? number(value)
             case .socketType:
                 let low = value & 0xffff_ffff

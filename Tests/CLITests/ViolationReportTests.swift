@@ -157,16 +157,27 @@ import Testing
     /// The kernel fails a notified call with ENOSYS once its listener is gone (seccomp_unotify(2)), and the
     /// task would run on. Init keeps the listener and kills the task first when bulkhead dies: bulkhead is
     /// stopped, the task's call waits for it, bulkhead is SIGKILLed; the task must never print "after".
-    @Test func aTaskWhoseSupervisorDiesNeverReturnsFromTheCall() throws {
+    @Test(arguments: [false, true])
+    func aTaskWhoseSupervisorDiesNeverReturnsFromTheCall(asNobody: Bool) throws {
+        if asNobody { try #require(CLI.canDropToNobody) }
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let output = directory + "/out"
         FileManager.default.createFile(atPath: output, contents: nil)
-        let marker = "0.7\(getpid())"
+        let marker = "0.7\(getpid())\(asNobody ? 1 : 0)"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.bulkhead)
-        process.arguments = ["run", "--quiet", "--policy", directory + "/p.yaml", "--", "sh", "-c",
-                             "sleep \(marker); exec \(CLI.probe) violate socket 1 1 1"]
+        let arguments = ["run", "--quiet", "--policy", directory + "/p.yaml", "--", "sh", "-c",
+                         "sleep \(marker); exec \(try probe(asNobody: asNobody)) violate socket 1 1 1"]
+        if asNobody {
+            // setpriv execs bulkhead: the signals below reach bulkhead itself.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                                 try #require(CLI.unprivilegedCopies) + "/bulkhead"] + arguments
+            process.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"]
+        } else {
+            process.executableURL = URL(fileURLWithPath: CLI.bulkhead)
+            process.arguments = arguments
+        }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         try process.run()
         usleep(200_000)
