@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "BulkheadSystemTests", dependencies: ["BulkheadSystem", "TestSupport"]),
         .testTarget(name: "BulkheadPolicyTests", dependencies: ["BulkheadPolicy", "BulkheadSystem", "TestSupport"]),
         // CMeasure: a fork loop in C, for a test of forks on other threads while launches run.
-        .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadSystem", "CMeasure", "TestSupport"]),
+        .testTarget(name: "BulkheadTests", dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadSystem", "CLaunch", "CMeasure", "TestSupport"]),
         // CLITests spawn the built binary; `bulkhead` is linked in only to compare its two parsers of `run`.
         .testTarget(name: "CLITests", dependencies: ["Bulkhead", "BulkheadPolicy", "BulkheadSystem", "TestSupport", "bulkhead"]),
         .testTarget(name: "BulkheadTasksTests",

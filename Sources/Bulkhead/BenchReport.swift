@@ -3,7 +3,7 @@ public enum BenchReport {
     /// - Parameters:
     ///   - filters, compiled: the `--filters` section, when it was measured.
     public static func json(_ comparisons: [LaunchBenchmark.Comparison], filters: [FilterBenchmark.Installed]? = nil,
-                            compiled: [FilterBenchmark.Compiled]? = nil) -> JSONValue {
+                            compiled: [FilterBenchmark.Compiled]? = nil, calls: NotifiedCallBenchmark.Result? = nil) -> JSONValue {
         .object([
             ("figures", .array(comparisons.map { comparison in
                 .object([
@@ -40,6 +40,16 @@ public enum BenchReport {
                     ("compileP10", .double(figure.compile.p10)),
                     ("compileP90", .double(figure.compile.p90)),
                     ("cacheHitMedian", figure.cacheHit.map { .double($0.median) }),
+                ])
+            }) }),
+            // getppid per call: allowed by strict, without a filter, a reported errno, a watched call.
+            ("calls", calls.map { result in .array([result.strict, result.unfiltered, result.reportedErrno, result.watched].map { m in
+                .object([
+                    ("name", .string(m.name)),
+                    ("unit", .string("nanoseconds")),
+                    ("median", .double(m.median)),
+                    ("p10", .double(m.p10)),
+                    ("p90", .double(m.p90)),
                 ])
             }) }),
         ])

@@ -31,14 +31,26 @@ public struct FilterCache: Sendable {
 
     /// The compiled filter for `policy`, from the cache or compiled now and stored.
     public func filter(for policy: SeccompPolicy) throws(SeccompCompileError) -> CompiledFilter {
-        let key = Self.key(for: policy)
+        try filter(key: Self.key(for: policy)) { () throws(SeccompCompileError) in try SeccompCompiler.compile(policy) }
+    }
+
+    /// The task's filter when the supervisor holds its listener (`SeccompCompiler.compile(_:notifying:)`).
+    func filter(for policy: SeccompPolicy, notifying notified: NotifiedRefusals) throws(SeccompCompileError) -> CompiledFilter {
+        var key = Self.key(for: policy) + ";notify=" + (notified.kills ? "k" : "") + (notified.reportedErrnos ? "r" : "")
+            + (notified.everyRefusal ? "w" : "") + ";reported="
+        key += policy.rules.indices.filter { policy.rules[$0].report }.map(String.init).joined(separator: ",")
+        return try filter(key: key) { () throws(SeccompCompileError) in try SeccompCompiler.compile(policy, notifying: notified) }
+    }
+
+    private func filter(key: String, compile: () throws(SeccompCompileError) -> CompiledFilter) throws(SeccompCompileError)
+        -> CompiledFilter {
         let path = directory + "/bpf-" + Digits.hex(PrivateFiles.fnv1a(key))
         let header = Array((Self.magic + key + "\n").utf8)
         if let sealed = try? FileContents.readFile(path, limit: 4 << 20, privateOnly: true), let bytes = seal.open(sealed),
            bytes.count > header.count, bytes.starts(with: header) {
             if let cached = CompiledFilter(cachedBytes: Array(bytes.dropFirst(header.count))) { return cached }
         }
-        let compiled = try SeccompCompiler.compile(policy)
+        let compiled = try compile()
         PrivateFiles.writeAtomically(seal.seal(header + compiled.bpf), to: path)
         PrivateFiles.prune(directory, prefix: "bpf-", olderThanDays: PolicyCache.keepDays)
         return compiled

@@ -73,24 +73,12 @@ enum KernelAuditLog {
 
     /// "clone", "getpid (i386 entry)", or the number when libseccomp has no name for it.
     static func describe(_ kill: SeccompKill) -> String {
-        // x32 calls arrive as x86_64 with bit 30 set in the number.
-        let x32 = kill.architecture == 0xC000_003E && kill.syscall & 0x4000_0000 != 0
-        let number = x32 ? kill.syscall & ~0x4000_0000 : kill.syscall
-        // libseccomp's architecture tokens are the kernel's AUDIT_ARCH values.
-        let name = seccomp_syscall_resolve_num_arch(kill.architecture, number).map { raw -> String in
-            defer { free(raw) }
-            return String(cString: raw)
-        } ?? "syscall \(number)"
-        if x32 { return "\(name) (x32 entry)" }
-        if kill.architecture == bh_arch_native_token() { return name }
-        return "\(name) (\(seccomp_arch_name(kill.architecture)) entry)"
-    }
-
-    private static func seccomp_arch_name(_ token: UInt32) -> String {
-        switch token {
-        case 0x4000_0003: return "i386"
-        case 0xC000_003E: return "x86_64"
-        default: return "arch 0x" + String(token, radix: 16)
+        let (name, _, entry) = ViolationListener.name(architecture: kill.architecture, number: kill.syscall)
+        switch entry {
+        case .native: return name
+        case .x32: return "\(name) (x32 entry)"
+        case .i386 where kill.architecture == 0x4000_0003: return "\(name) (i386 entry)"
+        case .i386: return "\(name) (arch 0x\(String(kill.architecture, radix: 16)) entry)"
         }
     }
 }

@@ -22,6 +22,8 @@ struct RunningTask {
     /// The task's main process as the kernel's audit records name it (pid in the initial namespace): with
     /// a pid namespace, init's only child, not `pid`.
     var auditPID: pid_t? = nil
+    /// The task's seccomp listener, when the supervisor reports or applies refusals itself.
+    var listener: ViolationListener? = nil
 }
 
 enum LaunchAttempt {
@@ -164,13 +166,27 @@ enum Launcher {
         var namespaceFlag: UInt = 0
         var detail: Int32 = 0
         let hostname = Array((namespaces.hostname ?? "").utf8)
+        // The listener goes through init (notify_child.c): with a pid namespace only.
+        let notifying = namespaces.hasInit ? plan.notifyingFilter : nil
+        if plan.policy.seccomp?.mode == .watch, notifying == nil {
+            cgroup.map(plan.cgroups.release)
+            throw LaunchError(stage: .seccomp, message: "watch mode needs seccomp user notification and a pid namespace, "
+                                  + "which cannot be had here", hint: "run on Linux 5.5 or later where bulkhead may make namespaces")
+        }
+        var notifySockets: [Int32] = [-1, -1]
+        if notifying != nil, bh_notify_socketpair(&notifySockets) != 0 {
+            cgroup.map(plan.cgroups.release)
+            throw LaunchError(stage: .seccomp, errno: .current, message: "cannot make the socket for the seccomp listener")
+        }
+        defer { for fd in notifySockets where fd >= 0 { close(fd) } }
+        let filterBytes = notifying?.filter.bpf ?? plan.filter?.bpf ?? []
         let result: (rc: Int32, stage: Int32, errno: Int32) = path.withUnsafeBufferPointer { pathBytes in
             let cPath = UnsafeRawPointer(pathBytes.baseAddress!).assumingMemoryBound(to: CChar.self)
             return (workdir ?? "").withCString { cWorkdir in hostname.withUnsafeBytes { hostnameBytes in
                 procsFDs.withUnsafeBufferPointer { procs in
                     rlimits.withUnsafeBufferPointer { limits in
                         groups.withUnsafeBufferPointer { groupList in
-                            (plan.filter?.bpf ?? []).withUnsafeBytes { bpf in
+                            filterBytes.withUnsafeBytes { bpf in
                                 var spec = bh_spawn_spec()
                                 spec.path = cPath
                                 spec.argv = UnsafePointer(argv.pointer)
@@ -202,10 +218,12 @@ enum Launcher {
                                 spec.landlock_ruleset = ruleset
                                 spec.last_cap = Capabilities.lastCap
                                 spec.keep_caps = plan.keepCaps
-                                if let filter = plan.filter {
+                                if !filterBytes.isEmpty {
                                     spec.filter = bpf.baseAddress
-                                    spec.filter_len = UInt16(filter.instructionCount)
+                                    spec.filter_len = UInt16(filterBytes.count / 8)
                                 }
+                                spec.notify = notifying == nil ? 0 : 1
+                                spec.notify_socket = notifySockets[1]
                                 let rc = withUnsafePointer(to: view?.view ?? bh_mount_view()) { cView in
                                     spec.mount_view = view == nil ? nil : cView
                                     return bh_spawn(&spec, &pid, &pidfd)
@@ -242,6 +260,21 @@ enum Launcher {
         }
         var task = RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules,
                                initReport: initReport, namespaces: namespaces.kinds)
+        if notifying != nil, let oracle = plan.filter {
+            // The task execs only once init has sent the listener (notify_child.c): it is queued by now.
+            let listener = bh_notify_receive_fd(notifySockets[0])
+            guard listener >= 0 else {
+                let err = Errno.current
+                Supervisor.killTree(task)
+                var info = siginfo_t()
+                _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
+                close(pidfd)
+                bh_init_report_free(initReport)
+                cgroup.map(plan.cgroups.release)
+                throw LaunchError(stage: .seccomp, errno: err, message: "the task's seccomp listener did not arrive")
+            }
+            task.listener = ViolationListener(fd: listener, oracle: oracle, watch: plan.policy.seccomp?.mode == .watch)
+        }
         task.auditPID = initReport == nil ? pid : plan.violationIsKill ? Self.onlyChild(of: pid) : nil
         return .running(task, warnings: warnings)
     }

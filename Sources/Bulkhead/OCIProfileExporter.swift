@@ -25,7 +25,9 @@ public enum OCIProfileExporter {
         // Entries with the same action and comparisons share one `names` list, in the plan's order.
         var keys: [EntryKey] = []
         var names: [EntryKey: [String]] = [:]
-        for rule in plan.rules {
+        // A `report: true` rule may repeat the default action (it is there for the report only); libseccomp
+        // refuses such a rule (EACCES), and a profile carries no reports.
+        for rule in plan.rules where rule.action != seccomp.defaultAction {
             let key = EntryKey(action: rule.action, comparisons: rule.comparisons)
             if names[key] == nil { keys.append(key) }
             names[key, default: []].append(rule.syscall)
@@ -76,6 +78,16 @@ public enum OCIProfileExporter {
     /// What the policy sets that a seccomp profile has no place for, each with where a runtime takes it instead.
     static func notExported(_ policy: Policy) -> [String] {
         var out: [String] = []
+        if let seccomp = policy.seccomp {
+            if seccomp.mode == .watch {
+                out.append("seccomp.mode (watch): the profile enforces; for a log-only trial a runtime has SCMP_ACT_LOG")
+            }
+            let reported = Set(seccomp.rules.filter(\.report).map(\.syscall)).sorted()
+            if !reported.isEmpty {
+                out.append("report: true (\(reported.joined(separator: ", "))): the profile applies the errno without "
+                           + "reporting it; only Bulkhead's listener counts refused calls")
+            }
+        }
         let keep = policy.capabilities.keep
         out.append("capabilities (" + (keep.isEmpty ? "keeps none" : "keeps " + keep.joined(separator: ", "))
                    + "): set process.capabilities, or docker --cap-drop ALL")

@@ -85,6 +85,14 @@ public struct RunResult: Sendable, Equatable {
     public var namespaces: [String] = []
     /// What the policy's `filesystem:` and `network:` came to on this machine (`AppliedAccess`).
     public var access: AppliedAccess?
+    /// The refused calls the supervisor saw (`ViolationListener`): the one that killed the task, reported
+    /// `errno` refusals, and in watch mode every call that would have been refused; one entry per syscall
+    /// and outcome, with a count.
+    public var violations: [ViolationEvent] = []
+    /// Watch mode: how many calls would have been refused (violations) under enforcement.
+    public var watchedCalls = 0
+    /// The run was in watch mode (`SeccompMode.watch`): nothing was refused.
+    public var policyWatched = false
 
     public init(outcome: Outcome, usage: Usage, limitsReached: [LimitKind] = [], interruptedBy: Int32? = nil, warnings: [String] = []) {
         self.outcome = outcome; self.usage = usage; self.limitsReached = limitsReached

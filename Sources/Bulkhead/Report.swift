@@ -44,7 +44,36 @@ public struct RunReport: Sendable {
             ("warnings", .array(result.warnings.map(JSONValue.string))),
             ("cleanupError", result.cleanupError.map(JSONValue.string)),
             ("access", result.access.map(Self.access)),
+            ("violations", .array(result.violations.map(Self.violation))),
+            ("watchedCalls", result.policyWatched ? .int(result.watchedCalls) : nil),
         ])
+    }
+
+    /// One refused call (`ViolationEvent`): the fields of the terminal line, and the raw ones behind them.
+    static func violation(_ event: ViolationEvent) -> JSONValue {
+        var fields: [(String, JSONValue?)] = [
+            ("syscall", .string(event.syscall)),
+            ("number", .int(event.number)),
+            ("entry", .string(event.entry.rawValue)),
+            // Hex strings: JSON numbers lose 64-bit values in many readers.
+            ("arguments", .array(event.arguments.map { .string("0x" + String($0, radix: 16)) })),
+            ("decoded", .array(event.decoded.map(JSONValue.string))),
+            ("call", .string(event.call)),
+            ("pid", event.pid.map { .int($0) }),
+            ("tid", event.tid.map { .int($0) }),
+            ("hostTid", .int(event.hostTID)),
+            ("executable", event.executable.map(JSONValue.string)),
+            ("command", event.command.map(JSONValue.string)),
+            ("action", .string(event.disposition.name)),
+            ("count", .int(event.count)),
+        ]
+        switch event.disposition {
+        case .killed: break
+        case .failed(let e): fields.append(("errno", .int(e))); fields.append(("errnoName", ErrnoNames.name(of: e).map(JSONValue.string)))
+        case .watched(let action): fields.append(("policyAction", .string(action.description)))
+        }
+        fields.append(("message", .string(event.line)))
+        return .object(fields)
     }
 
     /// What `filesystem:` and `network:` came to: `landlock` (its ABI and rule count, or null without a
@@ -142,6 +171,9 @@ public enum OutcomeText {
             + decimal(Double(usage.peakRSSBytes) / 1048576, digits: 1) + " MiB"
         if !result.limitsReached.isEmpty {
             line += "; limits reached: " + result.limitsReached.map(\.rawValue).joined(separator: ", ")
+        }
+        if result.policyWatched {
+            line += "; watch: \(result.watchedCalls) call\(result.watchedCalls == 1 ? "" : "s") would have been refused"
         }
         return line
     }

@@ -17,6 +17,8 @@ public struct RunRequest: Sendable {
     public var sweepsOrphans = true
     /// Leave the scratch directory (`filesystem.scratch`) in place after the run.
     public var keepsScratch = false
+    /// `--watch`: the policy's seccomp section in watch mode (`SeccompMode.watch`), whatever it says.
+    public var watch = false
 
     public init(policy: String? = nil, timeout: String? = nil) {
         self.policy = policy
@@ -45,11 +47,20 @@ public struct RunRequest: Sendable {
         }
         // The task may run as our uid: keep it from ptracing or reading the supervisor (runc CVE-2016-9962).
         SupervisorHardening.makeNonDumpable()
+        var policy = loaded.policy
+        if watch {
+            guard policy.seccomp != nil else {
+                throw .launch(LaunchError(stage: .plan, message: "--watch: the policy has no seccomp section to watch"))
+            }
+            // The mode changes only which refusals the task's filter hands over, not the policy's filter.
+            policy.seccomp?.mode = .watch
+        }
         do throws(LaunchError) {
-            let plan = try SandboxPlan(policy: loaded.policy,
-                                       launcherEnvironment: ProcessEnvironment.entries(for: loaded.policy.environment),
-                                       compiledFilter: loaded.artifact.flatMap(CompiledFilter.init(cachedBytes:)))
-            return PreparedRun(policy: loaded.policy, reference: reference, plan: plan, options: options, notes: notes)
+            let plan = try SandboxPlan(policy: policy,
+                                       launcherEnvironment: ProcessEnvironment.entries(for: policy.environment),
+                                       compiledFilter: loaded.artifact.flatMap(CompiledFilter.init(cachedBytes:)),
+                                       filterCache: usesCache ? PrivateFiles.cacheDirectory().flatMap { FilterCache(directory: $0) } : nil)
+            return PreparedRun(policy: policy, reference: reference, plan: plan, options: options, notes: notes)
         } catch {
             throw .launch(error)
         }

@@ -24,6 +24,10 @@ public final class SandboxPlan: @unchecked Sendable {
     let environment: [[UInt8]]
     let searchPath: [UInt8]
     let violationIsKill: Bool
+    /// The task's filter when the supervisor holds its seccomp listener (`ViolationListener`), and which
+    /// refusals it hands over; nil when no refusal is to be reported or the kernel cannot notify. Used
+    /// only with a pid namespace, whose init keeps the listener (notify_child.c); `filter` otherwise.
+    let notifyingFilter: (filter: CompiledFilter, refusals: NotifiedRefusals)?
     /// Namespaces the task starts in (see `TaskNamespaces`).
     let namespaces: TaskNamespaces
     /// Bulkhead holds CAP_SYS_ADMIN: it makes namespaces without a user namespace around them.
@@ -65,7 +69,8 @@ public final class SandboxPlan: @unchecked Sendable {
                 throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
             }
         }
-        try self.init(policy: policy, launcherEnvironment: launcherEnvironment, compiledFilter: filter, mountView: mountView)
+        try self.init(policy: policy, launcherEnvironment: launcherEnvironment, compiledFilter: filter, mountView: mountView,
+                      filterCache: filterCache)
     }
 
     /// - Parameters:
@@ -73,8 +78,9 @@ public final class SandboxPlan: @unchecked Sendable {
     ///   - compiledFilter: `policy.seccomp` compiled (`PolicyArtifact.seccompFilter` from the policy cache);
     ///     nil compiles it here. The caller vouches that it was compiled from this very policy.
     ///   - mountView: the file system the task sees; nil: the launcher's.
+    ///   - filterCache: where the filter the task runs under with a seccomp listener is kept; nil compiles it.
     package init(policy: Policy, launcherEnvironment: [[UInt8]], compiledFilter: CompiledFilter?,
-                 mountView: MountView? = nil) throws(LaunchError) {
+                 mountView: MountView? = nil, filterCache: FilterCache? = nil) throws(LaunchError) {
         self.policy = policy
         self.mountView = mountView
         cgroups = CgroupPool(memory: policy.limits.memory, processes: policy.limits.processes)
@@ -83,9 +89,25 @@ public final class SandboxPlan: @unchecked Sendable {
                 throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
             }
             violationIsKill = seccomp.defaultAction == .kill || seccomp.rules.contains { $0.action == .kill }
+            let refusals = NotifiedRefusals(kills: violationIsKill, reportedErrnos: seccomp.rules.contains(where: \.report),
+                                            everyRefusal: seccomp.mode == .watch)
+            // Only where the task will have a pid namespace to hold the listener: its own, or bulkhead's.
+            let hasInit = policy.namespaces?.enables(.pid) == true || Self.addsPIDNamespace(for: refusals, policy: policy)
+            if refusals.isEmpty || !hasInit || !ViolationListener.available {
+                notifyingFilter = nil
+            } else {
+                do {
+                    let compiled = try filterCache?.filter(for: seccomp, notifying: refusals)
+                        ?? SeccompCompiler.compile(seccomp, notifying: refusals)
+                    notifyingFilter = (compiled, refusals)
+                } catch {
+                    throw LaunchError(stage: .plan, message: "cannot compile the seccomp filter: \(error)")
+                }
+            }
         } else {
             filter = nil
             violationIsKill = false
+            notifyingFilter = nil
         }
 
         var notes: [String] = []
@@ -118,14 +140,18 @@ public final class SandboxPlan: @unchecked Sendable {
             notes.append("\(key): not applied: the policy makes no mount namespace (best-effort)")
         }
         if mountView != nil || viewFromPolicy { try MountView.refuseUndoing(keepCaps: keepCaps) }
+        var viewed = planned
         if mountView != nil {
-            namespaces = planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
+            viewed = planned.addingMountNamespace(holdsSysAdmin: holdsSysAdmin)
         } else if viewFromPolicy {
-            var required = planned
-            required.mountViewRequired = !(policy.namespaces?.isBestEffort(.mount) ?? false)
-            namespaces = required
+            viewed.mountViewRequired = !(policy.namespaces?.isBestEffort(.mount) ?? false)
+        }
+        // The listener needs init to keep it (notify_child.c): a pid namespace of bulkhead's own, left out
+        // where it cannot be made (violations are then named from the kernel log, as root only).
+        if notifyingFilter != nil, !viewed.hasInit {
+            namespaces = viewed.addingPIDNamespace(for: policy, holdsSysAdmin: holdsSysAdmin, identity: identity.map { ($0.uid, $0.gid) })
         } else {
-            namespaces = planned
+            namespaces = viewed
         }
         let landlockPlan = try LandlockPlan.make(for: policy, abi: LandlockAccess.kernelABI)
         notes += landlockPlan.warnings
@@ -137,6 +163,17 @@ public final class SandboxPlan: @unchecked Sendable {
         searchPath = environment.first { EnvironmentBuilder.variableName($0).elementsEqual("PATH".utf8) }.map { Array($0.dropFirst(5)) }
             ?? Array("/usr/local/bin:/usr/bin:/bin".utf8)
         warnings = notes
+    }
+
+    /// Whether bulkhead gives the task a pid namespace of its own to hold the seccomp listener. Always for
+    /// what only the listener can do (`report: true`, watch mode); for naming `kill` violations, not when
+    /// root's task joins a cgroup slot: there a pid namespace's teardown makes the next launch's join wait
+    /// for an RCU grace period (10-20 ms a launch under load, docs/performance.md), and root names the
+    /// violation from the kernel log (`KernelAuditLog`) instead, as before.
+    static func addsPIDNamespace(for refusals: NotifiedRefusals, policy: Policy) -> Bool {
+        if refusals.reportedErrnos || refusals.everyRefusal { return true }
+        let joinsCgroupSlot = geteuid() == 0 && (policy.limits.memory != nil || policy.limits.processes != nil)
+        return !joinsCgroupSlot
     }
 
     /// Lets go of the cgroup slots this plan holds for its next launches, so other launchers may use

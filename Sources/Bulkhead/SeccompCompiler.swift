@@ -67,11 +67,19 @@ public enum SeccompCompiler {
         CompiledFilter(bpf: try export(policy, layout: layout, operation: "seccomp_export_bpf", seccomp_export_bpf))
     }
 
+    /// The filter a task runs under when the supervisor holds its seccomp listener: the refusals `notified`
+    /// names become SECCOMP_RET_USER_NOTIF, the rest is `compile(policy)`'s.
+    static func compile(_ policy: SeccompPolicy, notifying notified: NotifiedRefusals) throws(SeccompCompileError) -> CompiledFilter {
+        CompiledFilter(bpf: try export(policy, layout: .automatic, notified: notified, operation: "seccomp_export_bpf",
+                                       seccomp_export_bpf))
+    }
+
     /// Plans the rules, builds a libseccomp context and exports it in one of libseccomp's formats.
-    private static func export(_ policy: SeccompPolicy, layout: SeccompFilterLayout, operation: String,
+    private static func export(_ policy: SeccompPolicy, layout: SeccompFilterLayout, notified: NotifiedRefusals = .none,
+                               operation: String,
                                _ exporter: (scmp_filter_ctx?, Int32) -> Int32) throws(SeccompCompileError) -> [UInt8] {
         let plan = try SeccompRulePlanner.plan(policy)
-        let context = try SeccompContext(policy: policy, plan: plan, layout: layout)
+        let context = try SeccompContext(policy: policy, plan: plan, layout: layout, notified: notified)
         defer { context.release() }
         return try context.export(operation: operation, exporter)
     }
@@ -92,15 +100,24 @@ public enum SeccompCompiler {
 private struct SeccompContext {
     private let ctx: scmp_filter_ctx
 
-    init(policy: SeccompPolicy, plan: SeccompRulePlanner.Plan, layout: SeccompFilterLayout)
+    init(policy: SeccompPolicy, plan: SeccompRulePlanner.Plan, layout: SeccompFilterLayout, notified: NotifiedRefusals)
         throws(SeccompCompileError) {
-        guard let ctx = seccomp_init(Self.action(policy.defaultAction)) else {
+        let defaultAction = notified.action(for: policy.defaultAction, report: false)
+        guard let ctx = seccomp_init(defaultAction) else {
             throw .libseccomp(operation: "seccomp_init", syscall: nil, errno: .invalidArgument)
         }
         self.ctx = ctx
         do throws(SeccompCompileError) {
-            try configure(layout: layout, syscallCount: plan.syscallCount)
-            for rule in plan.rules { try add(rule) }
+            try configure(layout: layout, syscallCount: plan.syscallCount,
+                          badArchitecture: notified.action(for: .kill, report: false))
+            // Rules the mapping made equal to the default add nothing, and libseccomp refuses them (EACCES).
+            var added = Set<PlannedRule>()
+            for var rule in plan.rules {
+                let action = notified.action(for: rule.action, report: rule.report)
+                guard action != defaultAction else { continue }
+                rule.report = false
+                if added.insert(rule).inserted { try add(rule, action: action) }
+            }
         } catch {
             seccomp_release(ctx)
             throw error
@@ -109,12 +126,12 @@ private struct SeccompContext {
 
     func release() { seccomp_release(ctx) }
 
-    private func configure(layout: SeccompFilterLayout, syscallCount: Int) throws(SeccompCompileError) {
+    private func configure(layout: SeccompFilterLayout, syscallCount: Int, badArchitecture: UInt32) throws(SeccompCompileError) {
         // The launcher sets no_new_privs itself, in the child; the exported program must not depend on it.
         try attr(SCMP_FLTATR_CTL_NNP, 0, "SCMP_FLTATR_CTL_NNP")
         // seccomp_init adds the native architecture only. Any other one (i386 via int 0x80) is killed, and
         // libseccomp adds the x32 check (nr >= 0x40000000 → this action) because x32 is not in the filter.
-        try attr(SCMP_FLTATR_ACT_BADARCH, bh_act_kill_process(), "SCMP_FLTATR_ACT_BADARCH")
+        try attr(SCMP_FLTATR_ACT_BADARCH, badArchitecture, "SCMP_FLTATR_ACT_BADARCH")
         let tree: Bool
         switch layout {
         case .automatic: tree = syscallCount > SeccompCompiler.binaryTreeThreshold
@@ -129,11 +146,11 @@ private struct SeccompContext {
         if rc < 0 { throw .libseccomp(operation: "seccomp_attr_set(\(name))", syscall: nil, errno: Errno(rawValue: -rc)) }
     }
 
-    private func add(_ rule: PlannedRule) throws(SeccompCompileError) {
+    private func add(_ rule: PlannedRule, action: UInt32) throws(SeccompCompileError) {
         let comparisons = rule.comparisons.map(\.cValue)
         // The exact variant: fail rather than let libseccomp rewrite the rule.
         let rc = comparisons.withUnsafeBufferPointer { buffer in
-            seccomp_rule_add_exact_array(ctx, Self.action(rule.action), rule.number,
+            seccomp_rule_add_exact_array(ctx, action, rule.number,
                                          UInt32(buffer.count), buffer.baseAddress)
         }
         if rc < 0 { throw .libseccomp(operation: "seccomp_rule_add(\(rule.action))", syscall: rule.syscall, errno: Errno(rawValue: -rc)) }
@@ -149,17 +166,6 @@ private struct SeccompContext {
         if lseek(fd, 0, SEEK_SET) < 0 { throw .io(operation: "lseek", errno: .current) }
         do throws(Errno) { return try FileContents.read(fd, limit: 64 << 20) } catch {
             throw .io(operation: "read", errno: error)
-        }
-    }
-
-    static func action(_ action: SeccompAction) -> UInt32 {
-        switch action {
-        case .allow: return bh_act_allow()
-        case .kill: return bh_act_kill_process()
-        // Validated to 1...4095 by the planner.
-        case .errno(let e): return bh_act_errno(UInt16(truncatingIfNeeded: e))
-        case .trap: return bh_act_trap()
-        case .log: return bh_act_log()
         }
     }
 }

@@ -7,6 +7,8 @@ struct PlannedRule: Equatable, Hashable {
     var number: Int32
     var action: SeccompAction
     var comparisons: [SeccompComparison]
+    /// From `report: true`: a filter that notifies reported refusals hands these to the supervisor.
+    var report = false
 }
 
 /// Turns a `SeccompPolicy` into the exact list of libseccomp rules, checking everything libseccomp
@@ -45,7 +47,7 @@ enum SeccompRulePlanner {
         var out: [PlannedRule] = []
         var seen = Set<PlannedRule>()
         func emit(_ rule: PlannedRule) {
-            if rule.action != defaultAction && seen.insert(rule).inserted { out.append(rule) }
+            if (rule.action != defaultAction || rule.report) && seen.insert(rule).inserted { out.append(rule) }
         }
 
         // Rules, grouped by syscall in first-appearance order so the output is deterministic.
@@ -85,6 +87,7 @@ enum SeccompRulePlanner {
     /// A rule after validation: its predicates keyed by argument index.
     private struct CheckedRule {
         var action: SeccompAction
+        var report = false
         var predicates: [(index: Int, predicate: SeccompPredicate)]
 
         func isDisjoint(from other: CheckedRule) -> Bool {
@@ -106,7 +109,7 @@ enum SeccompRulePlanner {
             }
             predicates.append((condition.index, try SeccompPredicate(condition, syscall: rule.syscall)))
         }
-        return CheckedRule(action: rule.action, predicates: predicates)
+        return CheckedRule(action: rule.action, report: rule.report, predicates: predicates)
     }
 
     private static func planSyscall(_ name: String, number: Int32, rules: [SyscallRule],
@@ -118,7 +121,7 @@ enum SeccompRulePlanner {
         let conditional = checked.filter { !$0.predicates.isEmpty }
 
         // The AND of the predicates as libseccomp rules: the product of each predicate's alternatives.
-        func expand(_ predicates: [(index: Int, predicate: SeccompPredicate)], action: SeccompAction)
+        func expand(_ predicates: [(index: Int, predicate: SeccompPredicate)], action: SeccompAction, report: Bool)
             throws(SeccompCompileError) -> [PlannedRule] {
             var product: [[SeccompComparison]] = [[]]
             for (index, predicate) in predicates {
@@ -127,7 +130,7 @@ enum SeccompRulePlanner {
                 if count > maxAlternatives { throw .tooManyAlternatives(syscall: name, count: count) }
                 product = product.flatMap { prefix in alternatives.map { prefix + [$0] } }
             }
-            return product.map { PlannedRule(syscall: name, number: number, action: action, comparisons: $0) }
+            return product.map { PlannedRule(syscall: name, number: number, action: action, comparisons: $0, report: report) }
         }
 
         if let general = unconditional.first {
@@ -138,12 +141,12 @@ enum SeccompRulePlanner {
             guard exceptions.count <= 1 else { throw .unsupportedExceptions(syscall: name, count: exceptions.count) }
             guard let exception = exceptions.first else {
                 // Conditional rules with the general action are subsumed by it.
-                return [PlannedRule(syscall: name, number: number, action: general.action, comparisons: [])]
+                return [PlannedRule(syscall: name, number: number, action: general.action, comparisons: [], report: general.report)]
             }
             // exception → its action; NOT exception = OR of the negated conditions → the general action.
-            var result = try expand(exception.predicates, action: exception.action)
+            var result = try expand(exception.predicates, action: exception.action, report: exception.report)
             for (index, predicate) in exception.predicates {
-                result += try expand([(index, predicate.negated)], action: general.action)
+                result += try expand([(index, predicate.negated)], action: general.action, report: general.report)
             }
             return result
         }
@@ -154,8 +157,8 @@ enum SeccompRulePlanner {
             }
         }
         var result: [PlannedRule] = []
-        for rule in conditional where rule.action != defaultAction {
-            result += try expand(rule.predicates, action: rule.action)
+        for rule in conditional where rule.action != defaultAction || rule.report {
+            result += try expand(rule.predicates, action: rule.action, report: rule.report)
         }
         return result
     }

@@ -18,6 +18,10 @@ enum Supervisor {
         let signals = makeSignalFD(options.stopSignals)
         defer { if signals >= 0 { close(signals) } }
         if signals >= 0 { watch(epoll, signals) }
+        // The seccomp listener, in the same loop: a refused call waits in the kernel until it is served.
+        var listener = task.listener?.fd ?? -1
+        if listener >= 0 { watch(epoll, listener) }
+        var violation: ViolationEvent?
 
         var timedOut = false
         var interruptedBy: Int32?
@@ -49,17 +53,36 @@ enum Supervisor {
                     timeoutMs = timeoutMs < 0 ? ms : min(timeoutMs, ms)
                 }
             }
-            switch ready(epoll: epoll, fallback: (task.pidfd, signals), timeoutMs: timeoutMs) {
+            let (fd, events) = ready(epoll: epoll, fallback: [task.pidfd, signals, listener], timeoutMs: timeoutMs)
+            switch fd {
             case task.pidfd: break waiting
             case signals where signals >= 0:
                 if let signal = readSignal(signals), interruptedBy == nil {
                     interruptedBy = signal
                     stop()
                 }
+            case listener where listener >= 0:
+                // Readable: a notification waits (RECV will not block). Hang-up alone: no task process uses
+                // the filter any more; the pidfd follows.
+                if events & EPOLLIN.rawValue != 0, let served = task.listener, served.serve(), violation == nil {
+                    violation = served.killing
+                    // Not answered: the call never returns; the task dies in it.
+                    stop()
+                }
+                if violation != nil || events & EPOLLIN.rawValue == 0 {
+                    unwatch(epoll, listener)
+                    listener = -1
+                }
             default: continue
             }
         }
         var result = finish(task, plan: plan, timedOut: timedOut ? wallLimit : nil, interruptedBy: interruptedBy)
+        if let events = task.listener?.events { result.violations = events }
+        result.watchedCalls = task.listener?.watchedCalls ?? 0
+        result.policyWatched = plan.policy.seccomp?.mode == .watch
+        if let violation, !timedOut, interruptedBy == nil {
+            result.outcome = .violation(signal: SIGSYS, syscall: violation.call)
+        }
         if let sweeper = options.sweepOrphans, case .failure(let failure) = sweeper.sweep() {
             // Something of the task may still run: say so, and kill what can still be named. The process
             // group was killed in finish(); a cgroup is emptied when its slot goes back to the pool.
@@ -164,20 +187,24 @@ enum Supervisor {
         task.cgroup?.killAll()
     }
 
-    /// A descriptor that became readable, or -1 on timeout or interruption. One event per wait: there
-    /// are only two sources, and the next wait returns the other at once. epoll normally; poll(2) when
-    /// no epoll instance could be made (descriptor exhaustion), so the deadline and stop signals hold.
-    private static func ready(epoll: Int32, fallback: (Int32, Int32), timeoutMs: Int32) -> Int32 {
+    /// A descriptor that became ready and its events (EPOLLIN, EPOLLHUP: poll's bits have the same
+    /// values), or -1 on timeout or interruption. One event per wait: the next wait returns the others at
+    /// once. epoll normally; poll(2) over `fallback` (-1 entries left out) when no epoll instance could be
+    /// made (descriptor exhaustion), so the deadline, stop signals and the listener hold.
+    private static func ready(epoll: Int32, fallback: [Int32], timeoutMs: Int32) -> (fd: Int32, events: UInt32) {
         if epoll >= 0 {
             var event = epoll_event()
-            return epoll_wait(epoll, &event, 1, timeoutMs) == 1 ? event.data.fd : -1
+            return epoll_wait(epoll, &event, 1, timeoutMs) == 1 ? (event.data.fd, event.events) : (-1, 0)
         }
-        var fds = (pollfd(fd: fallback.0, events: Int16(POLLIN), revents: 0), pollfd(fd: fallback.1, events: Int16(POLLIN), revents: 0))
-        let count = withUnsafeMutableBytes(of: &fds) {
-            poll($0.baseAddress!.assumingMemoryBound(to: pollfd.self), fallback.1 >= 0 ? 2 : 1, timeoutMs)
-        }
-        guard count > 0 else { return -1 }
-        return fds.0.revents != 0 ? fds.0.fd : fds.1.revents != 0 ? fds.1.fd : -1
+        var fds = fallback.filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        guard poll(&fds, nfds_t(fds.count), timeoutMs) > 0, let first = fds.first(where: { $0.revents != 0 }) else { return (-1, 0) }
+        return (first.fd, UInt32(UInt16(bitPattern: first.revents)))
+    }
+
+    private static func unwatch(_ epoll: Int32, _ fd: Int32) {
+        guard epoll >= 0 else { return }
+        var event = epoll_event()
+        epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &event)
     }
 
     private static func watch(_ epoll: Int32, _ fd: Int32) {

@@ -83,10 +83,22 @@ public struct SyscallRule: Sendable, Equatable {
     public var syscall: String
     public var action: SeccompAction
     public var conditions: [ArgumentCondition]
+    /// `report: true`: an `errno` rule whose refusals are counted and listed in the run's report (through
+    /// seccomp user notification); the task goes on. Other rules stay quiet or, `kill`, are always reported.
+    public var report: Bool
 
-    public init(syscall: String, action: SeccompAction, conditions: [ArgumentCondition] = []) {
-        self.syscall = syscall; self.action = action; self.conditions = conditions
+    public init(syscall: String, action: SeccompAction, conditions: [ArgumentCondition] = [], report: Bool = false) {
+        self.syscall = syscall; self.action = action; self.conditions = conditions; self.report = report
     }
+}
+
+/// `seccomp.mode`: whether the filter refuses what the policy refuses, or only reports it.
+public enum SeccompMode: String, Sendable, Equatable, CaseIterable {
+    /// Refusals are applied (the default).
+    case enforce
+    /// Nothing is refused: every call the policy would refuse is let through and reported (trying a
+    /// policy on a real program before enforcing it).
+    case watch
 }
 
 public struct SeccompPolicy: Sendable, Equatable {
@@ -97,9 +109,10 @@ public struct SeccompPolicy: Sendable, Equatable {
     /// Per-syscall rules. A syscall that has rules takes its actions from them only, even if `allow` names it.
     /// With `extends`, a child's rules for a syscall replace the parent's rules for it.
     public var rules: [SyscallRule] = []
+    public var mode: SeccompMode = .enforce
 
-    public init(defaultAction: SeccompAction = .kill, allow: [String] = [], rules: [SyscallRule] = []) {
-        self.defaultAction = defaultAction; self.allow = allow; self.rules = rules
+    public init(defaultAction: SeccompAction = .kill, allow: [String] = [], rules: [SyscallRule] = [], mode: SeccompMode = .enforce) {
+        self.defaultAction = defaultAction; self.allow = allow; self.rules = rules; self.mode = mode
     }
 }
 

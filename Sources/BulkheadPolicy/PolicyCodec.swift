@@ -12,8 +12,10 @@ public enum PolicyCodec {
         if let seccomp = policy.seccomp {
             lines.append(["seccomp", action(seccomp.defaultAction)])
             lines.append(["allow"] + seccomp.allow)
+            if seccomp.mode != .enforce { lines.append(["seccomp-mode", seccomp.mode.rawValue]) }
             for rule in seccomp.rules {
                 lines.append(["rule", rule.syscall, action(rule.action)] + rule.conditions.map(condition))
+                if rule.report { lines.append(["report"]) }
             }
         } else {
             lines.append(["seccomp", "none"])
@@ -124,6 +126,13 @@ public enum PolicyCodec {
                     conditions.append(c)
                 }
                 policy.seccomp?.rules.append(SyscallRule(syscall: syscall, action: ruleAction, conditions: conditions))
+            case "report":
+                guard fields.atEnd, let last = policy.seccomp?.rules.indices.last else { return nil }
+                policy.seccomp?.rules[last].report = true
+            case "seccomp-mode":
+                guard let text = fields.next(), let mode = SeccompMode(rawValue: text), fields.atEnd, policy.seccomp != nil
+                else { return nil }
+                policy.seccomp?.mode = mode
             case "keep": policy.capabilities.keep = fields.remaining()
             case "limit":
                 guard let name = fields.next(), let kind = LimitKind(rawValue: name), let value = fields.next(), fields.atEnd

@@ -12,8 +12,8 @@ struct PolicyFileParser {
         "version", "name", "description", "extends", "seccomp", "capabilities", "limits", "environment",
         "workdir", "user", "namespaces", "filesystem", "network", "audit",
     ]
-    static let seccompKeys = ["default", "allow", "rules"]
-    static let ruleKeys = ["syscall", "action", "when"]
+    static let seccompKeys = ["default", "allow", "rules", "mode"]
+    static let ruleKeys = ["syscall", "action", "when", "report"]
     static let operators = ["eq", "ne", "lt", "le", "gt", "ge", "has-all", "has-none", "masked-eq"]
     static let conditionKeys = ["arg", "width"] + operators
     static let limitKeys = LimitKind.allCases.map(\.rawValue) + ["best-effort"]
@@ -98,9 +98,18 @@ struct PolicyFileParser {
         var defaultAction: SeccompAction?
         var allow: [String] = []
         var rules: [SyscallRule] = []
+        var mode: SeccompMode?
         for (key, _, value) in entries {
             switch key {
             case "default": defaultAction = try action(value)
+            case "mode":
+                let text = try reader.name(value, expected: "a seccomp mode (enforce or watch)")
+                guard let parsed = SeccompMode(rawValue: text) else {
+                    throw reader.error(value, "unknown seccomp mode '\(text)'",
+                                       hint: DidYouMean.hint(for: text, among: SeccompMode.allCases.map(\.rawValue))
+                                           ?? "enforce (refuse what the policy refuses) or watch (refuse nothing, report it)")
+                }
+                mode = parsed
             case "allow":
                 for item in try reader.list(value, expected: "a list of syscall names") {
                     allow += try syscallNames(item)
@@ -115,7 +124,7 @@ struct PolicyFileParser {
                 try checkExceptions(located)
             }
         }
-        return .filter(defaultAction: defaultAction, allow: Array(Set(allow)).sorted(), rules: rules)
+        return .filter(defaultAction: defaultAction, allow: Array(Set(allow)).sorted(), rules: rules, mode: mode)
     }
 
     /// A rule without conditions is its syscall's general case, and one conditional rule with another
@@ -202,10 +211,12 @@ struct PolicyFileParser {
         var act: SeccompAction = .allow
         var conditions: [ArgumentCondition] = []
         var conditionNodes: [YAMLNode] = []
+        var report: (value: Bool, node: YAMLNode)?
         for (key, _, value) in entries {
             switch key {
             case "syscall": syscalls = try syscallNames(value)
             case "action": act = try action(value)
+            case "report": report = (try reader.bool(value, expected: "report"), value)
             default:
                 for item in try reader.list(value, expected: "a list of conditions") {
                     conditions.append(try condition(item))
@@ -214,9 +225,14 @@ struct PolicyFileParser {
             }
         }
         guard let syscalls else { throw reader.error(node, "rule is missing 'syscall'") }
+        // `kill` is always reported and `allow`/`log` refuse nothing: `report` belongs to errno rules.
+        if let report, report.value, case .errno = act {} else if let report, report.value {
+            throw reader.error(report.node, "'report: true' applies to errno rules only (this rule's action is '\(act)')",
+                               hint: "kill is always reported; to see what allow lets through, use seccomp.mode: watch")
+        }
         let alternatives = try expandExclusions(conditions, nodes: conditionNodes)
         return syscalls.flatMap { name in
-            alternatives.map { SyscallRule(syscall: name, action: act, conditions: $0) }
+            alternatives.map { SyscallRule(syscall: name, action: act, conditions: $0, report: report?.value ?? false) }
         }
     }
 

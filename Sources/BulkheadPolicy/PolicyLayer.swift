@@ -7,7 +7,7 @@ struct PolicyLayer {
     enum Seccomp {
         /// `seccomp: none`
         case none
-        case filter(defaultAction: SeccompAction?, allow: [String], rules: [SyscallRule])
+        case filter(defaultAction: SeccompAction?, allow: [String], rules: [SyscallRule], mode: SeccompMode? = nil)
     }
 
     enum LimitValue {
@@ -76,8 +76,9 @@ struct PolicyLayer {
         switch seccomp {
         case nil: break
         case .none?: p.seccomp = nil
-        case let .filter(defaultAction, allow, rules)?:
+        case let .filter(defaultAction, allow, rules, mode)?:
             var s = p.seccomp ?? SeccompPolicy()
+            if let mode { s.mode = mode }
             if let defaultAction { s.defaultAction = defaultAction }
             // A child's rules for a syscall replace the parent's for that syscall; other rules stay.
             let replaced = Set(rules.map(\.syscall))

@@ -78,6 +78,7 @@ public enum PolicyPrinter {
     /// The `seccomp:` section.
     static func seccomp(_ s: SeccompPolicy) -> [String] {
         var out = ["seccomp:", "  default: \(quote(s.defaultAction.description))"]
+        if s.mode != .enforce { out.append("  mode: \(s.mode.rawValue)") }
         out.append(s.allow.isEmpty ? "  allow: []" : "  allow:")
         for name in s.allow { out.append("    - \(quote(name))") }
         out.append(s.rules.isEmpty ? "  rules: []" : "  rules:")
@@ -87,6 +88,7 @@ public enum PolicyPrinter {
             if !rule.conditions.isEmpty {
                 line += ", when: [\(rule.conditions.map(condition).joined(separator: ", "))]"
             }
+            if rule.report { line += ", report: true" }
             out.append(line + " }")
         }
         return out

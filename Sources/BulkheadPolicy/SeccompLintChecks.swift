@@ -1,13 +1,22 @@
 // The linter's checks of the `seccomp:` section. Each asks the resolved filter, not the YAML text: a
 // syscall allowed through a `@group`, by the default action or by a rule counts as allowed.
 
-/// `seccomp: none`: no filter at all, so every syscall check below fails too.
+/// `seccomp: none`: no filter at all, so every syscall check below fails too. A filter in watch mode
+/// (`seccomp.mode: watch`) refuses nothing either: it only reports, and is meant for trying a policy.
 struct SeccompPresenceCheck: PolicyLintCheck {
     let rule = LintRule(
-        id: "seccomp-none", severity: .error, title: "The policy installs no seccomp filter",
-        fix: "replace 'seccomp: none' by a filter, or extend the shipped 'default' policy", weight: 10)
+        id: "seccomp-none", severity: .error, title: "The policy installs no seccomp filter, or one in watch mode",
+        fix: "replace 'seccomp: none' by a filter, or extend the shipped 'default' policy; remove 'mode: watch' "
+            + "(or try a policy with 'bulkhead run --watch')", weight: 10)
 
     func findings(in context: LintContext) -> [LintFinding] {
+        if context.policy.seccomp?.mode == .watch {
+            return [
+                context.finding(
+                    rule, at: context.value(["seccomp", "mode"]) ?? context.top,
+                    "seccomp.mode is 'watch': every call the policy would refuse is let through and only reported")
+            ]
+        }
         guard context.policy.seccomp == nil else { return [] }
         return [
             context.finding(

@@ -133,14 +133,22 @@ static void close_between(struct bh_spawn_spec *spec, unsigned first, unsigned l
     for (uint64_t fd = first; fd < top && fd <= last; fd++) sys(SYS_close, (long)fd, 0, 0, 0, 0);
 }
 
-/* Everything but stdio, the prepared Landlock ruleset (closed once entered) and the launch pipe of a
-   pid namespace launch (close-on-exec: the parent reads its end until execve). */
+/* Everything but stdio, the prepared Landlock ruleset (closed once entered), the launch pipe of a
+   pid namespace launch (close-on-exec: the parent reads its end until execve) and the socket init sends
+   the seccomp listener over (close-on-exec, notify_child.c). */
 static void close_other_fds(struct bh_spawn_spec *spec) {
-    int a = spec->landlock_ruleset, b = spec->sync_fd;
-    if (a > b) { int t = a; a = b; b = t; }
+    int keep[3];
+    keep[0] = spec->landlock_ruleset;
+    keep[1] = spec->sync_fd;
+    keep[2] = spec->notify ? spec->notify_socket : -1;
+    for (int i = 1; i < 3; i++)
+        for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
     unsigned next = 3;
-    if (a >= 3) { close_between(spec, next, (unsigned)a - 1); next = (unsigned)a + 1; }
-    if (b >= 3 && b != a) { close_between(spec, next, (unsigned)b - 1); next = (unsigned)b + 1; }
+    for (int i = 0; i < 3; i++) {
+        if (keep[i] < 3 || (unsigned)keep[i] < next) continue;
+        close_between(spec, next, (unsigned)keep[i] - 1);
+        next = (unsigned)keep[i] + 1;
+    }
     close_between(spec, next, ~0U);
 }
 
@@ -280,13 +288,8 @@ int bh_child_main(void *arg) {
        rename into another directory for lack of LANDLOCK_ACCESS_FS_REFER in the signal-only layer. */
     if (spec->landlock_ruleset >= 3) enter_prepared_ruleset(spec);
     else if (spec->scope_signals) scope_signals(spec);
-    if (spec->filter) {
-        /* Last: every later call is filtered, and the filter must allow the execve below. */
-        struct sock_fprog prog;
-        prog.len = spec->filter_len;
-        prog.filter = (struct sock_filter *)spec->filter;
-        CHECK(sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog, 0, 0), BH_STAGE_SECCOMP);
-    }
+    /* Last: every later call is filtered, and the filter must allow the execve below. */
+    if (spec->filter) bh_child_load_filter(spec);
     long r = sys(SYS_execve, (long)spec->path, (long)spec->argv, (long)spec->envp, 0, 0);
     fail(spec, BH_STAGE_EXEC, -r);
 }

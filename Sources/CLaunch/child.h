@@ -21,6 +21,12 @@ struct bh_init_report {
     int wait_status;                 /* as wait4 gives it */
     struct rusage usage;             /* the kernel's struct rusage; glibc's has the same layout */
     volatile int ended;
+    /* The seccomp listener's hand-off (notify_child.c): the task sets listener_fd then listener_ready;
+       init answers listener_sent = 1, or 2 with listener_errno. */
+    volatile int listener_fd;
+    volatile int listener_ready;
+    volatile int listener_sent;
+    volatile int listener_errno;
 };
 
 /* Builds the task's file-system view (mount_view.c) in the child's new mount namespace: 0, or -errno with
@@ -44,6 +50,14 @@ BH_CHILD_CODE void bh_enter_namespaces(struct bh_spawn_spec *spec);
 /* With a pid namespace: the child is its pid 1. Forks the task, which returns from here to go on with
    its setup; init itself never returns (it relays signals, reaps, reports the task's ending, exits). */
 BH_CHILD_CODE void bh_become_init(struct bh_spawn_spec *spec);
+
+/* Loads the filter, last thing before execve. With a notify socket: with a seccomp listener, which the
+   task leaves to init to send to the launcher, and waits for that before it goes on (notify_child.c). */
+BH_CHILD_CODE void bh_child_load_filter(struct bh_spawn_spec *spec);
+
+/* Init's half of the hand-off: waits for the task's listener, sends it to the launcher and keeps a copy
+   of it (and nothing else). Returns 0, or -errno when the hand-off failed (the task then fails). */
+BH_CHILD_CODE long bh_init_send_listener(struct bh_spawn_spec *spec, long task);
 
 /* Reports `stage` and `err` (and, for a namespace step, its CLONE_NEW* flag) on the result page and
    exits 127. Every failure between clone and execve ends here. */

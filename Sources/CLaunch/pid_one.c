@@ -33,7 +33,9 @@ static uint64_t relayed_signals(void) {
 /* PR_SET_PDEATHSIG races with the launcher's death, and getppid() cannot tell: it is 0 for a pid 1 whose
    parent lives outside the namespace. The launcher's pidfd can: readable once it has exited. */
 static void arm_parent_death(struct bh_spawn_spec *spec) {
-    long r = sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* With a seccomp listener, init holds it and must outlive every task process: told by a signal it
+       waits for, it kills them all first (notify_child.c). */
+    long r = sys(SYS_prctl, PR_SET_PDEATHSIG, spec->notify ? BH_INIT_STOP_SIGNAL : SIGKILL, 0, 0, 0);
     if (r < 0) bh_child_fail(spec, BH_STAGE_PARENT_DEATH, -r, 0);
     struct pollfd launcher;
     launcher.fd = spec->parent_pidfd;
@@ -93,7 +95,8 @@ void bh_become_init(struct bh_spawn_spec *spec) {
     uint64_t waited = relayed_signals() | bit(SIGCHLD) | bit(BH_INIT_STOP_SIGNAL);
     r = sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&waited, 0, 8, 0);
     if (r < 0) bh_child_fail(spec, BH_STAGE_SIGNALS, -r, 0);
-    long task = sys(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    /* With a listener to hand over, the task shares init's descriptor table until init has it. */
+    long task = sys(SYS_clone, SIGCHLD | (spec->notify ? CLONE_FILES : 0), 0, 0, 0, 0);
     if (task < 0) bh_child_fail(spec, BH_STAGE_CLONE, -task, 0);
     if (task == 0) {
         uint64_t none = 0;
@@ -101,8 +104,9 @@ void bh_become_init(struct bh_spawn_spec *spec) {
         if (r < 0) bh_child_fail(spec, BH_STAGE_SIGNALS, -r, 0);
         return;
     }
-    /* Init keeps no descriptor: the launch pipe must reach end-of-file when the task execs, and the
-       task's stdout and stderr when it ends. */
+    /* Init keeps no descriptor (but the listener): the launch pipe must reach end-of-file when the task
+       execs, and the task's stdout and stderr when it ends. */
+    if (spec->notify && bh_init_send_listener(spec, task) == 0) serve(spec, task);
     if (sys(SYS_close_range, 0, ~0U, 0, 0, 0) == -ENOSYS) {
         /* Before Linux 5.9: up to the hard descriptor limit (a left-over write end would hold the launch). */
         struct { uint64_t cur, max; } lim;

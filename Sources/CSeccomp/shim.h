@@ -9,6 +9,7 @@ static inline uint32_t bh_act_kill_process(void) { return SCMP_ACT_KILL_PROCESS;
 static inline uint32_t bh_act_allow(void) { return SCMP_ACT_ALLOW; }
 static inline uint32_t bh_act_trap(void) { return SCMP_ACT_TRAP; }
 static inline uint32_t bh_act_log(void) { return SCMP_ACT_LOG; }
+static inline uint32_t bh_act_notify(void) { return SCMP_ACT_NOTIFY; }
 static inline uint32_t bh_act_errno(uint16_t e) { return SCMP_ACT_ERRNO(e); }
 static inline uint32_t bh_arch_native(void) { return SCMP_ARCH_NATIVE; }
 /* The native architecture's real token (SCMP_ARCH_NATIVE is 0, a placeholder). */

@@ -343,6 +343,8 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(m, "clone-flags")) { NEED(1); return mode_clone_flags((unsigned long)parse_num(argv[2])); }
     if (!strcmp(m, "socket")) { NEED(1); return mode_socket(argv[2]); }
+    if (!strcmp(m, "violate")) return mode_violate(argc - 2, argv + 2);
+    if (!strcmp(m, "call-cost")) { NEED(2); return mode_call_cost(argv[2], parse_num(argv[3])); }
     if (!strcmp(m, "ioctl-tiocsti") || !strcmp(m, "ioctl-tiocsti-high")) {
         char c = ' ';
         unsigned long req = TIOCSTI;

@@ -35,4 +35,10 @@ int mode_ipc_leave(const char *key, const char *bytes, int sysv_only);
 /* ipc-check KEY: exit 0 when none of those objects exists here; else names and removes them. */
 int mode_ipc_check(const char *key);
 
+/* violate CALL THREADS PROCESSES [LOOPS]: a refusable call from many threads and processes, printing
+   "after CALL" whenever it returns. violate.c. */
+int mode_violate(int argc, char **argv);
+/* call-cost CALL COUNT: the nanoseconds one of COUNT calls of CALL takes. violate.c. */
+int mode_call_cost(const char *call, long count);
+
 #endif

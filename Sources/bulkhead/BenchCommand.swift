@@ -22,6 +22,11 @@ struct BenchCommand: ParsableCommand {
         against a filter-cache hit.
         """)
     var filters = false
+    @Flag(help: """
+        Also measure what a system call costs the task: getppid allowed by strict against no filter (target 1.25x), \
+        refused with a reported errno, and watched (both answered by bulkhead through seccomp user notification).
+        """)
+    var calls = false
 
     func run() throws {
         let loaded = try PolicySource.load(policy).0.policy
@@ -58,8 +63,16 @@ struct BenchCommand: ParsableCommand {
             section.print(rounds: benchmark.rounds, perRound: benchmark.perRound)
             filterSection = section
         }
+        var callResult: NotifiedCallBenchmark.Result?
+        if calls {
+            do { callResult = try NotifiedCallBenchmark(rounds: benchmark.rounds).measure(probe: probe) } catch {
+                throw CLIError("cannot measure the call costs: \(error.description)")
+            }
+            if let callResult { printCalls(callResult, rounds: benchmark.rounds) }
+        }
         if let json {
-            let report = BenchReport.json(comparisons, filters: filterSection?.installed, compiled: filterSection?.compiled)
+            let report = BenchReport.json(comparisons, filters: filterSection?.installed, compiled: filterSection?.compiled,
+                                          calls: callResult)
             do { try AtomicFile.write(report.rendered(), to: json) } catch {
                 throw CLIError("cannot write \(error)")
             }
@@ -67,4 +80,17 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func ms(_ seconds: Double) -> String { OutcomeText.decimal(seconds * 1000, digits: 3) }
+
+    private func printCalls(_ result: NotifiedCallBenchmark.Result, rounds: Int) {
+        print("")
+        print("system calls: getppid in a loop in a sandboxed task, \(rounds) rounds, the four tasks alternating")
+        for m in [result.strict, result.unfiltered, result.reportedErrno, result.watched] {
+            let name = m.name + String(repeating: " ", count: max(0, 16 - m.name.count))
+            print("  \(name) median \(OutcomeText.decimal(m.median, digits: 1)) ns   "
+                  + "p10-p90 \(OutcomeText.decimal(m.p10, digits: 1))-\(OutcomeText.decimal(m.p90, digits: 1)) ns")
+        }
+        let ratio = result.strict.median / result.unfiltered.median
+        print("  allowed under strict against no filter: \(OutcomeText.decimal(ratio, digits: 2))x (target 1.25x or less): "
+              + (ratio <= 1.25 ? "met" : "NOT met"))
+    }
 }

@@ -32,13 +32,18 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Leave the run's scratch directory (filesystem.scratch) in place; the report names it.")
     var keepScratch = false
 
+    @Flag(name: .long, help: """
+        Refuse nothing: let every call the seccomp policy would refuse through, and report each (seccomp.mode: watch).
+        """)
+    var watch = false
+
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments.")
     var command: [String] = []
 
     /// The same invocation `RunInvocation.parseFast` makes of the same arguments.
     var invocation: RunInvocation {
         RunInvocation(policy: policy, timeout: timeout, report: report, quiet: quiet, verbose: verbose, keepScratch: keepScratch,
-                      command: Self.commandBytes(command))
+                      watch: watch, command: Self.commandBytes(command))
     }
 
     func run() throws {
@@ -67,6 +72,7 @@ struct RunInvocation: Equatable {
     var quiet = false
     var verbose = false
     var keepScratch = false
+    var watch = false
     /// Bytes, not Strings: the task gets exactly what bulkhead was given (see `RawArguments`).
     var command: [[UInt8]] = []
 
@@ -88,6 +94,7 @@ struct RunInvocation: Equatable {
             if argument.elementsEqual("--quiet".utf8) { invocation.quiet = true; continue }
             if argument.elementsEqual("--verbose".utf8) { invocation.verbose = true; continue }
             if argument.elementsEqual("--keep-scratch".utf8) { invocation.keepScratch = true; continue }
+            if argument.elementsEqual("--watch".utf8) { invocation.watch = true; continue }
             let name: ArraySlice<UInt8>, value: String
             if let equals = argument.firstIndex(of: UInt8(ascii: "=")) {
                 name = argument[..<equals]
@@ -126,6 +133,7 @@ struct RunInvocation: Equatable {
         let prepared: PreparedRun
         var request = RunRequest(policy: policy, timeout: timeout)
         request.keepsScratch = keepScratch
+        request.watch = watch
         do throws(RunRequestError) { prepared = try request.prepare() } catch {
             throw CLIError(error)
         }
@@ -139,6 +147,7 @@ struct RunInvocation: Equatable {
         do { result = try prepared.run(arguments) } catch { throw CLIError(error.description) }
         if !quiet {
             for warning in result.warnings { FileHandleStderr.write("bulkhead: warning: \(warning)\n") }
+            for event in result.violations { FileHandleStderr.write("bulkhead: violation: \(event.line)\n") }
             FileHandleStderr.write("bulkhead: \(OutcomeText.summary(result))\n")
             if let scratch = result.access?.scratch, scratch.kept {
                 FileHandleStderr.write("bulkhead: scratch directory kept: \(scratch.path)\n")

@@ -7,14 +7,17 @@ import Testing
 /// of memory (CLaunch/spawn.c). A string literal, a global or a call into libc there would make every
 /// launch die with SIGSEGV before execve, so the compiled objects are checked for them directly: child.c
 /// and the stages it calls in files of their own: mount_view.c (the file-system view), namespace_setup.c
-/// (private mounts, /proc, host name, loopback) and pid_one.c (a pid namespace's init, which never execs).
+/// (private mounts, /proc, host name, loopback) pid_one.c (a pid namespace's init, which never execs) and notify_child.c (the
+/// seccomp listener's hand-off).
 @Suite struct ChildCodeTests {
-    static let objects = ["child.c.o", "mount_view.c.o", "namespace_setup.c.o", "pid_one.c.o"]
+    static let objects = ["child.c.o", "mount_view.c.o", "namespace_setup.c.o", "pid_one.c.o", "notify_child.c.o"]
     /// The only symbols one child object may refer to: functions of the others, hidden (called directly).
-    static let childFunctions = ["bh_child_mount_view", "bh_enter_namespaces", "bh_become_init"]
+    static let childFunctions = ["bh_child_mount_view", "bh_enter_namespaces", "bh_become_init", "bh_child_load_filter",
+                                  "bh_init_send_listener"]
     /// The function each object is there for.
     static let entryPoints = ["child.c.o": "bh_child_main", "mount_view.c.o": "bh_child_mount_view",
-                              "namespace_setup.c.o": "bh_enter_namespaces", "pid_one.c.o": "bh_become_init"]
+                              "namespace_setup.c.o": "bh_enter_namespaces", "pid_one.c.o": "bh_become_init",
+                              "notify_child.c.o": "bh_child_load_filter"]
 
     private func path(_ name: String) -> String { BuiltBinaries.directory + "/CLaunch.build/" + name }
 
@@ -52,7 +55,7 @@ import Testing
     }
 
     @Test(arguments: ["mount_view.c.o": "bh_child_mount_view", "namespace_setup.c.o": "bh_enter_namespaces",
-                      "pid_one.c.o": "bh_become_init"].sorted { $0.key < $1.key })
+                      "pid_one.c.o": "bh_become_init", "notify_child.c.o": "bh_init_send_listener"].sorted { $0.key < $1.key })
     func theStagesInOtherFilesAreHiddenSoTheyAreCalledDirectly(object: String, function: String) throws {
         // A default-visibility function may be called through the PLT and the GOT, a data segment.
         let symbols = try objdump(["-t"], path(object))

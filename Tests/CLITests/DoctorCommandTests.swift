@@ -252,7 +252,14 @@ import Testing
         try "version: 1\nextends: \(CLI.unisolatedDefault)\nseccomp:\n  rules:\n    - { syscall: seccomp, action: errno EPERM }\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         defer { unlink(path) }
-        let result = try CLI.bulkhead(["run", "--quiet", "--policy", path, "--", CLI.bulkhead, "doctor", "--json", "-"])
+        let bpf = path + ".bpf"
+        defer { unlink(bpf) }
+        // Through the shell: the program is bytes, not text.
+        let compiled = try CLI.run("/bin/sh", ["-c", "exec \"$0\" policy compile --bpf \"$1\" > \"$2\"", CLI.bulkhead, path, bpf])
+        try #require(compiled.status == 0, "\(compiled.stderr)")
+        // Root without capabilities, as a task of the default policy: namespaces only inside a user namespace.
+        let result = try CLI.run("/usr/bin/setpriv", ["--bounding-set=-all", "--inh-caps=-all", "--", CLI.probe, "load-filter", bpf,
+                                                      "--", CLI.bulkhead, "doctor", "--json", "-"])
         let document = try Self.parse(result.stdout)
         try Self.expectSchema(document, status: result.status)
         #expect(result.status == 1)
@@ -271,9 +278,12 @@ import Testing
         #expect(text.stdout.contains("shipped policies: 0 of 5 can run"))
     }
 
-    /// A filter that kills a clone making a user namespace: the probes die in their forked helper, not
-    /// doctor, which reports the kill and refuses the policies whose launch would make one in its own
-    /// process (every shipped policy: without CAP_SYS_ADMIN their namespaces need a user namespace).
+    /// A filter bulkhead runs under (a container runtime's, installed here by the probe's load-filter, as
+    /// the kernel applies it: KILL_PROCESS kills the calling process only) that kills a clone making a user
+    /// namespace: the probes die in their forked helper, not doctor, which reports the kill and refuses the
+    /// policies whose launch would make one in its own process (every shipped policy: without CAP_SYS_ADMIN
+    /// their namespaces need a user namespace). Under bulkhead itself the whole task would be killed at the
+    /// first such clone (`ViolationListener`).
     @Test func aFilterThatKillsNamespaceClonesKillsOnlyTheProbe() throws {
         let path = CLI.temporaryPath("kill-userns.yaml")
         try """
@@ -287,7 +297,14 @@ import Testing
 
         """.write(toFile: path, atomically: true, encoding: .utf8)
         defer { unlink(path) }
-        let result = try CLI.bulkhead(["run", "--quiet", "--policy", path, "--", CLI.bulkhead, "doctor", "--json", "-"])
+        let bpf = path + ".bpf"
+        defer { unlink(bpf) }
+        // Through the shell: the program is bytes, not text.
+        let compiled = try CLI.run("/bin/sh", ["-c", "exec \"$0\" policy compile --bpf \"$1\" > \"$2\"", CLI.bulkhead, path, bpf])
+        try #require(compiled.status == 0, "\(compiled.stderr)")
+        // Root without capabilities, as a task of the default policy: namespaces only inside a user namespace.
+        let result = try CLI.run("/usr/bin/setpriv", ["--bounding-set=-all", "--inh-caps=-all", "--", CLI.probe, "load-filter", bpf,
+                                                      "--", CLI.bulkhead, "doctor", "--json", "-"])
         let document = try Self.parse(result.stdout)
         try Self.expectSchema(document, status: result.status)
         let findings = Self.findings(document)

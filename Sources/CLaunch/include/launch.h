@@ -152,6 +152,10 @@ struct bh_spawn_spec {
 
     const void *filter;              /* struct sock_filter[], NULL: no seccomp */
     unsigned short filter_len;       /* instructions */
+    int notify;                      /* 1, with CLONE_NEWPID: the task loads the filter with a seccomp
+                                        listener, which init sends over notify_socket (SCM_RIGHTS) and keeps
+                                        (notify_child.c); 0: no listener */
+    int notify_socket;
 
     /* Set by bh_spawn in the child's copy. */
     pid_t parent_pid;
@@ -222,6 +226,39 @@ long bh_filesystem_type(const char *path);
 
 /* 1 when the kernel has mount_setattr(2) (Linux 5.12), which sets a bind's flags on every mount beneath it. */
 int bh_mount_setattr_available(void);
+
+/* ---- seccomp user notification, the supervisor's side (notify.c, seccomp_unotify(2)) ---- */
+
+/* One notified call, as SECCOMP_IOCTL_NOTIF_RECV reports it. */
+struct bh_notification {
+    uint64_t id;
+    uint32_t pid;                    /* thread id, in the supervisor's pid namespace */
+    int32_t nr;
+    uint32_t arch;                   /* AUDIT_ARCH_* */
+    uint64_t instruction_pointer;
+    uint64_t args[6];
+};
+
+/* 1 when the kernel offers SECCOMP_RET_USER_NOTIF and SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5). */
+int bh_notify_available(void);
+/* A connected SOCK_SEQPACKET pair, close-on-exec, both above descriptor 2. 0, or -1 with errno. */
+int bh_notify_socketpair(int fds[2]);
+/* The descriptor sent over `socket` (SCM_RIGHTS), received close-on-exec without waiting; -1 with errno
+   (EAGAIN: nothing was sent). */
+int bh_notify_receive_fd(int socket);
+/* The next notification (blocks unless the listener is non-blocking); 0, or -1 with errno (ENOENT: the
+   thread was killed or its call interrupted before it was read). */
+int bh_notify_receive(int listener, struct bh_notification *out);
+/* Answers notification `id`: the call fails with -`error` (error > 0), returns `value` (error == 0), or,
+   with `continue_call`, runs as if unfiltered. 0, or -1 with errno (ENOENT: the call is gone). */
+int bh_notify_respond(int listener, uint64_t id, int error, int64_t value, int continue_call);
+/* 1 while notification `id` is still pending (memory read for it still belongs to that call). */
+int bh_notify_id_valid(int listener, uint64_t id);
+/* Runs the classic BPF seccomp program on the call of `n`: the action it returns (SECCOMP_RET_*). The
+   supervisor's oracle: the policy's own filter says what the call would have met. */
+uint32_t bh_seccomp_evaluate(const void *filter, unsigned count, const struct bh_notification *n);
+/* Reads up to `length` bytes of process `pid`'s memory at `address` (process_vm_readv); bytes read or -1. */
+long bh_read_process_memory(pid_t pid, uint64_t address, void *to, unsigned long length);
 
 /* siginfo_t accessors: the fields are macros over unions. */
 int bh_siginfo_code(const siginfo_t *info);

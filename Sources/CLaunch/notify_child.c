@@ -1,0 +1,121 @@
+/* Child code (see child.c for its rules: raw system calls on the prepared block, no libc, no literal,
+   no global): loading the seccomp filter, and handing its user-notification listener to the launcher.
+
+   The listener exists only once the filter is loaded, and from then on every system call of the task
+   is filtered: a sendmsg the policy refuses could not pass the listener on (it would wait for a listener
+   nobody holds yet, or fail). So the task makes no call at all after loading it but execve: init, which
+   shares the task's descriptor table until then (CLONE_FILES, pid_one.c) and is not filtered, reads the
+   listener's number from the shared page, sends it to the launcher over a socket the launcher prepared
+   (SCM_RIGHTS, unix(7)), takes a table of its own (unshare(CLONE_FILES)) and keeps only the listener in
+   it. The task waits on the page without a system call, then execs; the listener is close-on-exec.
+
+   Why init keeps a copy: when the last holder of a listener closes it, the kernel fails every pending and
+   later notified call with ENOSYS (seccomp_unotify(2)), and a task that was to be killed would go on
+   after its call. While init holds it, a notified call waits; if the launcher dies, init is told by a
+   signal it waits for (PR_SET_PDEATHSIG, BH_INIT_STOP_SIGNAL), SIGKILLs every process of its namespace
+   (a task with SIGKILL pending never returns to user space) and only then exits, closing the listener. */
+#define _GNU_SOURCE
+#include "child.h"
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+
+static inline void relax(void) {
+#if defined(__x86_64__)
+    __asm__ volatile("pause" ::: "memory");
+#elif defined(__aarch64__)
+    __asm__ volatile("yield" ::: "memory");
+#else
+    __asm__ volatile("" ::: "memory");
+#endif
+}
+
+void bh_child_load_filter(struct bh_spawn_spec *spec) {
+    struct sock_fprog prog;
+    prog.len = spec->filter_len;
+    prog.filter = (struct sock_filter *)spec->filter;
+    if (!spec->notify) {
+        long r = sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, (long)&prog, 0, 0);
+        if (r < 0) bh_child_fail(spec, BH_STAGE_SECCOMP, -r, 0);
+        return;
+    }
+    struct bh_init_report *page = spec->init_report;
+    long fd = sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, (long)&prog, 0, 0);
+    if (fd < 0) bh_child_fail(spec, BH_STAGE_SECCOMP, -fd, 0);
+    page->listener_fd = (int)fd;
+    __atomic_store_n(&page->listener_ready, 1, __ATOMIC_RELEASE);
+    int sent;
+    while ((sent = __atomic_load_n(&page->listener_sent, __ATOMIC_ACQUIRE)) == 0) relax();
+    if (sent != 1) bh_child_fail(spec, BH_STAGE_SECCOMP, page->listener_errno, 0);
+}
+
+/* 1 once the task has ended (it is not reaped here: init's loop reports it). */
+static int task_ended(long task) {
+    siginfo_t info;
+    info.si_pid = 0;
+    long r = sys(SYS_waitid, P_PID, task, (long)&info, WEXITED | WNOHANG | WNOWAIT, 0);
+    return r < 0 || info.si_pid != 0;
+}
+
+static long send_fd(int socket, int fd) {
+    char byte = 0;
+    struct iovec iov;
+    iov.iov_base = &byte;
+    iov.iov_len = 1;
+    union { struct cmsghdr header; char space[CMSG_SPACE(sizeof(int))]; } control;
+    for (unsigned i = 0; i < sizeof control; i++) ((volatile char *)&control)[i] = 0;
+    struct msghdr msg;
+    msg.msg_name = 0;
+    msg.msg_namelen = 0;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = &control;
+    msg.msg_controllen = sizeof control;
+    msg.msg_flags = 0;
+    control.header.cmsg_len = CMSG_LEN(sizeof(int));
+    control.header.cmsg_level = SOL_SOCKET;
+    control.header.cmsg_type = SCM_RIGHTS;
+    *(int *)CMSG_DATA(&control.header) = fd;
+    return sys(SYS_sendmsg, socket, (long)&msg, MSG_NOSIGNAL, 0, 0);
+}
+
+long bh_init_send_listener(struct bh_spawn_spec *spec, long task) {
+    struct bh_init_report *page = spec->init_report;
+    /* The task gets there in well under a millisecond after its setup; init looks every 20 µs. */
+    struct { long sec, nsec; } pause;
+    pause.sec = 0;
+    pause.nsec = 20000;
+    while (!__atomic_load_n(&page->listener_ready, __ATOMIC_ACQUIRE)) {
+        if (task_ended(task)) return -ECHILD;
+        int zero = 0;
+        sys(SYS_futex, (long)&page->listener_ready, FUTEX_WAIT, zero, (long)&pause, 0);
+    }
+    int listener = page->listener_fd;
+    long r = send_fd(spec->notify_socket, listener);
+    if (r >= 0) r = sys(SYS_unshare, CLONE_FILES, 0, 0, 0, 0);
+    if (r < 0) {
+        page->listener_errno = (int)-r;
+        __atomic_store_n(&page->listener_sent, 2, __ATOMIC_RELEASE);
+        return r;
+    }
+    __atomic_store_n(&page->listener_sent, 1, __ATOMIC_RELEASE);
+    /* A table of init's own now: everything but the listener goes (the launch pipe must reach end-of-file
+       at the task's execve). */
+    if (listener > 0 && sys(SYS_close_range, 0, (unsigned)listener - 1, 0, 0, 0) == -ENOSYS)
+        for (long fd = 0; fd < listener; fd++) sys(SYS_close, fd, 0, 0, 0, 0);
+    if (sys(SYS_close_range, (unsigned)listener + 1, ~0U, 0, 0, 0) == -ENOSYS) {
+        /* Before Linux 5.9: up to the hard descriptor limit, as pid_one.c does. */
+        struct { uint64_t cur, max; } lim;
+        uint64_t top = 1u << 20;
+        if (sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&lim, 0) == 0 && lim.max < top) top = lim.max;
+        for (uint64_t fd = (uint64_t)listener + 1; fd < top; fd++) sys(SYS_close, (long)fd, 0, 0, 0, 0);
+    }
+    return 0;
+}
