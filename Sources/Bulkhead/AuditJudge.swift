@@ -46,6 +46,9 @@ public enum AuditJudge {
             switch code {
             case escapedCode:
                 let evidence = String(line.dropFirst("escaped ".count))
+                if probe.perNetworkNamespace, policy.network == .none {
+                    return .blocked(.namespace, "\(evidence), of the task's own network namespace (network: none)")
+                }
                 if datagramArrived == false {
                     let layer: AuditLayer = policy.network == .none ? .namespace : .host
                     return .blocked(layer, "the datagram was sent but never reached the auditor's socket (\(evidence))")
