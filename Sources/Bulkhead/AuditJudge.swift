@@ -121,7 +121,8 @@ public enum AuditJudge {
         let fileCalls: Set<String> = ["openat", "getdents64", "mkdir", "linkat", "symlinkat", "name_to_handle_at", "open_by_handle_at"]
         let namespaces = policy.namespaces?.enabled ?? []
         // A host process is not in the task's pid namespace: its /proc entry does not exist there either.
-        if namespaces.contains(.pid) || ranIn.contains(NamespaceKind.pid.rawValue), probe.family == .processes, errno == ESRCH || (errno == ENOENT && call == "openat") {
+        let inPIDNamespace = namespaces.contains(.pid) || ranIn.contains(NamespaceKind.pid.rawValue)
+        if inPIDNamespace, probe.family == .processes, errno == ESRCH || (errno == ENOENT && call == "openat") {
             return .namespace
         }
         let hasView = policy.filesystem?.restricts == true && (namespaces.contains(.mount) || namespaces.contains(.pid))

@@ -101,7 +101,7 @@ import Testing
         defer { unlink(filterOnly) }
         var differences: [String] = []
         for (index, probe) in Self.probes.enumerated() {
-            let underRunc = try bundle.run([CLI.probe, "audit", probe], profile: profile, id: "bulkhead-oci-\(getpid())-\(index)")
+            let underRunc = try bundle.run([CLI.probe, "audit", probe], profile: profile, id: "runc-profile-test-\(getpid())-\(index)")
             let underBulkhead = try CLI.bulkhead(["run", "--quiet", "--policy", filterOnly, "--", CLI.probe, "audit", probe])
             let (r, b) = (Self.verdict(underRunc), Self.verdict(underBulkhead))
             // A probe whose own setup (opening a device) fails in both never reaches the filter: the /dev of
@@ -120,7 +120,7 @@ import Testing
         let profile = try Self.exportedProfile("strict")
         let bundle = try Bundle()
         defer { bundle.remove() }
-        let run = try bundle.run([CLI.probe, "audit", "kern-bpf"], profile: profile, id: "bulkhead-oci-\(getpid())-strict")
+        let run = try bundle.run([CLI.probe, "audit", "kern-bpf"], profile: profile, id: "runc-profile-test-\(getpid())-strict")
         #expect(run.status != 0 && run.stdout.isEmpty, "\(run.stdout) \(run.stderr)")
     }
 }
