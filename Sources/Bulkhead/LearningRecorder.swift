@@ -61,6 +61,7 @@ final class LearningRecorder {
                 let flags = arguments[0]
                 calls.cloneKinds.insert(flags & Self.namespaceFlags != 0 ? .namespaces : flags & Self.cloneThread != 0 ? .thread : .process)
             case "socket", "socketpair": calls.socketDomains.insert(arguments[0] & 0xffff_ffff)
+            case "ioctl": if calls.ioctlRequests.count <= LearnedPolicyText.maxIoctlRequests { calls.ioctlRequests.insert(arguments[1] & 0xffff_ffff) }
             case "openat": if arguments[2] & Self.writingOpenFlags != 0 { calls.opensForWriting = true }
             case "open": if arguments[1] & Self.writingOpenFlags != 0 { calls.opensForWriting = true }
             case "creat": calls.opensForWriting = true

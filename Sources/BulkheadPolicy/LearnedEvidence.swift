@@ -27,6 +27,8 @@ public struct LearnedEvidence: Sendable, Equatable {
         public var cloneKinds: Set<CloneKind> = []
         /// Of allowed `socket` and `socketpair` calls: the address family (argument 0, 32 bits).
         public var socketDomains: Set<UInt64> = []
+        /// Of allowed `ioctl` calls: the request (argument 1, 32 bits, as the kernel reads it).
+        public var ioctlRequests: Set<UInt64> = []
         /// Of allowed `open`, `openat` and `creat` calls: one asked for write access, creation or truncation.
         public var opensForWriting = false
 
@@ -38,6 +40,7 @@ public struct LearnedEvidence: Sendable, Equatable {
             beyondBase += other.beyondBase
             cloneKinds.formUnion(other.cloneKinds)
             socketDomains.formUnion(other.socketDomains)
+            ioctlRequests.formUnion(other.ioctlRequests)
             opensForWriting = opensForWriting || other.opensForWriting
         }
     }
@@ -86,6 +89,7 @@ public struct LearnedEvidence: Sendable, Equatable {
             if c.beyondBase > 0 { line += " beyond-base=\(c.beyondBase)" }
             if !c.cloneKinds.isEmpty { line += " clone=" + c.cloneKinds.sorted().map(\.rawValue).joined(separator: ",") }
             if !c.socketDomains.isEmpty { line += " domains=" + c.socketDomains.sorted().map { String($0) }.joined(separator: ",") }
+            if !c.ioctlRequests.isEmpty { line += " requests=" + c.ioctlRequests.sorted().map { String($0) }.joined(separator: ",") }
             if c.opensForWriting { line += " writes" }
             lines.append(line)
         }
@@ -153,10 +157,10 @@ public struct LearnedEvidence: Sendable, Equatable {
                 guard let kind = CloneKind(rawValue: String(part)) else { return false }
                 calls.cloneKinds.insert(kind)
             }
-        case "domains":
+        case "domains", "requests":
             for part in value.split(separator: ",") {
-                guard let domain = UInt64(part) else { return false }
-                calls.socketDomains.insert(domain)
+                guard let number = UInt64(part) else { return false }
+                if key == "domains" { calls.socketDomains.insert(number) } else { calls.ioctlRequests.insert(number) }
             }
         case _ where key.hasPrefix("errno-"):
             guard let e = Int32(key.dropFirst(6)), let n = Int(value) else { return false }

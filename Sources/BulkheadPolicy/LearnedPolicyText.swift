@@ -4,8 +4,9 @@
 ///
 /// How base and evidence combine, per syscall the run called through the native entry:
 /// - every call allowed by the base: allowed, with learn's own conditions where they narrow what the
-///   base allows (clone: threads only, or never a namespace; socket, socketpair: the families seen;
-///   openat, open: read-only when nothing was opened for writing); otherwise the base's own rules for the
+///   base allows (clone: threads only, processes only, or never a namespace; socket, socketpair: the
+///   families seen; ioctl: up to 16 requests seen; openat, open: read-only when nothing was opened for
+///   writing); otherwise the base's own rules for the
 ///   syscall when it has any (they are its limits), else a plain allow;
 /// - every call answered by the base with an errno: that errno (the program saw it and went on);
 /// - calls the base would kill: left out (the default kills them), and said on stderr.
@@ -129,12 +130,21 @@ public enum LearnedPolicyText {
                 return ("threads only (CLONE_THREAD), never a new process or namespace",
                         ["{ syscall: clone, when: [{ arg: 0, masked-eq: [CLONE_THREAD|\(namespaceFlags), CLONE_THREAD] }] }"])
             }
+            if calls.cloneKinds == [.process] {
+                return ("new processes only, never a thread or a new namespace",
+                        ["{ syscall: clone, when: [{ arg: 0, has-none: CLONE_THREAD|\(namespaceFlags) }] }"])
+            }
             return ("threads and processes, never a new namespace",
                     ["{ syscall: clone, when: [{ arg: 0, has-none: \(namespaceFlags) }] }"])
         case "socket", "socketpair":
             guard !calls.socketDomains.isEmpty else { return nil }
             return ("only the address families the run used",
                     calls.socketDomains.sorted().map { "{ syscall: \(name), when: [{ arg: 0, eq: \(familyName($0)) }] }" })
+        case "ioctl":
+            // A few requests are a clearer and narrower rule than the base's; many are better left to it.
+            guard !calls.ioctlRequests.isEmpty, calls.ioctlRequests.count <= maxIoctlRequests else { return nil }
+            return ("only the requests the run made",
+                    calls.ioctlRequests.sorted().map { "{ syscall: ioctl, when: [{ arg: 1, eq: \(ioctlName($0)) }] }" })
         case "openat", "open":
             guard !calls.opensForWriting else { return nil }
             let flagsArgument = name == "openat" ? 2 : 1
@@ -145,9 +155,20 @@ public enum LearnedPolicyText {
         }
     }
 
+    package static let maxIoctlRequests = 16
+
     static func familyName(_ domain: UInt64) -> String {
-        SymbolicConstants.table.filter { $0.key.hasPrefix("AF_") && $0.key != "AF_LOCAL" && $0.value == domain }.map(\.key).min()
-            ?? String(domain)
+        constantName(domain, prefixes: ["AF_"], avoiding: ["AF_LOCAL"]) ?? String(domain)
+    }
+
+    static func ioctlName(_ request: UInt64) -> String {
+        constantName(request, prefixes: ["TC", "TIOC", "FIO"]) ?? PolicyPrinter.number(request)
+    }
+
+    static func constantName(_ value: UInt64, prefixes: [String], avoiding: Set<String> = []) -> String? {
+        SymbolicConstants.table.filter { entry in
+            entry.value == value && !avoiding.contains(entry.key) && prefixes.contains { entry.key.hasPrefix($0) }
+        }.map(\.key).min()
     }
 
     /// The allow list with `@groups` where every member this machine knows was used, largest groups first,
