@@ -61,7 +61,9 @@ final class LearningRecorder {
                 let flags = arguments[0]
                 calls.cloneKinds.insert(flags & Self.namespaceFlags != 0 ? .namespaces : flags & Self.cloneThread != 0 ? .thread : .process)
             case "socket", "socketpair": calls.socketDomains.insert(arguments[0] & 0xffff_ffff)
-            case "ioctl": if calls.ioctlRequests.count <= LearnedPolicyText.maxIoctlRequests { calls.ioctlRequests.insert(arguments[1] & 0xffff_ffff) }
+            case "ioctl":
+                // One past the most a rule lists is enough to know the rule would list too many.
+                if calls.ioctlRequests.count <= LearnedPolicyText.maxIoctlRequests { calls.ioctlRequests.insert(arguments[1] & 0xffff_ffff) }
             case "openat": if arguments[2] & Self.writingOpenFlags != 0 { calls.opensForWriting = true }
             case "open": if arguments[1] & Self.writingOpenFlags != 0 { calls.opensForWriting = true }
             case "creat": calls.opensForWriting = true
@@ -97,7 +99,8 @@ final class LearningRecorder {
             case .write: evidence.written.insert(path)
             case .exec: evidence.executed.insert(path)
             case .open(let flagsArgument):
-                if arguments[flagsArgument] & Self.writingOpenFlags != 0 { evidence.written.insert(path) } else { evidence.read.insert(path) }
+                let writes = arguments[flagsArgument] & Self.writingOpenFlags != 0
+                if writes { evidence.written.insert(path) } else { evidence.read.insert(path) }
             }
         }
     }

@@ -1,3 +1,5 @@
+import BulkheadSystem
+
 /// What `bulkhead policy learn` saw a run do, per system call, as the base policy judged each call: the
 /// evidence a learned policy is written from. It is kept in the learned file itself (`block`), so that
 /// `--merge` can add another run's evidence to it (`parse`, `merge`).
@@ -185,16 +187,6 @@ public struct LearnedEvidence: Sendable, Equatable {
     }
 
     static func unescaped(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2, let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        ByteEscapes.decode(text, marker: UInt8(ascii: "%"), digits: 2, radix: 16)
     }
 }

@@ -28,7 +28,8 @@ struct BenchCommand: ParsableCommand {
         """)
     var calls = false
     @Flag(help: """
-        Also measure what learning a policy costs a syscall-heavy run: tar cf of a 50 MB tree under default, plainly         and under bulkhead policy learn, alternating.
+        Also measure what learning a policy costs a syscall-heavy run: tar cf of a 50 MB tree under default, plainly \
+        and under bulkhead policy learn, alternating.
         """)
     var learn = false
 

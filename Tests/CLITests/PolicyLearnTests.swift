@@ -17,7 +17,8 @@ import Testing
         try "hello\n".write(toFile: directory + "/data.txt", atomically: true, encoding: .utf8)
         try Self.readScript.write(toFile: directory + "/read.py", atomically: true, encoding: .utf8)
         for (index, name) in ["a", "b", "sub/c"].enumerated() {
-            try String(repeating: "line \(index)\n", count: 100).write(toFile: directory + "/tree/" + name, atomically: true, encoding: .utf8)
+            try String(repeating: "line \(index)\n", count: 100)
+                .write(toFile: directory + "/tree/" + name, atomically: true, encoding: .utf8)
         }
         for file in ["data.txt", "read.py", "tree/a", "tree/b", "tree/sub/c"] { chmod(directory + "/" + file, 0o644) }
         return directory
