@@ -63,7 +63,9 @@ final class LearningRecorder {
             case "socket", "socketpair": calls.socketDomains.insert(arguments[0] & 0xffff_ffff)
             case "ioctl":
                 // One past the most a rule lists is enough to know the rule would list too many.
-                if calls.ioctlRequests.count <= LearnedPolicyText.maxIoctlRequests { calls.ioctlRequests.insert(arguments[1] & 0xffff_ffff) }
+                if calls.ioctlRequests.count <= LearnedPolicyText.maxIoctlRequests {
+                    calls.ioctlRequests.insert(arguments[1] & 0xffff_ffff)
+                }
             case "openat": if arguments[2] & Self.writingOpenFlags != 0 { calls.opensForWriting = true }
             case "open": if arguments[1] & Self.writingOpenFlags != 0 { calls.opensForWriting = true }
             case "creat": calls.opensForWriting = true
