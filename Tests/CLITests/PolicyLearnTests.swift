@@ -65,6 +65,20 @@ import Testing
         #expect(fork.stderr.contains("violation: clone("), "\(fork.stderr)")
     }
 
+    @Test func pythonLearnedWithinStrictRoundTripsAndCannotFork() throws {
+        let directory = try workspace()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let learned = try learn("p.yaml", base: "strict", ["python3", "read.py"], in: directory)
+        #expect(learned.status == 0, "\(learned.stderr)")
+        let text = try String(contentsOfFile: directory + "/p.yaml", encoding: .utf8)
+        #expect(text.contains("extends: strict"))
+        let again = try bulkhead(["run", "--policy", "./p.yaml", "--", "python3", "read.py"], in: directory)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout == "HELLO\n")
+        let fork = try bulkhead(["run", "--policy", "./p.yaml", "--", "python3", "-c", "import os; os.fork()"], in: directory)
+        #expect(fork.status == Self.violation, "\(fork.stderr)")
+    }
+
     @Test func aShellPipelineWithSortRoundTrips() throws {
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(atPath: directory) }
