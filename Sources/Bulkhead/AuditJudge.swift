@@ -46,6 +46,9 @@ public enum AuditJudge {
             switch code {
             case escapedCode:
                 let evidence = String(line.dropFirst("escaped ".count))
+                if probe.perNetworkNamespace, policy.network == .none {
+                    return .blocked(.namespace, "\(evidence), of the task's own network namespace (network: none)")
+                }
                 if datagramArrived == false {
                     let layer: AuditLayer = policy.network == .none ? .namespace : .host
                     return .blocked(layer, "the datagram was sent but never reached the auditor's socket (\(evidence))")
@@ -82,7 +85,7 @@ public enum AuditJudge {
         if filterAnswers(policy.seccomp, call: syscall, arguments: arguments, errno: errno) {
             return .blocked(.seccompErrno, evidence)
         }
-        if let layer = accessLayer(probe, call: syscall, errno: errno, policy: policy) {
+        if let layer = accessLayer(probe, call: syscall, errno: errno, policy: policy, ranIn: result.namespaces) {
             let why = switch layer {
             case .namespace: probe.family == .network ? "network: none" : "the task's pid namespace"
             case .mountView: "the task's file-system view"
@@ -112,11 +115,13 @@ public enum AuditJudge {
     /// The layer of the policy's `filesystem:` and `network:` keys that explains ERRNO from CALL, if any:
     /// Landlock answers EACCES (EXDEV for a link out of a granted folder; EPERM for an abstract socket
     /// outside the domain), and in a network namespace of its own the host's listeners are unreachable.
-    private static func accessLayer(_ probe: AuditProbe, call: String, errno: Int32, policy: Policy) -> AuditLayer? {
+    /// - Parameter ranIn: the namespaces the task ran in (the policy's and bulkhead's own, such as the pid
+    ///   namespace that holds the seccomp listener).
+    private static func accessLayer(_ probe: AuditProbe, call: String, errno: Int32, policy: Policy, ranIn: [String]) -> AuditLayer? {
         let fileCalls: Set<String> = ["openat", "getdents64", "mkdir", "linkat", "symlinkat", "name_to_handle_at", "open_by_handle_at"]
         let namespaces = policy.namespaces?.enabled ?? []
         // A host process is not in the task's pid namespace: its /proc entry does not exist there either.
-        if namespaces.contains(.pid), probe.family == .processes, errno == ESRCH || (errno == ENOENT && call == "openat") {
+        if namespaces.contains(.pid) || ranIn.contains(NamespaceKind.pid.rawValue), probe.family == .processes, errno == ESRCH || (errno == ENOENT && call == "openat") {
             return .namespace
         }
         let hasView = policy.filesystem?.restricts == true && (namespaces.contains(.mount) || namespaces.contains(.pid))

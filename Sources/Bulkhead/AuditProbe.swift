@@ -32,13 +32,16 @@ public struct AuditProbe: Sendable, Equatable {
     let notHere: [String: String]
     /// The limit meant to stop a resource probe.
     let limit: LimitKind?
+    /// What the probe reaches is per network namespace (the routing tables a netlink socket talks to): in a
+    /// network namespace of the task's own (`network: none`) its success touches nothing of the host's.
+    let perNetworkNamespace: Bool
 
     init(_ id: String, _ family: Family, _ tries: String, targets: [AuditTarget] = [], capability: String? = nil,
          crossesUsers: Bool = false, landlockScoped: Bool = false, calls: [String: [Int: UInt64]] = [:],
-         notHere: [String: String] = [:], limit: LimitKind? = nil) {
+         notHere: [String: String] = [:], limit: LimitKind? = nil, perNetworkNamespace: Bool = false) {
         self.id = id; self.family = family; self.tries = tries; self.targets = targets; self.capability = capability
         self.crossesUsers = crossesUsers; self.landlockScoped = landlockScoped
-        self.calls = calls; self.notHere = notHere; self.limit = limit
+        self.calls = calls; self.notHere = notHere; self.limit = limit; self.perNetworkNamespace = perNetworkNamespace
     }
 }
 

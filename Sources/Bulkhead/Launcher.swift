@@ -101,6 +101,11 @@ enum Launcher {
             let executable = String(decoding: path.dropLast(), as: UTF8.self)
             run = RunPaths(workingDirectory: workingDirectory, scratch: scratch,
                            command: executable.hasPrefix("/") ? executable : workingDirectory + "/" + executable)
+            // The policy meant a project directory; started from / it grants the whole file system.
+            if workingDirectory == "/", plan.policy.filesystem?.write.contains(PathGrant(PathGrant.workingDirectory)) == true {
+                warnings.append("filesystem.write: $CWD is /, so the task may write the whole file system its uid may write: "
+                                    + "start bulkhead from the directory the task should work in")
+            }
         } else {
             run = RunPaths(workingDirectory: "", scratch: scratch)
         }

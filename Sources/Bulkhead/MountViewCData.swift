@@ -79,7 +79,8 @@ final class MountViewCData {
                 let sealed = Self.baseAttributes | UInt64(BH_MOUNT_ATTR_RDONLY.rawValue | BH_MOUNT_ATTR_NOEXEC.rawValue)
                 if isDirectory {
                     // Sealed read-only at the end (MountView places a seal): a grant may lie beneath.
-                    op(BH_MOUNT_FS, source: "tmpfs", target: Self.newRoot + path, data: "size=4k,mode=755",
+                    // Mode 0111: a grant beneath stays reachable, the directory itself cannot be listed.
+                    op(BH_MOUNT_FS, source: "tmpfs", target: Self.newRoot + path, data: "size=4k,mode=111",
                        attr: Self.baseAttributes | UInt64(BH_MOUNT_ATTR_NOEXEC.rawValue), "hide \(path)")
                 } else {
                     if !madeHiddenFile {

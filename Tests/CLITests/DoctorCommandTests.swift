@@ -247,19 +247,24 @@ import Testing
 
     /// Under a filter that refuses seccomp(2) itself, no policy can be applied: every seccomp finding
     /// says so, every shipped policy is refused with the reason, and doctor exits 1.
-    @Test func underAFilterThatRefusesSeccompNoPolicyCanRun() throws {
-        let path = CLI.temporaryPath("no-seccomp.yaml")
-        try "version: 1\nextends: \(CLI.unisolatedDefault)\nseccomp:\n  rules:\n    - { syscall: seccomp, action: errno EPERM }\n"
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        defer { unlink(path) }
+    /// `doctor --json -` as root without capabilities (as a task of the default policy: namespaces only inside a
+    /// user namespace) under the filter of the policy at `path`, which the probe's load-filter installs.
+    static func doctorUnderFilter(of path: String) throws -> CLIResult {
         let bpf = path + ".bpf"
         defer { unlink(bpf) }
         // Through the shell: the program is bytes, not text.
         let compiled = try CLI.run("/bin/sh", ["-c", "exec \"$0\" policy compile --bpf \"$1\" > \"$2\"", CLI.bulkhead, path, bpf])
         try #require(compiled.status == 0, "\(compiled.stderr)")
-        // Root without capabilities, as a task of the default policy: namespaces only inside a user namespace.
-        let result = try CLI.run("/usr/bin/setpriv", ["--bounding-set=-all", "--inh-caps=-all", "--", CLI.probe, "load-filter", bpf,
-                                                      "--", CLI.bulkhead, "doctor", "--json", "-"])
+        return try CLI.run("/usr/bin/setpriv", ["--bounding-set=-all", "--inh-caps=-all", "--", CLI.probe, "load-filter", bpf,
+                                                "--", CLI.bulkhead, "doctor", "--json", "-"])
+    }
+
+    @Test func underAFilterThatRefusesSeccompNoPolicyCanRun() throws {
+        let path = CLI.temporaryPath("no-seccomp.yaml")
+        try "version: 1\nextends: \(CLI.unisolatedDefault)\nseccomp:\n  rules:\n    - { syscall: seccomp, action: errno EPERM }\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        let result = try Self.doctorUnderFilter(of: path)
         let document = try Self.parse(result.stdout)
         try Self.expectSchema(document, status: result.status)
         #expect(result.status == 1)
@@ -297,14 +302,7 @@ import Testing
 
         """.write(toFile: path, atomically: true, encoding: .utf8)
         defer { unlink(path) }
-        let bpf = path + ".bpf"
-        defer { unlink(bpf) }
-        // Through the shell: the program is bytes, not text.
-        let compiled = try CLI.run("/bin/sh", ["-c", "exec \"$0\" policy compile --bpf \"$1\" > \"$2\"", CLI.bulkhead, path, bpf])
-        try #require(compiled.status == 0, "\(compiled.stderr)")
-        // Root without capabilities, as a task of the default policy: namespaces only inside a user namespace.
-        let result = try CLI.run("/usr/bin/setpriv", ["--bounding-set=-all", "--inh-caps=-all", "--", CLI.probe, "load-filter", bpf,
-                                                      "--", CLI.bulkhead, "doctor", "--json", "-"])
+        let result = try Self.doctorUnderFilter(of: path)
         let document = try Self.parse(result.stdout)
         try Self.expectSchema(document, status: result.status)
         let findings = Self.findings(document)

@@ -40,6 +40,10 @@ import Testing
                 try fm.createDirectory(atPath: rootfs + path, withIntermediateDirectories: true)
                 mounts.append(["destination": path, "type": "bind", "source": path, "options": ["rbind", "ro"]])
             }
+            // The probe's own directory, wherever the package was built (a clone under /tmp lies in the empty
+            // /tmp above): runc makes the mount point inside that tmpfs.
+            let probeDirectory = (CLI.probe as NSString).deletingLastPathComponent
+            mounts.append(["destination": probeDirectory, "type": "bind", "source": probeDirectory, "options": ["rbind", "ro"]])
             self.mounts = mounts
         }
 
@@ -89,10 +93,16 @@ import Testing
         let profile = try Self.exportedProfile(policy)
         let bundle = try Bundle()
         defer { bundle.remove() }
+        // The filter alone, as the profile carries it: the policy without its namespaces and file-system view,
+        // which the profile does not carry (runc's bundle has its own).
+        let filterOnly = CLI.temporaryPath("\(policy)-filter-only.yaml")
+        try "version: 1\nextends: \(policy)\nnamespaces: none\nnetwork: host\nfilesystem: { inherit: false }\n"
+            .write(toFile: filterOnly, atomically: true, encoding: .utf8)
+        defer { unlink(filterOnly) }
         var differences: [String] = []
         for (index, probe) in Self.probes.enumerated() {
             let underRunc = try bundle.run([CLI.probe, "audit", probe], profile: profile, id: "bulkhead-oci-\(getpid())-\(index)")
-            let underBulkhead = try CLI.bulkhead(["run", "--quiet", "--policy", policy, "--", CLI.probe, "audit", probe])
+            let underBulkhead = try CLI.bulkhead(["run", "--quiet", "--policy", filterOnly, "--", CLI.probe, "audit", probe])
             let (r, b) = (Self.verdict(underRunc), Self.verdict(underBulkhead))
             // A probe whose own setup (opening a device) fails in both never reaches the filter: the /dev of
             // runc's bundle and of bulkhead's view differ (EACCES against ENOENT), the filter does not.
