@@ -79,6 +79,25 @@ import Testing
         #expect(fork.status == Self.violation, "\(fork.stderr)")
     }
 
+    @Test func threadsAreLearnedAsThreadsOnly() throws {
+        let directory = try workspace()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let threads = ["python3", "-c", "import threading; t = threading.Thread(target=lambda: open('data.txt').read()); "
+                           + "t.start(); t.join(); print('ok')"]
+        let learned = try learn("p.yaml", threads, in: directory)
+        #expect(learned.status == 0, "\(learned.stderr)")
+        let text = try String(contentsOfFile: directory + "/p.yaml", encoding: .utf8)
+        // glibc's clone3 fails with ENOSYS under default, so the thread comes through clone, whose flags are seen.
+        #expect(text.contains("{ syscall: clone, when: [{ arg: 0, masked-eq: [CLONE_THREAD|CLONE_NEWUSER"), "\(text)")
+        #expect(text.contains("{ syscall: clone3, action: \"errno ENOSYS\" }"), "\(text)")
+        let again = try bulkhead(["run", "--policy", "./p.yaml", "--"] + threads, in: directory)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout == "ok\n")
+        let fork = try bulkhead(["run", "--policy", "./p.yaml", "--", "python3", "-c", "import os; os.fork()"], in: directory)
+        #expect(fork.status == Self.violation, "\(fork.stderr)")
+        #expect(fork.stderr.contains("violation: clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD"), "\(fork.stderr)")
+    }
+
     @Test func aShellPipelineWithSortRoundTrips() throws {
         let directory = try workspace()
         defer { try? FileManager.default.removeItem(atPath: directory) }
