@@ -3,7 +3,8 @@ public enum BenchReport {
     /// - Parameters:
     ///   - filters, compiled: the `--filters` section, when it was measured.
     public static func json(_ comparisons: [LaunchBenchmark.Comparison], filters: [FilterBenchmark.Installed]? = nil,
-                            compiled: [FilterBenchmark.Compiled]? = nil, calls: NotifiedCallBenchmark.Result? = nil) -> JSONValue {
+                            compiled: [FilterBenchmark.Compiled]? = nil, calls: NotifiedCallBenchmark.Result? = nil,
+                            learn: LearnBenchmark.Result? = nil) -> JSONValue {
         .object([
             ("figures", .array(comparisons.map { comparison in
                 .object([
@@ -52,6 +53,15 @@ public enum BenchReport {
                     ("p90", .double(m.p90)),
                 ])
             }) }),
+            // tar cf of a 50 MB tree under default, plainly and learning.
+            ("learn", learn.map { result in .object([
+                ("unit", .string("seconds")),
+                ("plainMedian", .double(result.plain.median)),
+                ("learningMedian", .double(result.learning.median)),
+                ("learningP10", .double(result.learning.p10)),
+                ("learningP90", .double(result.learning.p90)),
+                ("ratio", .double(result.ratio)),
+            ]) }),
         ])
     }
 }

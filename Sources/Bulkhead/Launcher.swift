@@ -173,9 +173,10 @@ enum Launcher {
         let hostname = Array((namespaces.hostname ?? "").utf8)
         // The listener goes through init (notify_child.c): with a pid namespace only.
         let notifying = namespaces.hasInit ? plan.notifyingFilter : nil
-        if plan.policy.seccomp?.mode == .watch, notifying == nil {
+        if plan.policy.seccomp?.mode == .watch || plan.learning != nil, notifying == nil {
             cgroup.map(plan.cgroups.release)
-            throw LaunchError(stage: .seccomp, message: "watch mode needs seccomp user notification and a pid namespace, "
+            throw LaunchError(stage: .seccomp, message: "\(plan.learning != nil ? "learning" : "watch mode") needs seccomp user "
+                                  + "notification and a pid namespace, "
                                   + "which cannot be had here", hint: "run on Linux 5.5 or later where bulkhead may make namespaces")
         }
         var notifySockets: [Int32] = [-1, -1]
@@ -278,7 +279,8 @@ enum Launcher {
                 cgroup.map(plan.cgroups.release)
                 throw LaunchError(stage: .seccomp, errno: err, message: "the task's seccomp listener did not arrive")
             }
-            task.listener = ViolationListener(fd: listener, oracle: oracle, watch: plan.policy.seccomp?.mode == .watch)
+            task.listener = ViolationListener(fd: listener, oracle: oracle, watch: plan.policy.seccomp?.mode == .watch,
+                                              learner: plan.learning.map { LearningRecorder(base: $0.base) })
         }
         task.auditPID = initReport == nil ? pid : plan.violationIsKill ? Self.onlyChild(of: pid) : nil
         return .running(task, warnings: warnings)

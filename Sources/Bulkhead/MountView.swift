@@ -435,16 +435,6 @@ private extension String {
     /// "\040" and the like, as mountinfo(5) writes unusual bytes of a path, back to those bytes.
     func replacingOctalEscapes() -> String {
         guard contains("\\") else { return self }
-        var bytes: [UInt8] = []
-        var input = Array(utf8)[...]
-        while let byte = input.popFirst() {
-            if byte == UInt8(ascii: "\\"), input.count >= 3, let value = UInt8(String(decoding: input.prefix(3), as: UTF8.self), radix: 8) {
-                bytes.append(value)
-                input = input.dropFirst(3)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return ByteEscapes.decode(self, marker: UInt8(ascii: "\\"), digits: 3, radix: 8)
     }
 }

@@ -93,6 +93,8 @@ public struct RunResult: Sendable, Equatable {
     public var watchedCalls = 0
     /// The run was in watch mode (`SeccompMode.watch`): nothing was refused.
     public var policyWatched = false
+    /// `policy learn`: what the run did, call by call, as its base judged it (`PolicyLearning`).
+    public var learned: LearnedEvidence?
 
     public init(outcome: Outcome, usage: Usage, limitsReached: [LimitKind] = [], interruptedBy: Int32? = nil, warnings: [String] = []) {
         self.outcome = outcome; self.usage = usage; self.limitsReached = limitsReached

@@ -28,6 +28,9 @@ public final class SandboxPlan: @unchecked Sendable {
     /// refusals it hands over; nil when no refusal is to be reported or the kernel cannot notify. Used
     /// only with a pid namespace, whose init keeps the listener (notify_child.c); `filter` otherwise.
     let notifyingFilter: (filter: CompiledFilter, refusals: NotifiedRefusals)?
+    /// `policy learn`: the run is judged by this plan's policy (the base), but every call that is not
+    /// `LearnedPolicyText.alwaysAllowed` goes to the supervisor, which records it (`LearningRecorder`).
+    let learning: LearningSetup?
     /// Namespaces the task starts in (see `TaskNamespaces`).
     let namespaces: TaskNamespaces
     /// Bulkhead holds CAP_SYS_ADMIN: it makes namespaces without a user namespace around them.
@@ -79,9 +82,12 @@ public final class SandboxPlan: @unchecked Sendable {
     ///     nil compiles it here. The caller vouches that it was compiled from this very policy.
     ///   - mountView: the file system the task sees; nil: the launcher's.
     ///   - filterCache: where the filter the task runs under with a seccomp listener is kept; nil compiles it.
+    ///   - learning: `policy learn` under this policy as its base, named so (nil: no base); see `PolicyLearning`.
     package init(policy: Policy, launcherEnvironment: [[UInt8]], compiledFilter: CompiledFilter?,
-                 mountView: MountView? = nil, filterCache: FilterCache? = nil) throws(LaunchError) {
+                 mountView: MountView? = nil, filterCache: FilterCache? = nil,
+                 learning: LearningSetup? = nil) throws(LaunchError) {
         self.policy = policy
+        self.learning = learning
         self.mountView = mountView
         cgroups = CgroupPool(memory: policy.limits.memory, processes: policy.limits.processes)
         if let seccomp = policy.seccomp {
@@ -92,8 +98,16 @@ public final class SandboxPlan: @unchecked Sendable {
             let refusals = NotifiedRefusals(kills: violationIsKill, reportedErrnos: seccomp.rules.contains(where: \.report),
                                             everyRefusal: seccomp.mode == .watch)
             // Only where the task will have a pid namespace to hold the listener: its own, or bulkhead's.
-            let hasInit = policy.namespaces?.enables(.pid) == true || Self.addsPIDNamespace(for: refusals, policy: policy)
-            if refusals.isEmpty || !hasInit || !ViolationListener.available {
+            let hasInit = policy.namespaces?.enables(.pid) == true || learning != nil
+                || Self.addsPIDNamespace(for: refusals, policy: policy)
+            if learning != nil {
+                guard ViolationListener.available else {
+                    throw LaunchError(stage: .plan, message: "learning needs seccomp user notification (Linux 5.5 or later)")
+                }
+                do { notifyingFilter = try PolicyLearning.taskFilter(base: seccomp) } catch {
+                    throw LaunchError(stage: .plan, message: "cannot compile the learning filter: \(error)")
+                }
+            } else if refusals.isEmpty || !hasInit || !ViolationListener.available {
                 notifyingFilter = nil
             } else {
                 do {

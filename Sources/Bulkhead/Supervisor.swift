@@ -78,6 +78,7 @@ enum Supervisor {
         }
         var result = finish(task, plan: plan, timedOut: timedOut ? wallLimit : nil, interruptedBy: interruptedBy)
         if let events = task.listener?.events { result.violations = events }
+        result.learned = task.listener?.learner?.evidence
         result.watchedCalls = task.listener?.watchedCalls ?? 0
         result.policyWatched = plan.policy.seccomp?.mode == .watch
         if let violation, !timedOut, interruptedBy == nil {

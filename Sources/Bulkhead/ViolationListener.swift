@@ -37,10 +37,15 @@ final class ViolationListener {
     /// The kernel offers user notification with SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5).
     static let available: Bool = bh_notify_available() == 1
 
-    init(fd: Int32, oracle: CompiledFilter, watch: Bool) {
+    /// `policy learn`: every call the learning filter hands over is recorded here and answered as the base
+    /// (the oracle) says: an errno as that errno, anything else let through (`PolicyLearning`).
+    let learner: LearningRecorder?
+
+    init(fd: Int32, oracle: CompiledFilter, watch: Bool, learner: LearningRecorder? = nil) {
         self.fd = fd
         self.oracle = oracle
         self.watch = watch
+        self.learner = learner
     }
 
     deinit { close(fd) }
@@ -53,6 +58,15 @@ final class ViolationListener {
         let action = Self.policyAction(oracle.bpf.withUnsafeBytes {
             bh_seccomp_evaluate($0.baseAddress, UInt32(oracle.instructionCount), &notification)
         })
+        if let learner {
+            learner.record(notification, action: action, listener: fd)
+            if case .errno(let e) = action {
+                _ = bh_notify_respond(fd, notification.id, e, 0, 0)
+            } else {
+                _ = bh_notify_respond(fd, notification.id, 0, 0, 1)
+            }
+            return false
+        }
         let disposition: ViolationEvent.Disposition
         switch action {
         case .allow, .log:
@@ -151,13 +165,23 @@ final class ViolationListener {
         return (name, plain, entry)
     }
 
-    /// NUL-terminated text at `address` in the thread's process, up to 256 bytes.
-    private static func readString(tid: Int32, at address: UInt64) -> String? {
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = buffer.withUnsafeMutableBytes { bh_read_process_memory(tid, address, $0.baseAddress, UInt($0.count)) }
-        guard n > 0 else { return nil }
-        let bytes = buffer.prefix(Int(n)).prefix { $0 != 0 }
-        return String(decoding: bytes, as: UTF8.self)
+    /// NUL-terminated text at `address` in the thread's process, up to `limit` bytes.
+    /// Read a page at a time: a string that ends just before an unmapped page is still found.
+    static func readString(tid: Int32, at address: UInt64, limit: Int = 256) -> String? {
+        var bytes: [UInt8] = []
+        var next = address
+        while bytes.count < limit {
+            let chunk = min(limit - bytes.count, 4096 - Int(next % 4096))
+            var buffer = [UInt8](repeating: 0, count: chunk)
+            let n = buffer.withUnsafeMutableBytes { bh_read_process_memory(tid, next, $0.baseAddress, UInt($0.count)) }
+            guard n > 0 else { break }
+            if let end = buffer.prefix(Int(n)).firstIndex(of: 0) {
+                return String(decoding: bytes + buffer[..<end], as: UTF8.self)
+            }
+            bytes += buffer.prefix(Int(n))
+            next += UInt64(n)
+        }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
     /// The pid and tid inside the task's pid namespace: the last numbers of NStgid and NSpid in
@@ -176,7 +200,7 @@ final class ViolationListener {
         (try? KernelFile.text("/proc/\(tid)/comm", limit: 64)).map { String($0.prefix { $0 != "\n" }) }
     }
 
-    private static func link(_ path: String) -> String? {
+    static func link(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink(path, &buffer, buffer.count - 1)
         guard n > 0 else { return nil }

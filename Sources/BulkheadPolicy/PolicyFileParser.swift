@@ -12,7 +12,7 @@ struct PolicyFileParser {
         "version", "name", "description", "extends", "seccomp", "capabilities", "limits", "environment",
         "workdir", "user", "namespaces", "filesystem", "network", "audit",
     ]
-    static let seccompKeys = ["default", "allow", "rules", "mode"]
+    static let seccompKeys = ["default", "allow", "rules", "mode", "inherit"]
     static let ruleKeys = ["syscall", "action", "when", "report"]
     static let operators = ["eq", "ne", "lt", "le", "gt", "ge", "has-all", "has-none", "masked-eq"]
     static let conditionKeys = ["arg", "width"] + operators
@@ -99,9 +99,11 @@ struct PolicyFileParser {
         var allow: [String] = []
         var rules: [SyscallRule] = []
         var mode: SeccompMode?
+        var inherit: Bool?
         for (key, _, value) in entries {
             switch key {
             case "default": defaultAction = try action(value)
+            case "inherit": inherit = try reader.bool(value, expected: "inherit")
             case "mode":
                 let text = try reader.name(value, expected: "a seccomp mode (enforce or watch)")
                 guard let parsed = SeccompMode(rawValue: text) else {
@@ -124,7 +126,7 @@ struct PolicyFileParser {
                 try checkExceptions(located)
             }
         }
-        return .filter(defaultAction: defaultAction, allow: Array(Set(allow)).sorted(), rules: rules, mode: mode)
+        return .filter(defaultAction: defaultAction, allow: Array(Set(allow)).sorted(), rules: rules, mode: mode, inherit: inherit)
     }
 
     /// A rule without conditions is its syscall's general case, and one conditional rule with another

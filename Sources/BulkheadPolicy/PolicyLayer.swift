@@ -7,7 +7,10 @@ struct PolicyLayer {
     enum Seccomp {
         /// `seccomp: none`
         case none
-        case filter(defaultAction: SeccompAction?, allow: [String], rules: [SyscallRule], mode: SeccompMode? = nil)
+        /// `inherit: false` starts from an empty section instead of the parent's: a narrower filter than the
+        /// parent's, which `allow` adding up could never give (what `policy learn` writes).
+        case filter(defaultAction: SeccompAction?, allow: [String], rules: [SyscallRule], mode: SeccompMode? = nil,
+                    inherit: Bool? = nil)
     }
 
     enum LimitValue {
@@ -76,8 +79,8 @@ struct PolicyLayer {
         switch seccomp {
         case nil: break
         case .none?: p.seccomp = nil
-        case let .filter(defaultAction, allow, rules, mode)?:
-            var s = p.seccomp ?? SeccompPolicy()
+        case let .filter(defaultAction, allow, rules, mode, inherit)?:
+            var s = inherit == false ? SeccompPolicy() : p.seccomp ?? SeccompPolicy()
             if let mode { s.mode = mode }
             if let defaultAction { s.defaultAction = defaultAction }
             // A child's rules for a syscall replace the parent's for that syscall; other rules stay.

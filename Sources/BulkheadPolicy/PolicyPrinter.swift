@@ -83,15 +83,18 @@ public enum PolicyPrinter {
         for name in s.allow { out.append("    - \(quote(name))") }
         out.append(s.rules.isEmpty ? "  rules: []" : "  rules:")
         // One line per rule: resolved policies have many (several `ne` become masked-eq alternatives).
-        for rule in s.rules {
-            var line = "    - { syscall: \(quote(rule.syscall)), action: \(quote(rule.action.description))"
-            if !rule.conditions.isEmpty {
-                line += ", when: [\(rule.conditions.map(condition).joined(separator: ", "))]"
-            }
-            if rule.report { line += ", report: true" }
-            out.append(line + " }")
-        }
+        for rule in s.rules { out.append("    - " + self.rule(rule)) }
         return out
+    }
+
+    /// `{ syscall: kill, action: allow, when: [{ arg: 0, ne: 0xffffffff }] }`
+    static func rule(_ rule: SyscallRule) -> String {
+        var line = "{ syscall: \(quote(rule.syscall)), action: \(quote(rule.action.description))"
+        if !rule.conditions.isEmpty {
+            line += ", when: [\(rule.conditions.map(condition).joined(separator: ", "))]"
+        }
+        if rule.report { line += ", report: true" }
+        return line + " }"
     }
 
     /// `filesystem:` and `network:`.

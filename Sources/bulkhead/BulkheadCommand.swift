@@ -38,7 +38,7 @@ struct BulkheadCommand: ParsableCommand {
             }
             var command = try parseAsRoot()
             // run and audit take stop signals through their supervisors' signalfds (StopSignals).
-            if !(command is RunCommand || command is AuditCommand) { StopSignals.unblock() }
+            if !(command is RunCommand || command is AuditCommand || command is PolicyCommand.Learn) { StopSignals.unblock() }
             try command.run()
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)

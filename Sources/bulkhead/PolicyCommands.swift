@@ -9,7 +9,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Check, show, compile and lint policy files; export and import OCI seccomp profiles.",
-        subcommands: [Check.self, Show.self, Compile.self, Groups.self, Lint.self, Export.self, Import.self])
+        subcommands: [Check.self, Show.self, Compile.self, Groups.self, Lint.self, Export.self, Import.self, Learn.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -36,6 +36,24 @@ import TestSupport
         #expect(p.environment.pass == ["TERM", "LANG", "LC_*", "HOME", "USER", "TZ", "DISPLAY"])
     }
 
+    @Test func seccompInheritFalseStartsFromAnEmptySection() throws {
+        let p = mustLoad("""
+            version: 1
+            extends: default
+            seccomp:
+              inherit: false
+              allow: [read, write]
+              rules:
+                - { syscall: socket, when: [{ arg: 0, eq: AF_UNIX }] }
+            """)
+        let parent = try PolicyLoader.loadShipped(name: "default")
+        let s = try #require(p.seccomp)
+        #expect(s.defaultAction == .kill, "the default of an empty section, not the parent's errno ENOSYS")
+        #expect(s.allow == ["read", "write"])
+        #expect(s.rules.map(\.syscall) == ["socket"])
+        #expect(p.namespaces == parent.namespaces, "only the seccomp section starts over")
+    }
+
     @Test func childAllowAddsAndChildRuleRemovesFromMergedAllow() {
         let dir = temporaryDirectory()
         writeFile(dir + "/base.yaml", "version: 1\nseccomp:\n  default: errno EPERM\n  allow: [read, write, openat]\n")
