@@ -38,21 +38,34 @@ public enum LearnedPolicyText {
 
         """
 
+    /// Calls the C library makes on its own, at a moment no run controls, once the program has threads: a
+    /// thread's stack is handed back with madvise(MADV_DONTNEED) when it exits and its memory is reused
+    /// (glibc's advise_stack_range), and each new thread registers its robust futex list and rseq area. One
+    /// run may make none of them before it ends, the next one all: a learned policy that lets threads be
+    /// made allows these with them (where the base allows them outright), or its reruns die at random.
+    public static let threadCompanions = ["madvise", "rseq", "set_robust_list", "rt_sigprocmask", "sched_yield"]
+
     package static let namespaceFlags = "CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWCGROUP"
     /// Any of these in open's flags writes: access mode O_WRONLY or O_RDWR, creation, truncation.
     package static let writingOpenFlags = "O_ACCMODE|O_CREAT|O_TRUNC|__O_TMPFILE"
 
     /// The syscalls `alwaysAllowed` names that `base` allows outright (in its allow list, no rules).
-    public static func alwaysAllowed(under base: SeccompPolicy) -> [String] {
+    public static func alwaysAllowed(under base: SeccompPolicy) -> [String] { allowedOutright(alwaysAllowed, by: base) }
+
+    /// Those of `names` that `base` allows outright (in its allow list or by its default, with no rules).
+    static func allowedOutright(_ names: [String], by base: SeccompPolicy) -> [String] {
         let ruled = Set(base.rules.map(\.syscall))
         let allowed = Set(base.allow)
-        return alwaysAllowed.filter { !ruled.contains($0) && (base.defaultAction == .allow || allowed.contains($0)) }
+        return names.filter { !ruled.contains($0) && (base.defaultAction == .allow || allowed.contains($0)) }
     }
 
     /// The policy text, and what the user should know about it (for stderr).
     public static func make(_ evidence: LearnedEvidence, base: SeccompPolicy) -> (text: String, notes: [String]) {
         var notes: [String] = []
         var plain = Set(alwaysAllowed(under: base))
+        if evidence.syscalls["clone"]?.cloneKinds.contains(.thread) == true {
+            plain.formUnion(allowedOutright(threadCompanions, by: base))
+        }
         var ruleLines: [String] = []
         for name in evidence.syscalls.keys.sorted() {
             let calls = evidence.syscalls[name]!

@@ -102,4 +102,16 @@ import Testing
         let policy = try PolicyLoader.load(text: text, file: "learned.yaml")
         #expect(policy.seccomp?.allow.contains("ptrace") == true, "no base: what the run did is allowed")
     }
+
+    /// What glibc does around threads at moments no run controls comes with the threads, within the base.
+    @Test func threadsBringWhatTheCLibraryDoesForThem() throws {
+        let base = try #require(try PolicyLoader.loadShipped(name: "default").seccomp)
+        var threaded = evidence(base: "default")
+        threaded.syscalls["clone"]?.cloneKinds = [.thread]
+        let withThreads = try PolicyLoader.load(text: LearnedPolicyText.make(threaded, base: base).text, file: "t.yaml")
+        #expect(withThreads.seccomp?.allow.contains("madvise") == true)
+        #expect(withThreads.seccomp?.allow.contains("set_robust_list") == true)
+        let processes = try PolicyLoader.load(text: LearnedPolicyText.make(evidence(base: "default"), base: base).text, file: "p.yaml")
+        #expect(processes.seccomp?.allow.contains("madvise") == false, "no thread, no companion")
+    }
 }
