@@ -76,6 +76,10 @@ extension PolicyFileParser {
                     item, "\(key) takes absolute paths, got '\(path)'",
                     hint: "write /\(path), or $CWD/\(path) for one beneath the working directory")
             }
+            if !placeholders, path.split(separator: "/").allSatisfy({ $0 == "." }) {
+                // The view's root is its own already; hiding it or mounting over it would leave nothing to run.
+                throw reader.error(item, "\(key) cannot name the root directory", hint: "name the directory beneath / you mean")
+            }
             if path.split(separator: "/").contains(where: { $0 == ".." }) {
                 throw reader.error(item, "\(key): '\(path)' goes up with '..'", hint: "name the path it means, without '..'")
             }

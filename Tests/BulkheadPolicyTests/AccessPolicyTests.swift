@@ -63,6 +63,8 @@ import TestSupport
         ("version: 1\nfilesystem:\n  tmpfs: [$CWD]\n", "p.yaml:3:11: error: filesystem.tmpfs takes absolute paths", ""),
         ("version: 1\nfilesystem:\n  read: [/usr/*]\n", "p.yaml:3:10: error: filesystem.read: '/usr/*' has a '*'", "ssh_host_*"),
         ("version: 1\nfilesystem:\n  hide: [/*/x]\n", "p.yaml:3:10: error: filesystem.hide: '/*/x' has a '*'", ""),
+        ("version: 1\nfilesystem:\n  hide: [/]\n", "p.yaml:3:10: error: filesystem.hide cannot name the root directory", ""),
+        ("version: 1\nfilesystem:\n  tmpfs: [/.]\n", "p.yaml:3:11: error: filesystem.tmpfs cannot name the root directory", ""),
         ("version: 1\nfilesystem:\n  read: [/usr/../etc]\n", "p.yaml:3:10: error: filesystem.read: '/usr/../etc' goes up", ""),
         (
             "version: 1\nnamespaces: [net]\nnetwork: { connect: [443] }\n", "p.yaml:3:10: error: network: rules use the host's network",
