@@ -48,7 +48,13 @@ final class TaskCgroup: @unchecked Sendable {
 
     let version: Version
     let directories: [Directory]
-    /// cgroup.procs of each directory, opened write-only and close-on-exec; the child writes "0" to join.
+    /// The file of each directory the child joins through, opened write-only and close-on-exec; the child
+    /// writes "0" (itself) to it. v2: cgroup.procs. v1: `tasks`, which moves only the writing thread: a
+    /// cgroup.procs write moves a whole thread group under the global cgroup_threadgroup_rwsem, whose
+    /// write side waits for an RCU grace period (rcu_sync_enter) unless the hierarchy was mounted with
+    /// favordynmods, 2-15 ms on the test VM whenever another sandbox's namespace teardown had just queued
+    /// RCU work. A thread that moves itself takes no such lock (kernel commit 9a3284fad42f, Linux 5.17),
+    /// and the child is its process's only thread, so the whole process moves.
     let procsFDs: [Int32]
 
     private init(version: Version, directories: [Directory], procsFDs: [Int32]) {
@@ -188,13 +194,14 @@ final class TaskCgroup: @unchecked Sendable {
 
     private static func openProcs(version: Version, directories: [Directory]) throws(CgroupUnavailable) -> TaskCgroup {
         var fds: [Int32] = []
+        let joinFile = version == .v1 ? "tasks" : "cgroup.procs"
         for directory in directories {
-            let fd = openat(directory.lock, "cgroup.procs", O_WRONLY | O_CLOEXEC)
+            let fd = openat(directory.lock, joinFile, O_WRONLY | O_CLOEXEC)
             guard fd >= 0 else {
                 let err = Errno.current
                 fds.forEach { close($0) }
                 directories.forEach { $0.close() }
-                throw CgroupUnavailable(reason: "cannot open \(directory.path)/cgroup.procs: \(err.text)")
+                throw CgroupUnavailable(reason: "cannot open \(directory.path)/\(joinFile): \(err.text)")
             }
             fds.append(fd)
         }

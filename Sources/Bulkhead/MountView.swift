@@ -244,7 +244,9 @@ public struct MountView: Sendable, Equatable {
         }
         let path: String
         let kind: Kind
-        var components: [String] { Self.components(path) }
+        /// Split once: placement sorts and compares them many times.
+        let components: [String]
+        init(path: String, kind: Kind) { self.path = path; self.kind = kind; components = Self.components(path) }
         static func components(_ path: String) -> [String] { path.split(separator: "/").map(String.init) }
     }
 
@@ -308,7 +310,7 @@ public struct MountView: Sendable, Equatable {
 
     // MARK: - Placement
 
-    private static func isPrefix(_ a: [String], of b: [String]) -> Bool { a.count < b.count && Array(b[0..<a.count]) == a }
+    private static func isPrefix(_ a: [String], of b: [String]) -> Bool { a.count < b.count && b.starts(with: a) }
 
     /// Orders the nodes (parents before children) and makes each one's mount point: on a tmpfs of the
     /// view it is created; inside a bind it must already exist on the host.

@@ -21,12 +21,9 @@ struct bh_init_report {
     int wait_status;                 /* as wait4 gives it */
     struct rusage usage;             /* the kernel's struct rusage; glibc's has the same layout */
     volatile int ended;
-    /* The seccomp listener's hand-off (notify_child.c): the task sets listener_fd then listener_ready;
-       init answers listener_sent = 1, or 2 with listener_errno. */
+    /* The seccomp listener's hand-off (notify_child.c): the task sets listener_fd then listener_ready. */
     volatile int listener_fd;
     volatile int listener_ready;
-    volatile int listener_sent;
-    volatile int listener_errno;
 };
 
 /* Builds the task's file-system view (mount_view.c) in the child's new mount namespace: 0, or -errno with

@@ -130,7 +130,7 @@ struct bh_spawn_spec {
 
     int stdio[3];                    /* -1: keep the inherited descriptor of that number */
 
-    const int *cgroup_procs_fds;     /* opened cgroup.procs files; the child writes "0" to join */
+    const int *cgroup_procs_fds;     /* cgroup.procs (v2) or tasks (v1), opened; the child writes "0" */
     int cgroup_count;
 
     const struct bh_rlimit *rlimits;
