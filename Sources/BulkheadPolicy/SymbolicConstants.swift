@@ -48,6 +48,9 @@ public enum SymbolicConstants {
         add("TIOCSPGRP", TIOCSPGRP); add("TIOCSCTTY", TIOCSCTTY); add("TIOCNOTTY", TIOCNOTTY)
         add("FIONREAD", FIONREAD); add("FIONBIO", FIONBIO); add("FIOCLEX", FIOCLEX); add("FIONCLEX", FIONCLEX)
         add("FIOASYNC", FIOASYNC)
+        // File cloning ioctls (linux/fs.h, _IOW(0x94, 9/13, ...)): cp tries FICLONE first and copies
+        // byte by byte when it is refused.
+        t["FICLONE"] = 0x4004_9409; t["FICLONERANGE"] = 0x4020_940d
 
         // personality (linux/personality.h). 0xffffffff queries the current persona without changing it.
         t["PER_LINUX"] = 0; t["PER_QUERY"] = 0xffff_ffff

@@ -88,6 +88,22 @@ import Testing
         #expect(other.stdout == "13\n", "\(other.stdout) \(other.stderr)")
     }
 
+    /// Single programs that write only in scratch: coreutils 9's cat copies with copy_file_range and its cp
+    /// asks for a reflink (FICLONE) first, which strict must refuse rather than kill for cp to copy.
+    @Test(arguments: AccessFixture.modes) func strictKeepsFileToolsWorking(asNobody: Bool) throws {
+        let f = AccessFixture(asNobody: asNobody)
+        defer { f.remove() }
+        try f.write("input.txt", "input\n")
+        let strict = try Self.policy("strict", in: f)
+        for (tool, arguments) in [("cat", ["input.txt"]), ("cp", ["input.txt", "/tmp/copy"]), ("sort", ["input.txt"]),
+                                  ("tar", ["cf", "/tmp/a.tar", "input.txt"]), ("sha256sum", ["input.txt"])] {
+            let run = try f.bulkhead(["run", "--policy", strict, "--", tool] + arguments)
+            #expect(run.status == 0, "\(tool): \(run.stderr)")
+        }
+        let piped = try f.bulkhead(["run", "--quiet", "--policy", strict, "--", "cat", "input.txt", "/proc/self/stat"])
+        #expect(piped.status == 0 && piped.stdout.hasPrefix("input\n"), "\(piped.stderr)")
+    }
+
     // MARK: default
 
     /// Outbound TCP to the granted ports only, the rest of default's view kept.
