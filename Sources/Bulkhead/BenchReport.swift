@@ -4,7 +4,7 @@ public enum BenchReport {
     ///   - filters, compiled: the `--filters` section, when it was measured.
     public static func json(_ comparisons: [LaunchBenchmark.Comparison], filters: [FilterBenchmark.Installed]? = nil,
                             compiled: [FilterBenchmark.Compiled]? = nil, calls: NotifiedCallBenchmark.Result? = nil,
-                            learn: LearnBenchmark.Result? = nil) -> JSONValue {
+                            learn: LearnBenchmark.Result? = nil, phases: [LaunchBenchmark.Phase]? = nil) -> JSONValue {
         .object([
             ("figures", .array(comparisons.map { comparison in
                 .object([
@@ -20,6 +20,18 @@ public enum BenchReport {
                     ("meetsTarget", .bool(comparison.meetsTarget)),
                 ])
             })),
+            // Cumulative: each entry's launch has every layer of the entries before it.
+            ("phases", phases.map { steps in .array(steps.map { step in
+                .object([
+                    ("layer", .string(step.layer)),
+                    ("unit", .string("seconds")),
+                    ("launchMedian", .double(step.launch.subject.median)),
+                    ("launchP10", .double(step.launch.subject.p10)),
+                    ("launchP90", .double(step.launch.subject.p90)),
+                    ("baselineMedian", .double(step.launch.baseline.median)),
+                    ("ratio", .double(step.launch.ratio)),
+                ])
+            }) }),
             // The first entry is the 1-instruction baseline the others are measured against.
             ("filters", filters.map { figures in .array(figures.map { figure in
                 .object([

@@ -17,6 +17,9 @@ struct RunningTask {
     var landlockRules = 0
     /// With a pid namespace: the page init reports the task's ending on (`bh_init_report_take`).
     var initReport: UnsafeMutableRawPointer? = nil
+    /// With a pid namespace: the pipe init writes one byte to once the task has ended and nothing else is
+    /// left in the namespace (pid_one.c), or -1. The supervisor's to close.
+    var endNotice: Int32 = -1
     /// The namespaces the task runs in.
     var namespaces: [NamespaceKind] = []
     /// The task's main process as the kernel's audit records name it (pid in the initial namespace): with
@@ -168,6 +171,8 @@ enum Launcher {
         var pid: pid_t = 0
         var pidfd: Int32 = -1
         var initReport: UnsafeMutableRawPointer?
+        var endNotice: Int32 = -1
+        var receivedListener: Int32 = -1
         var namespaceFlag: UInt = 0
         var detail: Int32 = 0
         let hostname = Array((namespaces.hostname ?? "").utf8)
@@ -230,11 +235,14 @@ enum Launcher {
                                 }
                                 spec.notify = notifying == nil ? 0 : 1
                                 spec.notify_socket = notifySockets[1]
+                                spec.notify_receive = notifySockets[0]
                                 let rc = withUnsafePointer(to: view?.view ?? bh_mount_view()) { cView in
                                     spec.mount_view = view == nil ? nil : cView
                                     return bh_spawn(&spec, &pid, &pidfd)
                                 }
                                 initReport = spec.init_report
+                                endNotice = spec.end_notice
+                                receivedListener = spec.listener
                                 namespaceFlag = spec.failed_namespace
                                 detail = spec.failed_detail
                                 return (rc, spec.failed_stage, rc == 0 ? spec.failed_errno : errno)
@@ -251,6 +259,8 @@ enum Launcher {
         }
         if result.stage != 0 {
             // The child wrote its failure and exited; reap it so no zombie is left.
+            if endNotice >= 0 { close(endNotice) }
+            if receivedListener >= 0 { close(receivedListener) }
             var info = siginfo_t()
             _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
             close(pidfd)
@@ -265,13 +275,15 @@ enum Launcher {
                                      started: started)
         }
         var task = RunningTask(pid: pid, pidfd: pidfd, cgroup: cgroup, started: started, landlockRules: landlockRules,
-                               initReport: initReport, namespaces: namespaces.kinds)
+                               initReport: initReport, endNotice: endNotice, namespaces: namespaces.kinds)
         if notifying != nil, let oracle = plan.filter {
-            // The task execs only once init has sent the listener (notify_child.c): it is queued by now.
-            let listener = bh_notify_receive_fd(notifySockets[0])
+            // Taken by bh_spawn while it waited; else queued by now: init sends it before it closes its end
+            // of the launch pipe (notify_child.c).
+            let listener = receivedListener >= 0 ? receivedListener : bh_notify_receive_fd(notifySockets[0])
             guard listener >= 0 else {
                 let err = Errno.current
                 Supervisor.killTree(task)
+                if endNotice >= 0 { close(endNotice) }
                 var info = siginfo_t()
                 _ = bh_waitid_pidfd(pidfd, &info, WEXITED, nil)
                 close(pidfd)

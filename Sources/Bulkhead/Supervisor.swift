@@ -21,6 +21,12 @@ enum Supervisor {
         // The seccomp listener, in the same loop: a refused call waits in the kernel until it is served.
         var listener = task.listener?.fd ?? -1
         if listener >= 0 { watch(epoll, listener) }
+        // Init's byte: the task has ended and nothing of it is left (pid_one.c); init's own exit, in which
+        // the kernel tears the namespaces down, is not waited for.
+        var notice = task.endNotice
+        defer { if task.endNotice >= 0 { close(task.endNotice) } }
+        if notice >= 0 { watch(epoll, notice) }
+        var noticed = false
         var violation: ViolationEvent?
 
         var timedOut = false
@@ -53,9 +59,18 @@ enum Supervisor {
                     timeoutMs = timeoutMs < 0 ? ms : min(timeoutMs, ms)
                 }
             }
-            let (fd, events) = ready(epoll: epoll, fallback: [task.pidfd, signals, listener], timeoutMs: timeoutMs)
+            let (fd, events) = ready(epoll: epoll, fallback: [task.pidfd, signals, listener, notice], timeoutMs: timeoutMs)
             switch fd {
             case task.pidfd: break waiting
+            case notice where notice >= 0:
+                var byte: UInt8 = 0
+                if read(notice, &byte, 1) == 1 {
+                    noticed = true
+                    break waiting
+                }
+                // End-of-file: init ended without it (killed); its pidfd follows.
+                unwatch(epoll, notice)
+                notice = -1
             case signals where signals >= 0:
                 if let signal = readSignal(signals), interruptedBy == nil {
                     interruptedBy = signal
@@ -76,7 +91,7 @@ enum Supervisor {
             default: continue
             }
         }
-        var result = finish(task, plan: plan, timedOut: timedOut ? wallLimit : nil, interruptedBy: interruptedBy)
+        var result = finish(task, plan: plan, timedOut: timedOut ? wallLimit : nil, interruptedBy: interruptedBy, noticed: noticed)
         if let events = task.listener?.events { result.violations = events }
         result.learned = task.listener?.learner?.evidence
         result.watchedCalls = task.listener?.watchedCalls ?? 0
@@ -94,17 +109,23 @@ enum Supervisor {
     }
 
     /// The task's main process has exited (a zombie still holds its pid and process group): kill what it
-    /// left behind, then reap it and classify the ending.
-    private static func finish(_ task: RunningTask, plan: SandboxPlan, timedOut: Double?, interruptedBy: Int32?) -> RunResult {
+    /// left behind, then reap it and classify the ending. `noticed`: init said the task has ended and
+    /// nothing of it is left; init, still exiting, is reaped in the background.
+    private static func finish(_ task: RunningTask, plan: SandboxPlan, timedOut: Double?, interruptedBy: Int32?,
+                               noticed: Bool) -> RunResult {
         // Stragglers in the process group die before the group's leader is reaped (its zombie keeps the
         // group id from being reused); the cgroup, if any, is emptied when it goes back to the pool.
         kill(-task.pid, SIGKILL)
         var info = siginfo_t()
         var usage = rusage()
-        // Fails only on EINTR (retried) or a pidfd that is not ours, which cannot happen.
-        _ = try? SystemCall.retrying { bh_waitid_pidfd(task.pidfd, &info, WEXITED, &usage) }
+        if noticed {
+            bh_reap_later(task.pidfd)
+        } else {
+            // Fails only on EINTR (retried) or a pidfd that is not ours, which cannot happen.
+            _ = try? SystemCall.retrying { bh_waitid_pidfd(task.pidfd, &info, WEXITED, &usage) }
+            close(task.pidfd)
+        }
         let ended = MonotonicClock.seconds()
-        close(task.pidfd)
         var code = bh_siginfo_code(&info), status = bh_siginfo_status(&info)
         if let page = task.initReport {
             // The task's own ending and usage, as its parent init saw them: init's would be its exit and

@@ -48,13 +48,17 @@ BH_CHILD_CODE void bh_enter_namespaces(struct bh_spawn_spec *spec);
    its setup; init itself never returns (it relays signals, reaps, reports the task's ending, exits). */
 BH_CHILD_CODE void bh_become_init(struct bh_spawn_spec *spec);
 
-/* Loads the filter, last thing before execve. With a notify socket: with a seccomp listener, which the
-   task leaves to init to send to the launcher, and waits for that before it goes on (notify_child.c). */
+/* Loads the filter, last thing before execve. With a notify socket: with a seccomp listener, whose number
+   the task publishes for init to send to the launcher (notify_child.c). */
 BH_CHILD_CODE void bh_child_load_filter(struct bh_spawn_spec *spec);
 
 /* Init's half of the hand-off: waits for the task's listener, sends it to the launcher and keeps a copy
-   of it (and nothing else). Returns 0, or -errno when the hand-off failed (the task then fails). */
+   of it (and, of its other descriptors, the end notice's only). Returns 0, or -errno when the hand-off
+   failed (the task is then killed and the failure reported on the result page). */
 BH_CHILD_CODE long bh_init_send_listener(struct bh_spawn_spec *spec, long task);
+
+/* Closes every descriptor of init's table but `keep_a` and `keep_b` (-1: none). */
+BH_CHILD_CODE void bh_init_close_all_but(int keep_a, int keep_b);
 
 /* Reports `stage` and `err` (and, for a namespace step, its CLONE_NEW* flag) on the result page and
    exits 127. Every failure between clone and execve ends here. */

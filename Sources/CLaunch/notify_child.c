@@ -107,16 +107,8 @@ long bh_init_send_listener(struct bh_spawn_spec *spec, long task) {
         sys(SYS_kill, task, SIGKILL, 0, 0, 0);
         return r;
     }
-    /* A table of init's own now: everything but the listener goes (the launch pipe must reach end-of-file
-       at the task's execve). */
-    if (listener > 0 && sys(SYS_close_range, 0, (unsigned)listener - 1, 0, 0, 0) == -ENOSYS)
-        for (long fd = 0; fd < listener; fd++) sys(SYS_close, fd, 0, 0, 0, 0);
-    if (sys(SYS_close_range, (unsigned)listener + 1, ~0U, 0, 0, 0) == -ENOSYS) {
-        /* Before Linux 5.9: up to the hard descriptor limit, as pid_one.c does. */
-        struct { uint64_t cur, max; } lim;
-        uint64_t top = 1u << 20;
-        if (sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&lim, 0) == 0 && lim.max < top) top = lim.max;
-        for (uint64_t fd = (uint64_t)listener + 1; fd < top; fd++) sys(SYS_close, (long)fd, 0, 0, 0, 0);
-    }
+    /* A table of init's own now: everything but the listener and the end notice goes (the launch pipe
+       must reach end-of-file at the task's execve). */
+    bh_init_close_all_but(listener, spec->end_notice_fd);
     return 0;
 }

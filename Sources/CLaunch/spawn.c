@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <link.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -229,13 +230,12 @@ static __thread struct bh_result *result_page;
    closes its copy once it has forked the task, and the task's goes at its execve, or with it when its
    setup fails. Another thread's fork in that moment would hold a copy until it execs or exits, and only
    delay the launch. */
-struct pid_namespace_launch { int pipe[2]; int parent_pidfd; struct bh_init_report *report; };
+struct pid_namespace_launch { int pipe[2]; int parent_pidfd; int notice[2]; struct bh_init_report *report; };
 
 static void end_pid_namespace_launch(struct pid_namespace_launch *l) {
-    if (l->pipe[0] >= 0) close(l->pipe[0]);
-    if (l->pipe[1] >= 0) close(l->pipe[1]);
-    if (l->parent_pidfd >= 0) close(l->parent_pidfd);
-    l->pipe[0] = l->pipe[1] = l->parent_pidfd = -1;
+    int fds[5] = { l->pipe[0], l->pipe[1], l->parent_pidfd, l->notice[0], l->notice[1] };
+    for (int i = 0; i < 5; i++) if (fds[i] >= 0) close(fds[i]);
+    l->pipe[0] = l->pipe[1] = l->parent_pidfd = l->notice[0] = l->notice[1] = -1;
 }
 
 /* Descriptors 0-2 are the task's stdio, which the child sets up over whatever it inherited. */
@@ -247,16 +247,18 @@ static int above_stdio(int fd) {
 }
 
 static int begin_pid_namespace_launch(struct pid_namespace_launch *l) {
-    l->pipe[0] = l->pipe[1] = l->parent_pidfd = -1;
+    l->pipe[0] = l->pipe[1] = l->parent_pidfd = l->notice[0] = l->notice[1] = -1;
     l->report = NULL;
     void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED) return -1;
     l->report = page;
-    if (pipe2(l->pipe, O_CLOEXEC) < 0) goto failed;
+    if (pipe2(l->pipe, O_CLOEXEC) < 0 || pipe2(l->notice, O_CLOEXEC) < 0) goto failed;
     l->pipe[0] = above_stdio(l->pipe[0]);
     l->pipe[1] = above_stdio(l->pipe[1]);
+    l->notice[0] = above_stdio(l->notice[0]);
+    l->notice[1] = above_stdio(l->notice[1]);
     l->parent_pidfd = above_stdio((int)syscall(SYS_pidfd_open, getpid(), 0));
-    if (l->pipe[0] < 0 || l->pipe[1] < 0 || l->parent_pidfd < 0) goto failed;
+    if (l->pipe[0] < 0 || l->pipe[1] < 0 || l->notice[0] < 0 || l->notice[1] < 0 || l->parent_pidfd < 0) goto failed;
     return 0;
 failed:;
     int saved = errno;
@@ -267,11 +269,34 @@ failed:;
     return -1;
 }
 
-static void wait_for_exec(struct pid_namespace_launch *l) {
+/* Waits for end-of-file on the launch pipe. With a seccomp listener, which init sends while the task
+   goes on to its execve, also for that: the task's execve passes through the filter, and where the
+   policy refuses it with a notification (every refusal of a reported or watched policy is one) the
+   task waits for an answer that only the launcher can give, and would never exec. A notification on
+   the listener before end-of-file is that execve (the only call the task makes after loading the
+   filter): the wait ends there and the supervisor answers it as any other. */
+static void wait_for_exec(struct pid_namespace_launch *l, int notify_receive, int *listener) {
     close(l->pipe[1]);
     l->pipe[1] = -1;
-    char byte;
-    while (read(l->pipe[0], &byte, 1) < 0 && errno == EINTR) {}
+    *listener = -1;
+    int watched = notify_receive;
+    for (;;) {
+        struct pollfd fds[2];
+        fds[0].fd = l->pipe[0]; fds[0].events = POLLIN; fds[0].revents = 0;
+        fds[1].fd = watched; fds[1].events = POLLIN; fds[1].revents = 0;
+        int n = poll(fds, watched >= 0 ? 2 : 1, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            char byte;
+            while (read(l->pipe[0], &byte, 1) < 0 && errno == EINTR) {}
+            return;
+        }
+        if (fds[0].revents) return; /* nothing is ever written: end-of-file */
+        if (!(fds[1].revents & POLLIN)) { watched = -1; continue; }
+        if (*listener >= 0) return;
+        *listener = bh_notify_receive_fd(notify_receive);
+        watched = *listener;
+    }
 }
 
 int bh_init_report_take(const void *page, int *code, int *status, struct rusage *usage) {
@@ -294,6 +319,8 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     spec->failed_namespace = 0;
     spec->init_report = NULL;
     spec->failed_detail = 0;
+    spec->end_notice = -1;
+    spec->listener = -1;
     if (!result_page) {
         void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (page == MAP_FAILED) return -1;
@@ -304,7 +331,7 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     result->err = 0;
     result->namespace_flag = 0;
     int with_init = (spec->namespaces & CLONE_NEWPID) != 0;
-    struct pid_namespace_launch launch = { { -1, -1 }, -1, NULL };
+    struct pid_namespace_launch launch = { { -1, -1 }, -1, { -1, -1 }, NULL };
     if (with_init && begin_pid_namespace_launch(&launch) < 0) return -1;
     result->detail = 0;
 
@@ -323,6 +350,7 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     copy->parent_pid = getpid();
     copy->sync_fd = launch.pipe[1];
     copy->parent_pidfd = launch.parent_pidfd;
+    copy->end_notice_fd = launch.notice[1];
     copy->init_report = launch.report;
 
     /* The child runs on this buffer of our own stack. Without CLONE_VM it writes to its private copy of
@@ -357,7 +385,11 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     free(b.base);
     if (with_init) {
-        if (child >= 0) wait_for_exec(&launch);
+        if (child >= 0) {
+            wait_for_exec(&launch, spec->notify ? spec->notify_receive : -1, &spec->listener);
+            spec->end_notice = launch.notice[0];
+            launch.notice[0] = -1;
+        }
         end_pid_namespace_launch(&launch);
         if (child < 0) munmap(launch.report, 4096);
         else spec->init_report = launch.report;
@@ -370,4 +402,53 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd) {
     *pid = child;
     *pidfd = fd;
     return 0;
+}
+
+/* ---- reaping an init that has sent its end notice ---- */
+
+/* A launcher that exits first would leave each init still tearing its namespaces down to the system's
+   init, which need not reap promptly (this VM's pid 1 let bubblewrap's pid 1 processes pile up as
+   zombies): exit() waits for the reaps under way. */
+static pthread_mutex_t reap_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reaps_done = PTHREAD_COND_INITIALIZER;
+static int reaps_pending;
+static pthread_once_t reap_at_exit_once = PTHREAD_ONCE_INIT;
+
+static void wait_for_reaps(void) {
+    pthread_mutex_lock(&reap_lock);
+    while (reaps_pending > 0) pthread_cond_wait(&reaps_done, &reap_lock);
+    pthread_mutex_unlock(&reap_lock);
+}
+
+static void register_reap_at_exit(void) { atexit(wait_for_reaps); }
+
+static void reap_now(int pidfd) {
+    siginfo_t info;
+    while (bh_waitid_pidfd(pidfd, &info, WEXITED, NULL) < 0 && errno == EINTR) {}
+    close(pidfd);
+}
+
+static void *reap(void *arg) {
+    reap_now((int)(intptr_t)arg);
+    pthread_mutex_lock(&reap_lock);
+    if (--reaps_pending == 0) pthread_cond_broadcast(&reaps_done);
+    pthread_mutex_unlock(&reap_lock);
+    return NULL;
+}
+
+void bh_reap_later(int pidfd) {
+    pthread_once(&reap_at_exit_once, register_reap_at_exit);
+    pthread_mutex_lock(&reap_lock);
+    reaps_pending++;
+    pthread_mutex_unlock(&reap_lock);
+    pthread_attr_t attr;
+    pthread_t thread;
+    int ready = pthread_attr_init(&attr) == 0;
+    if (ready) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 64 * 1024);
+    }
+    int started = ready && pthread_create(&thread, &attr, reap, (void *)(intptr_t)pidfd) == 0;
+    if (ready) pthread_attr_destroy(&attr);
+    if (!started) reap((void *)(intptr_t)pidfd);
 }

@@ -32,6 +32,12 @@ struct BenchCommand: ParsableCommand {
         and under bulkhead policy learn, alternating.
         """)
     var learn = false
+    @Flag(help: """
+        Also measure where a launch's time goes: the library launch under the policy built up one layer at a \
+        time (filter, namespaces, network, file-system view with Landlock, cgroup limits), each against C \
+        fork+exec+wait.
+        """)
+    var phases = false
 
     func run() throws {
         let loaded = try PolicySource.load(policy).0.policy
@@ -75,6 +81,13 @@ struct BenchCommand: ParsableCommand {
             }
             if let callResult { printCalls(callResult, rounds: benchmark.rounds) }
         }
+        var phaseResult: [LaunchBenchmark.Phase]?
+        if phases {
+            do { phaseResult = try benchmark.phases(of: loaded, probe: probe, filterCache: filterCache) } catch {
+                throw CLIError("cannot measure the launch's layers: \(error.description)")
+            }
+            if let phaseResult { printPhases(phaseResult) }
+        }
         var learnResult: LearnBenchmark.Result?
         if learn {
             do { learnResult = try LearnBenchmark(rounds: benchmark.rounds).measure() } catch {
@@ -84,7 +97,7 @@ struct BenchCommand: ParsableCommand {
         }
         if let json {
             let report = BenchReport.json(comparisons, filters: filterSection?.installed, compiled: filterSection?.compiled,
-                                          calls: callResult, learn: learnResult)
+                                          calls: callResult, learn: learnResult, phases: phaseResult)
             do { try AtomicFile.write(report.rendered(), to: json) } catch {
                 throw CLIError("cannot write \(error)")
             }
@@ -92,6 +105,20 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func ms(_ seconds: Double) -> String { OutcomeText.decimal(seconds * 1000, digits: 3) }
+
+    private func printPhases(_ steps: [LaunchBenchmark.Phase]) {
+        print("")
+        print("where a library launch under \(policy) goes: each layer added to those above it, medians; "
+              + "C fork+exec+wait measured alongside each")
+        var previous: Double?
+        for step in steps {
+            let name = step.layer + String(repeating: " ", count: max(0, 48 - step.layer.count))
+            let added = previous.map { "  (\($0 <= step.launch.subject.median ? "+" : "")\(ms(step.launch.subject.median - $0)) ms)" }
+                ?? "  (C: \(ms(step.launch.baseline.median)) ms)"
+            print("  \(name) \(ms(step.launch.subject.median)) ms  \(OutcomeText.decimal(step.launch.ratio, digits: 2))x\(added)")
+            previous = step.launch.subject.median
+        }
+    }
 
     private func printLearn(_ result: LearnBenchmark.Result, rounds: Int) {
         print("")

@@ -33,4 +33,24 @@ import Testing
         #expect(filters.allSatisfy { ($0["installMedian"] as? Double ?? 0) > 0 })
         #expect((report["compile"] as? [[String: Any]])?.map { $0["policy"] as? String } == CLI.shippedPolicies)
     }
+
+    /// Strict has every layer: five cumulative steps, the first against the C baseline, each later one
+    /// with what it added.
+    @Test func phasesBuildTheLaunchUpLayerByLayer() throws {
+        let path = CLI.temporaryPath("phases.json")
+        defer { unlink(path) }
+        let run = try CLI.bulkhead(["bench", "--rounds", "1", "--per-round", "2", "--phases", "--json", path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let heading = try #require(lines.firstIndex { $0.hasPrefix("where a library launch under strict goes") }, "\(run.stdout)")
+        let layers = ["seccomp filter, capabilities, no_new_privs", "+ namespaces user, pid, mount, ipc, uts, cgroup", "+ network none",
+                      "+ file-system view, Landlock rules, scratch", "+ memory and process limits (cgroup slot)"]
+        let steps = Array(lines[(heading + 1)...].prefix(layers.count))
+        #expect(steps.count == layers.count)
+        for (step, layer) in zip(steps, layers) { #expect(step.hasPrefix("  " + layer), "\(step)") }
+        #expect(steps.first?.contains("(C: ") == true && steps.dropFirst().allSatisfy { $0.hasSuffix(" ms)") })
+        let phases = try #require(try CLI.json(path)["phases"] as? [[String: Any]])
+        #expect(phases.map { $0["layer"] as? String } == layers)
+        #expect(phases.allSatisfy { ($0["launchMedian"] as? Double ?? 0) > 0 && ($0["baselineMedian"] as? Double ?? 0) > 0 })
+    }
 }

@@ -13,7 +13,7 @@ import Testing
     static let objects = ["child.c.o", "mount_view.c.o", "namespace_setup.c.o", "pid_one.c.o", "notify_child.c.o"]
     /// The only symbols one child object may refer to: functions of the others, hidden (called directly).
     static let childFunctions = ["bh_child_mount_view", "bh_enter_namespaces", "bh_become_init", "bh_child_load_filter",
-                                  "bh_init_send_listener"]
+                                  "bh_init_send_listener", "bh_init_close_all_but"]
     /// The function each object is there for.
     static let entryPoints = ["child.c.o": "bh_child_main", "mount_view.c.o": "bh_child_mount_view",
                               "namespace_setup.c.o": "bh_enter_namespaces", "pid_one.c.o": "bh_become_init",

@@ -243,6 +243,54 @@ import Testing
         #expect(ProcessTable.gone(matching: "sleep \(marker)"))
     }
 
+    /// The launcher has the task's ending from init's notice, before init has exited (pid_one.c), and
+    /// still reaps init before it exits itself: nothing is left to be reparented. A Python subreaper runs
+    /// bulkhead and would inherit any init bulkhead left behind.
+    @Test func initIsReapedBeforeBulkheadExits() throws {
+        let script = """
+            import ctypes, os, subprocess, sys, time
+            ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+            for _ in range(5):
+                done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                assert done.returncode == 3, done.returncode
+            time.sleep(0.3)
+            orphans = 0
+            while True:
+                try:
+                    pid, _ = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if pid == 0:
+                    time.sleep(0.05); orphans += 1
+                    if orphans > 40: break
+                    continue
+                orphans += 1000
+            print("orphans", orphans)
+            """
+        let run = try CLI.run("/usr/bin/python3", ["-c", script, CLI.bulkhead, "run", "--quiet", "--policy", Self.all, "--",
+                                                  "sh", "-c", "exit 3"])
+        #expect(run.status == 0 && run.stdout == "orphans 0\n", "\(run.stdout) \(run.stderr)")
+    }
+
+    /// A policy that refuses the task's own execve: refused with a kill or a reported errno, the call goes
+    /// to the launcher as a notification before the task has exec'd, while the launcher still waits for
+    /// that execve. It must answer it there, not wait forever.
+    @Test func aRefusedExecveOfTheTaskEndsTheRunInsteadOfHangingIt() throws {
+        let killAll = CLI.temporaryPath("refuse-all.yaml")
+        let refuseExec = CLI.temporaryPath("refuse-exec.yaml")
+        defer { unlink(killAll); unlink(refuseExec) }
+        try "version: 1\nseccomp: { default: kill, allow: [] }\nnamespaces: [pid]\n"
+            .write(toFile: killAll, atomically: true, encoding: .utf8)
+        try "version: 1\nextends: default\nseccomp:\n  rules:\n    - { syscall: execve, action: errno EPERM, report: true }\n"
+            .write(toFile: refuseExec, atomically: true, encoding: .utf8)
+        // SIGKILLed after 20 s (status 137): what a hang would come to.
+        let guarded = ["/usr/bin/timeout", "-s", "KILL", "20", CLI.bulkhead, "run", "--policy"]
+        let killed = try CLI.run(guarded[0], Array(guarded.dropFirst()) + [killAll, "--", "/bin/true"])
+        #expect(killed.status == 159 && killed.stderr.contains("violation: execve(\"/bin/true\""), "\(killed.stderr)")
+        let refused = try CLI.run(guarded[0], Array(guarded.dropFirst()) + [refuseExec, "--", "/bin/true"])
+        #expect(refused.status == 127 && refused.stderr.contains("failed with EPERM"), "\(refused.stderr)")
+    }
+
     // MARK: net
 
     /// A server and a client in the task talk over loopback; a listener on the host's loopback and an

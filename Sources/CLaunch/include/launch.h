@@ -156,6 +156,8 @@ struct bh_spawn_spec {
                                         listener, which init sends over notify_socket (SCM_RIGHTS) and keeps
                                         (notify_child.c); 0: no listener */
     int notify_socket;
+    int notify_receive;              /* with notify: the launcher's end of that socket; bh_spawn takes the
+                                        listener from it while it waits for the task's execve */
 
     /* Set by bh_spawn in the child's copy. */
     pid_t parent_pid;
@@ -163,6 +165,9 @@ struct bh_spawn_spec {
     int sync_fd;                     /* with CLONE_NEWPID: the write end (close-on-exec) of the pipe the
                                         parent reads until the task has exec'd or died; -1: none */
     int parent_pidfd;                /* with CLONE_NEWPID: the launcher, for init to check it still lives */
+    int end_notice_fd;               /* with CLONE_NEWPID: the write end (close-on-exec) of the pipe init
+                                        writes one byte to once the task has ended and nothing else is left
+                                        in its namespace (pid_one.c); -1: none */
 
     /* Set on return from bh_spawn. */
     int failed_stage;                /* non-zero when the child failed before execve */
@@ -171,6 +176,10 @@ struct bh_spawn_spec {
     void *init_report;               /* with CLONE_NEWPID: the page init reports the task's ending on (read
                                         it with bh_init_report_take once init is reaped, then free it) */
     int failed_detail;               /* BH_STAGE_MOUNT_VIEW: index of the op, or a negative BH_VIEW_STEP_* */
+    int end_notice;                  /* with CLONE_NEWPID: the read end (close-on-exec) of that pipe, the
+                                        caller's to close; -1: none */
+    int listener;                    /* with notify: the task's seccomp listener, the caller's to close;
+                                        -1 when it did not arrive (see bh_spawn) */
 };
 
 /* The steps of a mount view that are not ops, as failed_detail reports them. */
@@ -191,7 +200,9 @@ enum { BH_INIT_STOP_SIGNAL = 64 };
 
 /* Starts the child. Returns 0 and sets *pid and *pidfd, or -1 with errno (stage BH_STAGE_CLONE).
    When the child failed before execve, spec->failed_stage is non-zero on return and the child has
-   exited (status 127); the caller still reaps it through the pidfd. */
+   exited (status 127); the caller still reaps it through the pidfd. With notify, it returns once the
+   task has exec'd, or once a notification waits on the listener before that: the policy refused the
+   task's own execve, which waits for the caller to answer it. */
 int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd);
 
 /* What init reported about the task (pid namespace launches): 1 and the waitid-style code (CLD_EXITED,
@@ -199,6 +210,11 @@ int bh_spawn(struct bh_spawn_spec *spec, pid_t *pid, int *pidfd);
    init ended without reporting (it was killed). */
 int bh_init_report_take(const void *page, int *code, int *status, struct rusage *usage);
 void bh_init_report_free(void *page);
+
+/* Waits for the child behind `pidfd` and closes it, on a thread of its own; where no thread can be
+   started, at once. For a pid namespace's init that has sent the end notice: its exit (the namespaces'
+   teardown) is no part of the launch. exit() waits for the reaps under way. */
+void bh_reap_later(int pidfd);
 
 /* Raw wrappers Swift cannot call directly. */
 int bh_pidfd_send_signal(int pidfd, int sig);
