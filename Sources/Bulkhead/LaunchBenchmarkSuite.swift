@@ -6,7 +6,8 @@ import Glibc
 extension LaunchBenchmark {
     /// The launch comparisons `bulkhead bench` prints for a policy, in order: the library launch against
     /// a plain C fork+exec+wait, the same without the limits that need a cgroup (what the cgroup slot
-    /// costs; left out when the policy sets none), and the whole `bulkhead run` command against /bin/true.
+    /// costs; left out when the policy sets none), the whole `bulkhead run` command against /bin/true, and,
+    /// where they are installed, strict's whole command against bubblewrap and right after firejail.
     /// - Parameters:
     ///   - bulkhead: the `bulkhead` executable measured as a whole command.
     ///   - probe: the `bulkhead-probe` executable, whose `fork-exec-wait` mode is the C baseline.
@@ -25,7 +26,18 @@ extension LaunchBenchmark {
             subject: [bulkhead, "run", "--quiet", "--policy", Self.commandLinePolicy(argument), "--", "/bin/true"],
             baseline: ["/bin/true"], target: 4.0))
         if let isolation = isolationAgainstBubblewrap(bulkhead: bulkhead) { comparisons.append(isolation) }
+        if let afterFirejail = strictAfterFirejail(bulkhead: bulkhead) { comparisons.append(afterFirejail) }
         return (comparisons, instructions)
+    }
+
+    /// Debian's firejail, without a profile.
+    static let firejail = ["/usr/bin/firejail", "--quiet", "--noprofile", "/bin/true"]
+    /// The whole `bulkhead run` under strict right after a firejail run against right after /bin/true
+    /// (target 1.2x). Nil without a firejail that runs here.
+    public func strictAfterFirejail(bulkhead: String) -> Comparison? {
+        guard access(Self.firejail[0], X_OK) == 0, PlainSpawn.timeRun(Self.firejail) != nil else { return nil }
+        return wholeCommand([bulkhead, "run", "--quiet", "--policy", Self.commandLinePolicy("strict"), "--", "/bin/true"],
+                            rightAfter: Self.firejail, target: 1.2)
     }
 
     /// Debian's bubblewrap with every namespace, the host's root read-only, no capabilities.
