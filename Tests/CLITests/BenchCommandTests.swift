@@ -4,12 +4,17 @@ import Testing
 
 /// `bulkhead bench`, as short as it goes: what it prints, not how fast anything is.
 @Suite struct BenchCommandTests {
-    @Test func filtersSectionFollowsTheLaunchFigures() throws {
-        let path = CLI.temporaryPath("bench.json")
+    /// One round of two launches with `section` added: what it printed, by line, and its JSON report.
+    private func bench(_ section: String) throws -> (run: CLIResult, lines: [String], report: [String: Any]) {
+        let path = CLI.temporaryPath("bench\(section).json")
         defer { unlink(path) }
-        let run = try CLI.bulkhead(["bench", "--rounds", "1", "--per-round", "2", "--filters", "--json", path])
+        let run = try CLI.bulkhead(["bench", "--rounds", "1", "--per-round", "2", section, "--json", path])
         #expect(run.status == 0, "\(run.stderr)")
-        let lines = run.stdout.split(separator: "\n").map(String.init)
+        return (run, run.stdout.split(separator: "\n").map(String.init), try CLI.json(path))
+    }
+
+    @Test func filtersSectionFollowsTheLaunchFigures() throws {
+        let (run, lines, report) = try bench("--filters")
         // Scripts read the launch figures by their "ratio" lines: the filters section adds none.
         let ratios = lines.filter { $0.hasPrefix("  ratio ") }
         // Library launch, without the cgroup slot, the whole command, bubblewrap's and firejail's where they run.
@@ -27,7 +32,6 @@ import Testing
         let defaultPolicy = try #require(lines.firstIndex { $0.hasPrefix("  policy default: ") })
         #expect(lines[defaultPolicy + 2].hasPrefix("      call of syscall 600 median"))
 
-        let report = try CLI.json(path)
         let filters = try #require(report["filters"] as? [[String: Any]])
         #expect(filters.first?["instructions"] as? Int == 1, "the baseline comes first")
         #expect(filters.count == 5 + CLI.shippedPolicies.count)
@@ -38,11 +42,7 @@ import Testing
     /// Strict has every layer: five cumulative steps, the first against the C baseline, each later one
     /// with what it added.
     @Test func phasesBuildTheLaunchUpLayerByLayer() throws {
-        let path = CLI.temporaryPath("phases.json")
-        defer { unlink(path) }
-        let run = try CLI.bulkhead(["bench", "--rounds", "1", "--per-round", "2", "--phases", "--json", path])
-        #expect(run.status == 0, "\(run.stderr)")
-        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let (run, lines, report) = try bench("--phases")
         let heading = try #require(lines.firstIndex { $0.hasPrefix("where a library launch under strict goes") }, "\(run.stdout)")
         let layers = ["seccomp filter, capabilities, no_new_privs", "+ namespaces user, pid, mount, ipc, uts, cgroup", "+ network none",
                       "+ file-system view, Landlock rules, scratch", "+ memory and process limits (cgroup slot)"]
@@ -50,7 +50,7 @@ import Testing
         #expect(steps.count == layers.count)
         for (step, layer) in zip(steps, layers) { #expect(step.hasPrefix("  " + layer), "\(step)") }
         #expect(steps.first?.contains("(C: ") == true && steps.dropFirst().allSatisfy { $0.hasSuffix(" ms)") })
-        let phases = try #require(try CLI.json(path)["phases"] as? [[String: Any]])
+        let phases = try #require(report["phases"] as? [[String: Any]])
         #expect(phases.map { $0["layer"] as? String } == layers)
         #expect(phases.allSatisfy { ($0["launchMedian"] as? Double ?? 0) > 0 && ($0["baselineMedian"] as? Double ?? 0) > 0 })
     }
