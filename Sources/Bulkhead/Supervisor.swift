@@ -64,7 +64,9 @@ enum Supervisor {
             case task.pidfd: break waiting
             case notice where notice >= 0:
                 var byte: UInt8 = 0
-                if read(notice, &byte, 1) == 1 {
+                // Taken only with init's report on the page, which init writes first and no task process
+                // can reach (its copy of the mapping went at execve).
+                if read(notice, &byte, 1) == 1, Self.initReported(task) {
                     noticed = true
                     break waiting
                 }
@@ -194,6 +196,12 @@ enum Supervisor {
         default:
             return .signaled(signal: status, coreDumped: false)
         }
+    }
+
+    private static func initReported(_ task: RunningTask) -> Bool {
+        var code: Int32 = 0, status: Int32 = 0
+        var usage = rusage()
+        return bh_init_report_take(task.initReport, &code, &status, &usage) == 1
     }
 
     /// SIGKILL the task, its process group and, where there is one, everything in its cgroup. With a pid

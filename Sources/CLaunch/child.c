@@ -134,17 +134,19 @@ static void close_between(struct bh_spawn_spec *spec, unsigned first, unsigned l
 }
 
 /* Everything but stdio, the prepared Landlock ruleset (closed once entered), the launch pipe of a
-   pid namespace launch (close-on-exec: the parent reads its end until execve) and the socket init sends
-   the seccomp listener over (close-on-exec, notify_child.c). */
+   pid namespace launch (close-on-exec: the parent reads its end until execve), and, with a seccomp
+   listener, the socket init sends it over and init's end notice: the task shares init's descriptor table
+   until its execve (notify_child.c), so what it closed here init would lose; both are close-on-exec. */
 static void close_other_fds(struct bh_spawn_spec *spec) {
-    int keep[3];
+    int keep[4];
     keep[0] = spec->landlock_ruleset;
     keep[1] = spec->sync_fd;
     keep[2] = spec->notify ? spec->notify_socket : -1;
-    for (int i = 1; i < 3; i++)
+    keep[3] = spec->notify ? spec->end_notice_fd : -1;
+    for (int i = 1; i < 4; i++)
         for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) { int t = keep[j]; keep[j] = keep[j - 1]; keep[j - 1] = t; }
     unsigned next = 3;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (keep[i] < 3 || (unsigned)keep[i] < next) continue;
         close_between(spec, next, (unsigned)keep[i] - 1);
         next = (unsigned)keep[i] + 1;
